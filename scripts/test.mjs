@@ -1,0 +1,151 @@
+#!/usr/bin/env node
+// The one test command (`npm test`). It makes sure the system packages the Python
+// tier and the browser tier need are present (installing them with apt-get when
+// missing and we are allowed to), then runs every tier that exists and prints one
+// closing summary line over all of them.
+//
+//   node scripts/test.mjs                 all tiers
+//   node scripts/test.mjs unit faults     only these tiers
+//
+// Tiers: python (pytest in models/tests), unit, integration, faults (Node test
+// runner over test/<tier>/**/*.test.ts), e2e (test/e2e/**/*.e2e.ts, Chromium).
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ALL = ['python', 'unit', 'integration', 'faults', 'e2e'];
+const asked = process.argv.slice(2);
+const tiers = asked.length ? asked : ALL;
+for (const t of tiers) {
+  if (!ALL.includes(t)) {
+    console.error(`unknown tier "${t}"; known: ${ALL.join(', ')}`);
+    process.exit(2);
+  }
+}
+
+const PY = '/usr/bin/python3';
+const DEBIAN_PY = ['python3-torch', 'python3-onnx', 'python3-numpy', 'python3-pytest', 'python3-sentencepiece', 'libopenblas0-pthread'];
+const DEBIAN_BROWSER = ['chromium'];
+
+function pythonReady() {
+  if (!existsSync(PY)) return false;
+  const r = spawnSync(PY, ['-c', 'import torch, onnx, numpy, pytest, sentencepiece'], { stdio: 'ignore' });
+  return r.status === 0 && hasOpenblas();
+}
+function hasOpenblas() {
+  const r = spawnSync('sh', ['-c', 'dpkg -s libopenblas0-pthread >/dev/null 2>&1'], { stdio: 'ignore' });
+  return r.status === 0;
+}
+function browserReady() {
+  return existsSync('/usr/bin/chromium');
+}
+
+let aptUpdated = false;
+function aptInstall(pkgs, why) {
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const sudo = isRoot ? [] : ['sudo', '-n'];
+  if (!isRoot && spawnSync('sudo', ['-n', 'true'], { stdio: 'ignore' }).status !== 0) {
+    console.error(`[test] ${why} needs Debian packages: ${pkgs.join(' ')}. Install them as root (apt-get install ${pkgs.join(' ')}).`);
+    return false;
+  }
+  console.log(`[test] installing Debian packages for ${why}: ${pkgs.join(' ')}`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  if (!aptUpdated) {
+    spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'update', '-qq'], { stdio: 'inherit', env });
+    aptUpdated = true;
+  }
+  const r = spawnSync(sudo[0] ?? 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), 'install', '-y', '-qq', '--no-install-recommends', ...pkgs], { stdio: 'inherit', env });
+  return r.status === 0;
+}
+
+function walk(dir, suffix, out = []) {
+  if (!existsSync(dir)) return out;
+  for (const name of readdirSync(dir).sort()) {
+    if (name === 'node_modules' || name.startsWith('.')) continue;
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p, suffix, out);
+    else if (name.endsWith(suffix)) out.push(p);
+  }
+  return out;
+}
+
+/** Run a command, echo its output, and collect it for the summary. */
+function run(cmd, args, opts = {}) {
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    const tee = (stream, sink) => stream.on('data', (d) => { sink.write(d); text += d.toString(); });
+    tee(child.stdout, process.stdout);
+    tee(child.stderr, process.stderr);
+    child.on('close', (code) => resolve({ code: code ?? 1, text }));
+  });
+}
+
+const totals = { passed: 0, failed: 0, skipped: 0 };
+let failedTiers = [];
+
+async function runPython() {
+  if (!pythonReady()) {
+    if (!aptInstall(DEBIAN_PY, 'the Python tier') || !pythonReady()) {
+      console.error('[test] python tier: required Debian packages are missing and could not be installed');
+      failedTiers.push('python');
+      totals.failed += 1;
+      return;
+    }
+  }
+  if (walk(join(root, 'models', 'tests'), '.py').filter((f) => /test_.*\.py$/.test(f)).length === 0) return;
+  console.log('\n=== tier: python (pytest models/tests) ===');
+  const r = await run(PY, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'models/tests'], { env: { PYTHONDONTWRITEBYTECODE: '1' } });
+  const last = r.text.split('\n').filter((l) => /\d+ (passed|failed|error)/.test(l)).pop() ?? '';
+  const num = (re) => Number((last.match(re) ?? [0, 0])[1]);
+  totals.passed += num(/(\d+) passed/);
+  totals.failed += num(/(\d+) failed/) + num(/(\d+) errors?/);
+  totals.skipped += num(/(\d+) skipped/);
+  if (r.code !== 0 && r.code !== 5) failedTiers.push('python');
+}
+
+async function runNode(tier) {
+  const suffix = tier === 'e2e' ? '.e2e.ts' : '.test.ts';
+  const files = walk(join(root, 'test', tier), suffix).map((f) => relative(root, f));
+  if (files.length === 0) return;
+  if (tier === 'e2e' && !browserReady()) {
+    if (!aptInstall(DEBIAN_BROWSER, 'the browser tier') || !browserReady()) {
+      console.error('[test] e2e tier: /usr/bin/chromium is missing and could not be installed');
+      failedTiers.push('e2e');
+      totals.failed += 1;
+      return;
+    }
+  }
+  if (tier === 'e2e' || tier === 'integration' || tier === 'faults') await ensureBuilt();
+  console.log(`\n=== tier: ${tier} (${files.length} files) ===`);
+  const r = await run(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', '--test-concurrency=1', ...files]);
+  const grab = (name) => {
+    const m = [...r.text.matchAll(new RegExp(`^[ℹ#] ${name} (\\d+)`, 'gm'))].pop();
+    return m ? Number(m[1]) : 0;
+  };
+  totals.passed += grab('pass');
+  totals.failed += grab('fail') + grab('cancelled');
+  totals.skipped += grab('skipped') + grab('todo');
+  if (r.code !== 0) failedTiers.push(tier);
+}
+
+let built = false;
+async function ensureBuilt() {
+  // Tiers that run the renderer or the web host need the bundled renderer.
+  if (built || !existsSync(join(root, 'scripts', 'build.mjs'))) return;
+  built = true;
+  const r = await run(process.execPath, ['scripts/build.mjs', '--if-stale']);
+  if (r.code !== 0) throw new Error('build failed');
+}
+
+for (const tier of tiers) {
+  if (tier === 'python') await runPython();
+  else await runNode(tier);
+}
+
+console.log('');
+if (failedTiers.length) console.log(`[test] failing tiers: ${[...new Set(failedTiers)].join(', ')}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed, ${totals.skipped} skipped`);
+process.exit(failedTiers.length || totals.failed ? 1 : 0);
