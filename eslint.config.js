@@ -1,0 +1,69 @@
+// One linter for the whole TypeScript tree. Its main job here is the layering:
+// imports only point down (core <- runtime/store <- jobs/services <- hosts), and
+// only the adapters touch native packages.
+import tseslint from 'typescript-eslint';
+
+const native = ['electron', 'onnxruntime-node', 'better-sqlite3'];
+const nativePatterns = [...native, ...native.map((n) => `${n}/*`)];
+
+export default tseslint.config(
+  { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'models/**', '.tmp/**', 'test/fixtures/**'] },
+  ...tseslint.configs.recommended,
+  {
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-explicit-any': 'error',
+    },
+  },
+  {
+    files: ['main/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', ...nativePatterns], message: 'main/core is pure TypeScript: no Node built-ins, no native packages.' },
+            { group: ['**/runtime/**', '**/store/**', '**/jobs/**', '**/services/**', '**/ipc/**', '**/web/**', '**/app/**', '**/cli/**'], message: 'main/core must not import the layers above it.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/runtime/**/*.ts', 'main/store/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron', 'electron/*'], message: 'Services never import electron.' },
+            { group: ['**/jobs/**', '**/services/**', '**/ipc/**', '**/web/**', '**/app/**', '**/cli/**'], message: 'runtime/store sit below jobs, services and the hosts.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    files: ['main/jobs/**/*.ts', 'main/services/**/*.ts', 'main/web/**/*.ts', 'main/cli/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['electron', 'electron/*'], message: 'Only main/app, main/ipc and preload may import electron.' }] },
+      ],
+    },
+  },
+  {
+    files: ['renderer/**/*.ts', 'renderer/**/*.tsx'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['node:*', ...nativePatterns], message: 'The renderer is sandboxed: it reaches the main side only through window.api.' },
+            { group: ['**/main/runtime/**', '**/main/store/**', '**/main/jobs/**', '**/main/services/**', '**/main/app/**', '**/main/cli/**'], message: 'The renderer may import only the IPC contract, pure core types and the web client.' },
+          ],
+        },
+      ],
+    },
+  },
+);
