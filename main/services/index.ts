@@ -1,0 +1,29 @@
+// createServices wires the store, the import jobs, the compression queue and the
+// inference host into the task-shaped API in types.ts. Hosts (Electron IPC, web,
+// CLI) call only this.
+import type { InferenceTransport } from '../jobs/inference-protocol.js';
+
+export type { Services } from './types.js';
+export * from './types.js';
+export { ServiceError, toErrorData } from './errors.js';
+
+export interface ServicesOptions {
+  /**
+   * Folder for commer.db and user packs. Electron passes app.getPath('userData');
+   * otherwise COMMER_DATA_DIR or the OS convention (see store/paths.ts).
+   */
+  dataDir?: string;
+  /** Folders scanned for model packs, in order; default: <repo>/models/packs and <dataDir>/packs. */
+  packDirs?: string[];
+  /**
+   * Starts an inference host. Default: a worker_threads worker running
+   * main/jobs/inference.worker.ts. Electron passes a utilityProcess transport.
+   */
+  createInferenceTransport?: () => InferenceTransport;
+  /** Start compressing pending documents as soon as the services open (default true). */
+  autoStartQueue?: boolean;
+  /** Documents per compression batch (default 8). */
+  compressBatchSize?: number;
+}
+
+export { createServices } from './create-services.js';

@@ -1,0 +1,358 @@
+// The service contract the three hosts (Electron IPC, web host, CLI) share.
+// Every input and output is plain serialisable data (no class instances, no
+// functions) so it crosses IPC, HTTP and SSE unchanged; the only non-JSON values
+// are AbortSignals and callbacks, which each host maps onto its own transport.
+// Failures are thrown as ServiceError with a stable code (see errors.ts).
+
+export type DocKind = 'tweet' | 'article';
+export const DOC_KINDS: readonly DocKind[] = ['tweet', 'article'];
+export type Task = 'paraphrase' | 'headline';
+export const TASKS: readonly Task[] = ['paraphrase', 'headline'];
+
+export type ServiceErrorCode =
+  | 'NOT_FOUND'
+  | 'INVALID_INPUT'
+  | 'CONFLICT'
+  | 'IMPORT_FAILED'
+  | 'PACK_INVALID'
+  | 'NO_PACK'
+  | 'NO_DOCUMENTS'
+  | 'SCHEMA_TOO_NEW'
+  | 'DB_CORRUPT'
+  | 'DISK_FULL'
+  | 'CANCELLED'
+  | 'INFERENCE_FAILED'
+  | 'INTERNAL';
+
+export interface ServiceErrorData {
+  code: ServiceErrorCode;
+  message: string;
+  /** Extra structured detail, e.g. the row errors of a failed import. */
+  details?: unknown;
+}
+
+// ---------------------------------------------------------------- profiles
+
+export interface CompressionStatus {
+  /** The active pack these counts refer to; null when no pack is active. */
+  packId: string | null;
+  compressed: number;
+  pending: number;
+}
+
+export interface ProfileSummary {
+  id: number;
+  name: string;
+  createdAt: string;
+  docCounts: Record<DocKind, number>;
+  compression: CompressionStatus;
+}
+
+// ---------------------------------------------------------------- documents
+
+export interface DocumentItem {
+  id: number;
+  profileId: number;
+  kind: DocKind;
+  text: string;
+  /** Where it came from: file name plus line or archive entry. */
+  source: string;
+  /** The document's own date when the source had one (ISO 8601). */
+  writtenAt: string | null;
+  importedAt: string;
+  /** Compressed with the active pack. */
+  compressed: boolean;
+}
+
+export interface DocumentListRequest {
+  profileId: number;
+  kind?: DocKind;
+  /** FTS5 query over the text (plain words; quoted phrases allowed). */
+  search?: string;
+  offset?: number;
+  /** At most 500. */
+  limit?: number;
+}
+
+export interface Page<T> {
+  items: T[];
+  total: number;
+  offset: number;
+  limit: number;
+}
+
+// ---------------------------------------------------------------- import
+
+export type ImportFormat = 'twitter-zip' | 'tweets-js' | 'csv' | 'json' | 'jsonl' | 'text' | 'markdown' | 'html';
+
+export interface ImportOptions {
+  /** Overrides the kind the format implies (tweets for archives/CSV/JSON, articles for md/html/txt). */
+  kind?: DocKind;
+  /** Overrides detection by extension and content. */
+  format?: ImportFormat;
+  /** Twitter archives: keep replies (default false). Retweets are always skipped unless includeRetweets. */
+  includeReplies?: boolean;
+  includeRetweets?: boolean;
+  /** CSV/JSON: the column or field holding the text (default: text, full_text, tweet, content, body). */
+  textColumn?: string;
+  /** Plain text: one document per blank-line-separated block ('blocks') or per file ('file'). */
+  textSplit?: 'blocks' | 'file';
+  /** 'skip' imports the good rows and reports the bad ones; 'abort' imports nothing if any row is bad. Default 'skip'. */
+  onBadRow?: 'skip' | 'abort';
+}
+
+export interface ImportRequest {
+  path: string;
+  profileId: number;
+  options?: ImportOptions;
+}
+
+export interface ImportRowError {
+  file: string;
+  /** 1-based line in the decoded file (or in the archive entry); null when not line-bound. */
+  line: number | null;
+  message: string;
+}
+
+export type ImportPhase = 'queued' | 'parsing' | 'storing' | 'compressing' | 'done' | 'failed' | 'cancelled';
+
+export interface ImportProgress {
+  jobId: string;
+  profileId: number;
+  file: string;
+  format: ImportFormat | null;
+  phase: ImportPhase;
+  /** Documents read from the file so far (good rows). */
+  parsed: number;
+  /** New documents committed. */
+  stored: number;
+  /** Rows that matched an existing document by content hash. */
+  duplicates: number;
+  /** Rows skipped on purpose (retweets, replies, empty text). */
+  skipped: number;
+  /** Bad rows (first 100 kept; errorCount has the total). */
+  errors: ImportRowError[];
+  errorCount: number;
+  /** Of the stored documents, how many have a committed compression with the active pack. */
+  compressed: number;
+  bytesRead: number;
+  bytesTotal: number;
+  docsPerSec: number;
+  etaSec: number | null;
+  /** Set when phase is 'failed'. */
+  error?: ServiceErrorData;
+}
+
+// ---------------------------------------------------------------- compression queue
+
+export type QueueState = 'idle' | 'running' | 'paused' | 'no-pack' | 'error';
+
+export interface QueueStatus {
+  state: QueueState;
+  packId: string | null;
+  /** Documents that need a compression with the active pack (all profiles). */
+  total: number;
+  done: number;
+  pending: number;
+  docsPerSec: number;
+  etaSec: number | null;
+  error?: ServiceErrorData;
+}
+
+// ---------------------------------------------------------------- restyle
+
+export interface SamplingOptions {
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  repetitionPenalty?: number;
+  seed?: number;
+  maxNewTokens?: number;
+}
+
+export interface RestyleRequest {
+  profileId: number;
+  task: Task;
+  draft: string;
+  /**
+   * 'all': the stored running mean of the profile (documents of the task's kind:
+   * tweets for paraphrase, articles for headline, falling back to all kinds);
+   * {relevant: N}: the N documents most relevant to the draft (FTS5 BM25), their
+   * stored compressions merged on the fly; 'none': no personalization (baseline).
+   */
+  docs: 'all' | 'none' | { relevant: number };
+  /** Restrict to one kind; default: the task's kind when the profile has such documents. */
+  kind?: DocKind | 'any';
+  /** Number of candidates, 1..5 (default 3). */
+  n?: number;
+  sampling?: SamplingOptions;
+}
+
+export type RestyleEvent =
+  | { type: 'start'; restyleId: string; packId: string; usedDocs: number; n: number }
+  | { type: 'token'; candidate: number; tokenId: number; text: string }
+  | {
+      type: 'candidate-done';
+      candidate: number;
+      text: string;
+      finishReason: 'eos' | 'length' | 'aborted';
+      /** History row id (null when the candidate was aborted before any text). */
+      generationId: number | null;
+    }
+  | { type: 'done'; aborted: boolean };
+
+// ---------------------------------------------------------------- history
+
+export interface GenerationItem {
+  id: number;
+  profileId: number | null;
+  profileName: string | null;
+  task: Task;
+  draft: string;
+  output: string;
+  packId: string;
+  settings: { docs: RestyleRequest['docs']; usedDocs: number; sampling: SamplingOptions; candidate: number };
+  createdAt: string;
+}
+
+export interface HistoryListRequest {
+  profileId?: number;
+  offset?: number;
+  limit?: number;
+}
+
+// ---------------------------------------------------------------- packs
+
+export interface PackSummary {
+  id: string;
+  name: string;
+  description: string;
+  dir: string;
+  k: number | null;
+  dim: number | null;
+  valid: boolean;
+  /** The PackError message when not valid. */
+  error: string | null;
+  active: boolean;
+  /** The pack's shipped evaluation figures (manifest "evaluation"), if any. */
+  evaluation: unknown;
+}
+
+// ---------------------------------------------------------------- settings
+
+export interface SettingsInfo {
+  dataDir: string;
+  dbPath: string;
+  dbBytes: number;
+  schemaVersion: number;
+  activePackId: string | null;
+  /** onnxruntime intra-op threads; 0 = runtime default. */
+  threads: number;
+  /** Execution provider the loaded model uses ('cpu', 'cuda', ...); null before a model is loaded. */
+  provider: string | null;
+  packDirs: string[];
+}
+
+export interface SettingsUpdate {
+  threads?: number;
+}
+
+export interface RecomputeResult {
+  groups: number;
+  documents: number;
+  /** Largest absolute difference between the running and the recomputed means before the rewrite. */
+  maxAbsDiff: number;
+  ms: number;
+}
+
+// ---------------------------------------------------------------- events
+
+export type ServiceEvent =
+  | { type: 'import'; progress: ImportProgress }
+  | { type: 'queue'; status: QueueStatus }
+  | { type: 'data-changed'; what: 'profiles' | 'documents' | 'history' | 'packs' | 'settings'; profileId?: number };
+
+export type Unsubscribe = () => void;
+
+// ---------------------------------------------------------------- the services
+
+export interface ProfilesService {
+  list(): ProfileSummary[];
+  get(id: number): ProfileSummary;
+  create(name: string): ProfileSummary;
+  rename(id: number, name: string): ProfileSummary;
+  /** Deletes the profile with its documents, compressions, means; its history rows keep their text. */
+  delete(id: number): void;
+}
+
+export interface DocumentsService {
+  list(req: DocumentListRequest): Page<DocumentItem>;
+  /** Deletes documents (and their compressions, subtracting them from the means) in one transaction. */
+  delete(ids: number[]): { deleted: number };
+}
+
+export interface ImportService {
+  /** Starts an import job and returns at once; progress arrives as 'import' events. */
+  start(req: ImportRequest): { jobId: string };
+  get(jobId: string): ImportProgress;
+  list(): ImportProgress[];
+  cancel(jobId: string): void;
+  /** Resolves with the final progress once the job leaves parsing/storing (and compressing when waitForCompression). */
+  wait(jobId: string, opts?: { waitForCompression?: boolean }): Promise<ImportProgress>;
+}
+
+export interface QueueService {
+  status(): QueueStatus;
+  pause(): QueueStatus;
+  resume(): QueueStatus;
+  /** Stops the current run; pending documents stay pending and are picked up on resume or restart. */
+  cancel(): QueueStatus;
+  /** Resolves when nothing is pending (or the queue is paused/failed). */
+  drain(signal?: AbortSignal): Promise<QueueStatus>;
+}
+
+export interface RestyleService {
+  /** Streams n candidates token by token; abort the signal to stop. Each finished candidate is saved to history. */
+  run(req: RestyleRequest, signal?: AbortSignal): AsyncIterable<RestyleEvent>;
+}
+
+export interface HistoryService {
+  list(req?: HistoryListRequest): Page<GenerationItem>;
+  /** Soft-deletes; returns the ids so undo can restore them. */
+  delete(ids: number[]): { deleted: number };
+  undoDelete(ids: number[]): { restored: number };
+}
+
+export interface PacksService {
+  list(): PackSummary[];
+  /** Validates a pack directory; returns the PackError message instead of throwing. */
+  validate(dir: string): Promise<{ ok: true; pack: PackSummary } | { ok: false; error: string }>;
+  /** Switches the active pack: loads it, keeps other packs' rows, and queues its compressions. */
+  setActive(id: string): Promise<PackSummary>;
+}
+
+export interface SettingsService {
+  get(): SettingsInfo;
+  update(patch: SettingsUpdate): Promise<SettingsInfo>;
+  /** Writes every profile, document, generation and setting as one JSON file; returns its path and size. */
+  exportAll(path: string): Promise<{ path: string; bytes: number }>;
+  /** Deletes every profile, document, compression, mean, generation and setting. */
+  deleteAll(): void;
+  /** Rebuilds every running mean from the stored compressions. */
+  recompute(): RecomputeResult;
+}
+
+export interface Services {
+  profiles: ProfilesService;
+  documents: DocumentsService;
+  imports: ImportService;
+  queue: QueueService;
+  restyle: RestyleService;
+  history: HistoryService;
+  packs: PacksService;
+  settings: SettingsService;
+  /** Subscribes to progress and change events (import, queue, data-changed). */
+  onEvent(listener: (e: ServiceEvent) => void): Unsubscribe;
+  /** Stops the queue, cancels imports, disposes the inference host and closes the database. */
+  close(): Promise<void>;
+}
