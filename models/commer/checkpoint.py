@@ -1,0 +1,200 @@
+"""The internal backbone checkpoint: what the converters write and everyone loads.
+
+One file (torch.save of a plain dict, no pickled classes):
+
+    {
+      "format": "commer-checkpoint", "format_version": 1,
+      "model_config": ModelConfig.to_dict(),
+      "state_dict": {name: tensor}        # Backbone (model.py) names, float32, no lora_*
+      "tokenizer": {"kind": "sentencepiece", "model_proto": bytes}
+                 | {"kind": "hf_json", "json": str},
+      "extra": {...}                      # free-form provenance (source path, converter, ...)
+    }
+
+`load_checkpoint` checks the format, the tensor names and shapes against the config,
+and returns (ModelConfig, state_dict, tokenizer, extra), where tokenizer is a
+`Tokenizer` (SentencePiece) or an `HFJsonTokenizer` (tokenizer.json only: it can be
+copied into a pack but not used to tokenize in Python).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+from typing import Dict, Optional, Tuple, Union
+
+import torch
+
+from .model import Backbone, ModelConfig
+from .tokenizer import Tokenizer
+
+FORMAT = "commer-checkpoint"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(ValueError):
+    """A checkpoint that cannot be used, with the reason."""
+
+
+class HFJsonTokenizer:
+    """A Hugging Face tokenizer.json kept verbatim (no Python-side tokenization:
+    the `tokenizers` package is not available here)."""
+
+    def __init__(self, data: Union[str, dict]):
+        self.data: dict = json.loads(data) if isinstance(data, str) else data
+        if not isinstance(self.data, dict) or "model" not in self.data:
+            raise CheckpointError("tokenizer.json has no 'model' section")
+
+    def to_hf_tokenizer_json(self) -> dict:
+        return self.data
+
+    @property
+    def vocab_size(self) -> int:
+        vocab = self.data["model"].get("vocab", {})
+        n = len(vocab) if isinstance(vocab, (dict, list)) else 0
+        for t in self.data.get("added_tokens", []) or []:
+            n = max(n, int(t["id"]) + 1)
+        return n
+
+    def token_id(self, content: str) -> Optional[int]:
+        for t in self.data.get("added_tokens", []) or []:
+            if t.get("content") == content:
+                return int(t["id"])
+        vocab = self.data["model"].get("vocab", {})
+        if isinstance(vocab, dict) and content in vocab:
+            return int(vocab[content])
+        return None
+
+    def encode(self, text: str):
+        raise CheckpointError(
+            "this checkpoint carries only a Hugging Face tokenizer.json; Python-side tokenization needs a "
+            "SentencePiece tokenizer.model (put one next to tokenizer.json when converting)"
+        )
+
+
+AnyTokenizer = Union[Tokenizer, HFJsonTokenizer]
+
+
+def expected_shapes(cfg: ModelConfig) -> Dict[str, Tuple[int, ...]]:
+    """Names and shapes of a Backbone's non-LoRA parameters for this config."""
+    shapes = {"tok_embeddings.weight": (cfg.vocab_size, cfg.dim), "norm.weight": (cfg.dim,)}
+    hd = cfg.head_dim
+    for i in range(cfg.n_layers):
+        p = f"layers.{i}."
+        shapes[p + "attention_norm.weight"] = (cfg.dim,)
+        shapes[p + "attention.wq.weight"] = (cfg.n_heads * hd, cfg.dim)
+        shapes[p + "attention.wk.weight"] = (cfg.n_kv_heads * hd, cfg.dim)
+        shapes[p + "attention.wv.weight"] = (cfg.n_kv_heads * hd, cfg.dim)
+        shapes[p + "attention.wo.weight"] = (cfg.dim, cfg.n_heads * hd)
+        shapes[p + "ffn_norm.weight"] = (cfg.dim,)
+        shapes[p + "feed_forward.w1.weight"] = (cfg.hidden_dim, cfg.dim)
+        shapes[p + "feed_forward.w3.weight"] = (cfg.hidden_dim, cfg.dim)
+        shapes[p + "feed_forward.w2.weight"] = (cfg.dim, cfg.hidden_dim)
+    if not cfg.tied_embeddings:
+        shapes["output.weight"] = (cfg.vocab_size, cfg.dim)
+    return shapes
+
+
+def _tokenizer_record(tokenizer) -> dict:
+    if isinstance(tokenizer, Tokenizer):
+        return {"kind": "sentencepiece", "model_proto": tokenizer.model_proto_bytes}
+    if isinstance(tokenizer, HFJsonTokenizer):
+        return {"kind": "hf_json", "json": json.dumps(tokenizer.data, ensure_ascii=False)}
+    if isinstance(tokenizer, (bytes, bytearray)):
+        return {"kind": "sentencepiece", "model_proto": Tokenizer(bytes(tokenizer)).model_proto_bytes}
+    if isinstance(tokenizer, (str, Path)):
+        p = Path(tokenizer)
+        if not p.is_file():
+            raise CheckpointError(f"tokenizer file not found: {p}")
+        if p.suffix == ".json":
+            return {"kind": "hf_json", "json": json.dumps(HFJsonTokenizer(p.read_text("utf-8")).data, ensure_ascii=False)}
+        return {"kind": "sentencepiece", "model_proto": Tokenizer.from_file(p).model_proto_bytes}
+    raise CheckpointError(f"unsupported tokenizer value of type {type(tokenizer).__name__}")
+
+
+def _check_state(cfg: ModelConfig, state: Dict[str, torch.Tensor]) -> None:
+    want = expected_shapes(cfg)
+    missing = sorted(set(want) - set(state))
+    unexpected = sorted(set(state) - set(want))
+    if missing:
+        raise CheckpointError(f"checkpoint lacks tensors: {', '.join(missing[:5])}{' ...' if len(missing) > 5 else ''}")
+    if unexpected:
+        raise CheckpointError(f"checkpoint has unexpected tensors: {', '.join(unexpected[:5])}{' ...' if len(unexpected) > 5 else ''}")
+    for k, shape in want.items():
+        if tuple(state[k].shape) != shape:
+            raise CheckpointError(f"tensor {k} has shape {list(state[k].shape)}, the config needs {list(shape)}")
+        if not torch.isfinite(state[k]).all():
+            raise CheckpointError(f"tensor {k} contains NaN or infinity")
+
+
+def save_checkpoint(
+    path: Union[str, Path],
+    model_cfg: ModelConfig,
+    state_dict: Dict[str, torch.Tensor],
+    tokenizer,
+    extra: Optional[dict] = None,
+) -> Path:
+    """Write a backbone checkpoint. `state_dict` holds Backbone names (LoRA tensors,
+    if present, are dropped); `tokenizer` is a Tokenizer, HFJsonTokenizer, SentencePiece
+    model bytes, or a path to a .model / tokenizer.json file."""
+    state = {k: v.detach().to(torch.float32).contiguous().clone() for k, v in state_dict.items() if "lora_" not in k}
+    _check_state(model_cfg, state)
+    tok = _tokenizer_record(tokenizer)
+    if tok["kind"] == "sentencepiece":
+        n = Tokenizer(tok["model_proto"]).vocab_size
+        if n != model_cfg.vocab_size:
+            raise CheckpointError(f"tokenizer has {n} pieces but the model's vocab_size is {model_cfg.vocab_size}")
+    blob = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "model_config": model_cfg.to_dict(),
+        "state_dict": {k: state[k] for k in sorted(state)},
+        "tokenizer": tok,
+        "extra": dict(extra or {}),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    torch.save(blob, buf)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(buf.getvalue())
+    tmp.replace(path)  # never leave a half-written checkpoint under the real name
+    return path
+
+
+def load_checkpoint(path: Union[str, Path]) -> Tuple[ModelConfig, Dict[str, torch.Tensor], AnyTokenizer, dict]:
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"checkpoint not found: {path}")
+    try:
+        blob = torch.load(path, map_location="cpu")
+    except Exception as e:
+        raise CheckpointError(f"{path} is not a readable checkpoint: {e}") from e
+    if not isinstance(blob, dict) or blob.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a {FORMAT} file (convert it first with models.commer.convert_*)")
+    ver = blob.get("format_version")
+    if not isinstance(ver, int) or ver > FORMAT_VERSION:
+        raise CheckpointError(f"{path} has checkpoint format version {ver}; this code reads up to {FORMAT_VERSION}")
+    cfg = ModelConfig.from_dict(blob["model_config"])
+    state = blob["state_dict"]
+    _check_state(cfg, state)
+    tok = blob["tokenizer"]
+    if tok.get("kind") == "sentencepiece":
+        tokenizer: AnyTokenizer = Tokenizer(tok["model_proto"])
+    elif tok.get("kind") == "hf_json":
+        tokenizer = HFJsonTokenizer(tok["json"])
+    else:
+        raise CheckpointError(f"{path}: unknown tokenizer kind {tok.get('kind')!r}")
+    return cfg, state, tokenizer, dict(blob.get("extra") or {})
+
+
+def load_backbone(path: Union[str, Path], lora=None) -> Tuple[Backbone, AnyTokenizer, dict]:
+    """Convenience: a Backbone (optionally with fresh LoRA) loaded from a checkpoint."""
+    cfg, state, tok, extra = load_checkpoint(path)
+    b = Backbone(cfg, lora)
+    missing, unexpected = b.load_state_dict(state, strict=False)
+    bad = [m for m in missing if "lora_" not in m]
+    if bad or unexpected:
+        raise CheckpointError(f"state does not fit the backbone: missing {bad}, unexpected {unexpected}")
+    return b, tok, extra
