@@ -1,0 +1,326 @@
+// The one contract between the renderer and the main side, shared by every host:
+// Electron IPC (preload/), the web host (main/web/) and its browser client
+// (main/web/client/). It names every channel (`domain:action`), holds the zod
+// schema each request is parsed with on the main side, the response and event
+// payload types, and the Result envelope. `Api` (what the renderer sees as
+// `window.api`) is derived from the tables below, so a channel added here shows
+// up, typed, in both the preload and the browser client.
+//
+// The renderer bundle imports this module too: it may import zod and type-only
+// modules, never node:* or electron.
+import { z } from 'zod';
+import type {
+  DocumentItem,
+  GenerationItem,
+  ImportProgress,
+  PackSummary,
+  Page,
+  ProfileSummary,
+  QueueStatus,
+  RecomputeResult,
+  RestyleEvent,
+  ServiceErrorCode,
+  ServiceEvent,
+  SettingsInfo,
+} from '../services/types.js';
+
+export type {
+  DocKind,
+  DocumentItem,
+  GenerationItem,
+  ImportFormat,
+  ImportOptions,
+  ImportPhase,
+  ImportProgress,
+  ImportRowError,
+  PackSummary,
+  Page,
+  ProfileSummary,
+  QueueState,
+  QueueStatus,
+  RecomputeResult,
+  RestyleEvent,
+  RestyleRequest,
+  SamplingOptions,
+  SettingsInfo,
+  Task,
+} from '../services/types.js';
+
+// ---------------------------------------------------------------- Result
+
+/**
+ * Service codes plus the ones only a host produces: FORBIDDEN (wrong sender, missing
+ * token, foreign origin), PAYLOAD_TOO_LARGE, HOST_UNAVAILABLE (the main side or the
+ * web host cannot be reached).
+ */
+export type ErrorCode = ServiceErrorCode | 'FORBIDDEN' | 'PAYLOAD_TOO_LARGE' | 'HOST_UNAVAILABLE';
+
+export interface AppError {
+  code: ErrorCode;
+  message: string;
+  details?: unknown;
+}
+
+/** Thrown errors lose everything but their message across IPC, so every call answers with this. */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+export const ok = <T>(value: T): Result<T> => ({ ok: true, value });
+export const fail = (code: ErrorCode, message: string, details?: unknown): Result<never> =>
+  details === undefined ? { ok: false, error: { code, message } } : { ok: false, error: { code, message, details } };
+
+// ---------------------------------------------------------------- request schemas
+
+const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
+const ids = z.array(id).min(1, 'give at least one id').max(10_000, 'at most 10000 ids per call');
+const docKind = z.enum(['tweet', 'article']);
+const task = z.enum(['paraphrase', 'headline']);
+const profileName = z
+  .string()
+  .trim()
+  .min(1, 'a profile needs a name')
+  .max(80, 'a profile name has at most 80 characters');
+const noInput = z.undefined();
+
+const importOptions = z
+  .object({
+    kind: docKind.optional(),
+    format: z.enum(['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html']).optional(),
+    includeReplies: z.boolean().optional(),
+    includeRetweets: z.boolean().optional(),
+    textColumn: z.string().min(1).max(200).optional(),
+    textSplit: z.enum(['blocks', 'file']).optional(),
+    onBadRow: z.enum(['skip', 'abort']).optional(),
+  })
+  .strict();
+
+/**
+ * A file to import. Electron passes the file's path on disk (the preload gets it from
+ * webUtils.getPathForFile); the browser client first uploads the bytes and passes the
+ * upload id the web host answered with. Each host accepts only its own kind.
+ */
+export const fileRefSchema = z.union([
+  z.object({ path: z.string().min(1).max(4096), name: z.string().max(1024).optional() }).strict(),
+  z.object({ uploadId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not an upload id'), name: z.string().max(1024).optional() }).strict(),
+]);
+export type FileRef = z.infer<typeof fileRefSchema>;
+
+const sampling = z
+  .object({
+    temperature: z.number().min(0).max(2).optional(),
+    topK: z.number().int().min(0).max(1000).optional(),
+    topP: z.number().gt(0).max(1).optional(),
+    repetitionPenalty: z.number().min(1).max(2).optional(),
+    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    maxNewTokens: z.number().int().min(1).max(1024).optional(),
+  })
+  .strict();
+
+export const restyleRequestSchema = z
+  .object({
+    profileId: id,
+    task,
+    draft: z.string().trim().min(1, 'write a draft first').max(20_000, 'a draft has at most 20000 characters'),
+    docs: z.union([z.literal('all'), z.literal('none'), z.object({ relevant: z.number().int().min(1).max(10_000) }).strict()]),
+    kind: z.union([docKind, z.literal('any')]).optional(),
+    n: z.number().int().min(1).max(5).optional(),
+    sampling: sampling.optional(),
+  })
+  .strict();
+
+const page = { offset: z.number().int().min(0).optional(), limit: z.number().int().min(1).max(500).optional() };
+
+/** Request schemas, one per invoke channel; the main side parses every input with these. */
+export const requestSchemas = {
+  'app:info': noInput,
+
+  'profiles:list': noInput,
+  'profiles:create': z.object({ name: profileName }).strict(),
+  'profiles:rename': z.object({ id, name: profileName }).strict(),
+  'profiles:delete': z.object({ id }).strict(),
+
+  'import:start': z
+    .object({
+      profileId: id,
+      files: z.array(fileRefSchema).min(1, 'choose at least one file').max(1000, 'at most 1000 files at once'),
+      options: importOptions.optional(),
+    })
+    .strict(),
+  'import:list': noInput,
+  'import:cancel': z.object({ jobId: z.string().min(1).max(128) }).strict(),
+
+  'library:list': z
+    .object({ profileId: id, kind: docKind.optional(), search: z.string().max(1000).optional(), ...page })
+    .strict(),
+  'library:delete': z.object({ ids }).strict(),
+
+  'queue:status': noInput,
+  'queue:pause': noInput,
+  'queue:resume': noInput,
+
+  'restyle:start': restyleRequestSchema,
+  'restyle:stop': z.object({ streamId: z.string().min(1).max(128) }).strict(),
+
+  'history:list': z.object({ profileId: id.optional(), ...page }).strict(),
+  'history:delete': z.object({ ids }).strict(),
+  'history:restore': z.object({ ids }).strict(),
+
+  'packs:list': noInput,
+  'packs:validate': z.object({ id: z.string().min(1).max(200) }).strict(),
+  'packs:activate': z.object({ id: z.string().min(1).max(200) }).strict(),
+
+  'settings:get': noInput,
+  'settings:update': z.object({ threads: z.number().int().min(0).max(256).optional() }).strict(),
+  'settings:export': noInput,
+  'settings:deleteAll': z.object({ confirm: z.literal('DELETE', { error: 'type DELETE to confirm' }) }).strict(),
+  'settings:recompute': noInput,
+} as const;
+
+export type InvokeChannel = keyof typeof requestSchemas;
+export const INVOKE_CHANNELS = Object.keys(requestSchemas) as InvokeChannel[];
+
+/** What a caller may send (defaults and optional fields may be left out). */
+export type RequestIn<C extends InvokeChannel> = z.input<(typeof requestSchemas)[C]>;
+/** What a handler receives after parsing. */
+export type RequestOf<C extends InvokeChannel> = z.output<(typeof requestSchemas)[C]>;
+
+// ---------------------------------------------------------------- responses
+
+export interface AppInfo {
+  name: string;
+  version: string;
+  /** Which host serves the renderer. */
+  host: 'electron' | 'web';
+  platform: string;
+}
+
+export interface ExportResult {
+  path: string;
+  fileName: string;
+  bytes: number;
+  /** Web host only: a same-origin URL that downloads the file. */
+  downloadUrl?: string;
+}
+
+export interface ResponseMap {
+  'app:info': AppInfo;
+  'profiles:list': ProfileSummary[];
+  'profiles:create': ProfileSummary;
+  'profiles:rename': ProfileSummary;
+  'profiles:delete': null;
+  'import:start': { jobIds: string[] };
+  'import:list': ImportProgress[];
+  'import:cancel': null;
+  'library:list': Page<DocumentItem>;
+  'library:delete': { deleted: number };
+  'queue:status': QueueStatus;
+  'queue:pause': QueueStatus;
+  'queue:resume': QueueStatus;
+  'restyle:start': { streamId: string };
+  'restyle:stop': null;
+  'history:list': Page<GenerationItem>;
+  'history:delete': { deleted: number };
+  'history:restore': { restored: number };
+  'packs:list': PackSummary[];
+  'packs:validate': PackSummary;
+  'packs:activate': PackSummary;
+  'settings:get': SettingsInfo;
+  'settings:update': SettingsInfo;
+  'settings:export': ExportResult;
+  'settings:deleteAll': null;
+  'settings:recompute': RecomputeResult;
+}
+export type ResponseOf<C extends InvokeChannel> = ResponseMap[C];
+
+// ---------------------------------------------------------------- events (main -> renderer)
+
+/** A restyle stream's events, tagged with the stream they belong to. 'error' ends a stream that failed. */
+export type RestyleStreamEvent = { streamId: string; event: RestyleEvent | { type: 'error'; error: AppError } };
+
+export interface Notice {
+  level: 'info' | 'warning' | 'error';
+  message: string;
+}
+
+export interface EventMap {
+  'import:progress': ImportProgress;
+  'queue:progress': QueueStatus;
+  'data:changed': Omit<Extract<ServiceEvent, { type: 'data-changed' }>, 'type'>;
+  'restyle:event': RestyleStreamEvent;
+  /** Things the user should hear about that no request asked for (e.g. the model host crashed and was restarted). */
+  'app:notice': Notice;
+}
+export type EventChannel = keyof EventMap;
+export const EVENT_CHANNELS: readonly EventChannel[] = ['import:progress', 'queue:progress', 'data:changed', 'restyle:event', 'app:notice'];
+
+// ---------------------------------------------------------------- the renderer's Api
+
+/** Plain calls: method name -> channel. importFiles and restyle are composed on top (see Api). */
+export const invokeMethods = {
+  getAppInfo: 'app:info',
+  listProfiles: 'profiles:list',
+  createProfile: 'profiles:create',
+  renameProfile: 'profiles:rename',
+  deleteProfile: 'profiles:delete',
+  listImports: 'import:list',
+  cancelImport: 'import:cancel',
+  listDocuments: 'library:list',
+  deleteDocuments: 'library:delete',
+  getQueueStatus: 'queue:status',
+  pauseQueue: 'queue:pause',
+  resumeQueue: 'queue:resume',
+  listHistory: 'history:list',
+  deleteGenerations: 'history:delete',
+  restoreGenerations: 'history:restore',
+  listPacks: 'packs:list',
+  validatePack: 'packs:validate',
+  setActivePack: 'packs:activate',
+  getSettings: 'settings:get',
+  updateSettings: 'settings:update',
+  exportAll: 'settings:export',
+  deleteAll: 'settings:deleteAll',
+  recompute: 'settings:recompute',
+} as const satisfies Record<string, InvokeChannel>;
+
+/** Subscriptions: method name -> event channel. Each returns its unsubscribe function. */
+export const eventMethods = {
+  onImportProgress: 'import:progress',
+  onQueueProgress: 'queue:progress',
+  onDataChanged: 'data:changed',
+  onNotice: 'app:notice',
+} as const satisfies Record<string, EventChannel>;
+
+type Call<C extends InvokeChannel> = [RequestIn<C>] extends [undefined]
+  ? () => Promise<Result<ResponseOf<C>>>
+  : (input: RequestIn<C>) => Promise<Result<ResponseOf<C>>>;
+
+export interface ImportFilesRequest {
+  profileId: number;
+  /** DOM File objects, from a drop or an <input type="file">. */
+  files: File[];
+  options?: RequestIn<'import:start'>['options'];
+}
+
+/** A running restyle: cancel() stops generation; done settles when the stream ends (never rejects). */
+export interface RestyleHandle {
+  cancel(): void;
+  done: Promise<Result<{ streamId: string }>>;
+}
+
+export type Api = { [M in keyof typeof invokeMethods]: Call<(typeof invokeMethods)[M]> } & {
+  [M in keyof typeof eventMethods]: (listener: (payload: EventMap[(typeof eventMethods)[M]]) => void) => () => void;
+} & {
+  /** Imports dropped or picked files into a profile; progress arrives through onImportProgress. One job per file. */
+  importFiles(req: ImportFilesRequest): Promise<Result<{ jobIds: string[] }>>;
+  /**
+   * Streams candidates for a draft. Events for this stream only (token, candidate-done,
+   * done, or error) go to onEvent, in order, starting with 'start'.
+   */
+  restyle(req: RequestIn<'restyle:start'>, onEvent: (e: RestyleStreamEvent['event']) => void): RestyleHandle;
+};
+
+/** Formats a zod error as one readable sentence naming the offending fields. */
+export function describeZodError(error: z.ZodError): string {
+  return error.issues
+    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
+    .join('; ');
+}
