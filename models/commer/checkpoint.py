@@ -41,10 +41,24 @@ class HFJsonTokenizer:
     """A Hugging Face tokenizer.json kept verbatim (no Python-side tokenization:
     the `tokenizers` package is not available here)."""
 
-    def __init__(self, data: Union[str, dict]):
+    def __init__(self, data: Union[str, dict], special: Optional[dict] = None):
         self.data: dict = json.loads(data) if isinstance(data, str) else data
         if not isinstance(self.data, dict) or "model" not in self.data:
             raise CheckpointError("tokenizer.json has no 'model' section")
+        special = dict(special or {})
+        self.bos_id: Optional[int] = special.get("bos_id")
+        self.eos_id: Optional[int] = special.get("eos_id")
+        self.pad_id: Optional[int] = special.get("pad_id")
+        if self.bos_id is None:
+            self.bos_id = self.token_id("<s>") if self.token_id("<s>") is not None else self.token_id("<|begin_of_text|>")
+        if self.eos_id is None:
+            self.eos_id = self.token_id("</s>") if self.token_id("</s>") is not None else self.token_id("<|end_of_text|>")
+        if self.pad_id is None:
+            self.pad_id = self.eos_id if self.eos_id is not None else 0
+
+    @property
+    def special(self) -> dict:
+        return {"bos_id": self.bos_id, "eos_id": self.eos_id, "pad_id": self.pad_id}
 
     def to_hf_tokenizer_json(self) -> dict:
         return self.data
@@ -100,7 +114,7 @@ def _tokenizer_record(tokenizer) -> dict:
     if isinstance(tokenizer, Tokenizer):
         return {"kind": "sentencepiece", "model_proto": tokenizer.model_proto_bytes}
     if isinstance(tokenizer, HFJsonTokenizer):
-        return {"kind": "hf_json", "json": json.dumps(tokenizer.data, ensure_ascii=False)}
+        return {"kind": "hf_json", "json": json.dumps(tokenizer.data, ensure_ascii=False), "special": tokenizer.special}
     if isinstance(tokenizer, (bytes, bytearray)):
         return {"kind": "sentencepiece", "model_proto": Tokenizer(bytes(tokenizer)).model_proto_bytes}
     if isinstance(tokenizer, (str, Path)):
@@ -108,7 +122,7 @@ def _tokenizer_record(tokenizer) -> dict:
         if not p.is_file():
             raise CheckpointError(f"tokenizer file not found: {p}")
         if p.suffix == ".json":
-            return {"kind": "hf_json", "json": json.dumps(HFJsonTokenizer(p.read_text("utf-8")).data, ensure_ascii=False)}
+            return _tokenizer_record(HFJsonTokenizer(p.read_text("utf-8")))
         return {"kind": "sentencepiece", "model_proto": Tokenizer.from_file(p).model_proto_bytes}
     raise CheckpointError(f"unsupported tokenizer value of type {type(tokenizer).__name__}")
 
@@ -183,7 +197,7 @@ def load_checkpoint(path: Union[str, Path]) -> Tuple[ModelConfig, Dict[str, torc
     if tok.get("kind") == "sentencepiece":
         tokenizer: AnyTokenizer = Tokenizer(tok["model_proto"])
     elif tok.get("kind") == "hf_json":
-        tokenizer = HFJsonTokenizer(tok["json"])
+        tokenizer = HFJsonTokenizer(tok["json"], tok.get("special"))
     else:
         raise CheckpointError(f"{path}: unknown tokenizer kind {tok.get('kind')!r}")
     return cfg, state, tokenizer, dict(blob.get("extra") or {})
