@@ -1,0 +1,82 @@
+import BetterSqlite3 from 'better-sqlite3';
+import type { Database } from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS } from './migrations/index.js';
+import { StoreError, translateSqliteError } from './errors.js';
+
+export type { Database } from 'better-sqlite3';
+
+export interface OpenOptions {
+  /** Caps the file at this many pages (tests use it to simulate a full disk). */
+  maxPageCount?: number;
+}
+
+/**
+ * Opens (creating if needed) the database, turns on WAL and foreign keys, and
+ * migrates it forward. A file written by a newer schema is refused, never touched.
+ */
+export function openDatabase(file: string, opts: OpenOptions = {}): Database {
+  if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+  let db: Database;
+  try {
+    db = new BetterSqlite3(file);
+  } catch (err) {
+    translateSqliteError(err, `opening ${file}`);
+  }
+  try {
+    const version = db.pragma('user_version', { simple: true }) as number;
+    if (version > LATEST_SCHEMA_VERSION) {
+      throw new StoreError(
+        'SCHEMA_TOO_NEW',
+        `${file} was written by a newer version of ComMer Studio (schema version ${version}; this version knows up to ${LATEST_SCHEMA_VERSION}). ` +
+          'Update the app or choose another data folder; the file was left untouched.',
+      );
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.pragma('busy_timeout = 5000');
+    if (opts.maxPageCount) db.pragma(`max_page_count = ${Math.floor(opts.maxPageCount)}`);
+    migrate(db, version);
+    return db;
+  } catch (err) {
+    db.close();
+    if (err instanceof StoreError) throw err;
+    translateSqliteError(err, `opening ${file}`);
+  }
+}
+
+function migrate(db: Database, from: number): void {
+  for (const m of MIGRATIONS) {
+    if (m.version <= from) continue;
+    // Each step and its version bump commit together, so a crash never leaves a half-migrated file.
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    })();
+  }
+}
+
+/** The schema version of an open database. */
+export function schemaVersion(db: Database): number {
+  return db.pragma('user_version', { simple: true }) as number;
+}
+
+/**
+ * Caches prepared statements per connection: preparing costs more than running
+ * the small statements the hot paths use.
+ */
+const cache = new WeakMap<Database, Map<string, BetterSqlite3.Statement>>();
+export function stmt(db: Database, sql: string): BetterSqlite3.Statement {
+  let m = cache.get(db);
+  if (!m) cache.set(db, (m = new Map()));
+  let s = m.get(sql);
+  if (!s) m.set(sql, (s = db.prepare(sql)));
+  return s;
+}
+
+/** ISO 8601 UTC timestamp with milliseconds, as the schema's defaults write them. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,162 @@
+import type { Database } from 'better-sqlite3';
+import { createHash } from 'node:crypto';
+import { stmt } from './db.js';
+import { StoreError } from './errors.js';
+import { applyToMean } from './means.js';
+import { blobToF32 } from './vectors.js';
+
+export type DocKind = 'tweet' | 'article';
+
+export interface NewDocument {
+  kind: DocKind;
+  text: string;
+  source: string;
+  writtenAt?: string | null;
+}
+
+export interface DocumentRow {
+  id: number;
+  profile_id: number;
+  kind: DocKind;
+  text: string;
+  source: string;
+  written_at: string | null;
+  imported_at: string;
+}
+
+/**
+ * The duplicate key: sha256 of the text with Unicode normalized and whitespace
+ * collapsed, so a re-export that only re-wraps lines still counts as the same document.
+ */
+export function contentHash(text: string): string {
+  return createHash('sha256').update(text.normalize('NFC').replace(/\s+/g, ' ').trim()).digest('hex');
+}
+
+export interface InsertResult {
+  inserted: number;
+  duplicates: number;
+}
+
+/**
+ * Inserts documents in one transaction; ones whose content hash the profile
+ * already has are counted as duplicates and add nothing.
+ */
+export function insertDocuments(db: Database, profileId: number, docs: readonly NewDocument[], importId: number | null = null): InsertResult {
+  const ins = stmt(
+    db,
+    'INSERT INTO documents (profile_id, kind, text, source, sha256, written_at, import_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (profile_id, sha256) DO NOTHING',
+  );
+  return db.transaction((): InsertResult => {
+    let inserted = 0;
+    for (const d of docs) {
+      const text = d.text.trim();
+      if (!text) continue;
+      inserted += ins.run(profileId, d.kind, text, d.source, contentHash(text), d.writtenAt ?? null, importId).changes;
+    }
+    return { inserted, duplicates: docs.length - inserted };
+  })();
+}
+
+export interface ListDocumentsQuery {
+  profileId: number;
+  kind?: DocKind;
+  search?: string;
+  offset: number;
+  limit: number;
+  /** Marks which rows have a compression with this pack. */
+  packId: string | null;
+}
+
+export interface ListedDocument extends DocumentRow {
+  compressed: number;
+}
+
+/**
+ * Turns free text into an FTS5 query: every word quoted (so user punctuation can
+ * never be FTS syntax) and OR-ed, letting BM25 rank by how many and how rare.
+ */
+export function ftsQuery(text: string, mode: 'and' | 'or'): string | null {
+  const words = text.normalize('NFC').match(/[\p{L}\p{N}_]+/gu) ?? [];
+  const uniq = [...new Set(words.map((w) => w.toLowerCase()))].slice(0, 64);
+  if (uniq.length === 0) return null;
+  return uniq.map((w) => `"${w}"`).join(mode === 'and' ? ' AND ' : ' OR ');
+}
+
+/** One page of a profile's documents, newest first, optionally filtered by kind and a full-text search. */
+export function listDocuments(db: Database, q: ListDocumentsQuery): { items: ListedDocument[]; total: number } {
+  const where = ['d.profile_id = @profileId'];
+  const params: Record<string, unknown> = { profileId: q.profileId, packId: q.packId ?? '', limit: q.limit, offset: q.offset };
+  if (q.kind) {
+    where.push('d.kind = @kind');
+    params.kind = q.kind;
+  }
+  if (q.search && q.search.trim()) {
+    const m = ftsQuery(q.search, 'and');
+    if (!m) return { items: [], total: 0 };
+    where.push('d.id IN (SELECT rowid FROM documents_fts WHERE documents_fts MATCH @match)');
+    params.match = m;
+  }
+  const w = where.join(' AND ');
+  const total = (stmt(db, `SELECT count(*) AS n FROM documents d WHERE ${w}`).get(params) as { n: number }).n;
+  const items = stmt(
+    db,
+    `SELECT d.id, d.profile_id, d.kind, d.text, d.source, d.written_at, d.imported_at,
+       EXISTS (SELECT 1 FROM compressions c WHERE c.document_id = d.id AND c.pack_id = @packId) AS compressed
+     FROM documents d WHERE ${w} ORDER BY d.id DESC LIMIT @limit OFFSET @offset`,
+  ).all(params) as ListedDocument[];
+  return { items, total };
+}
+
+/** Ids of the n documents of a profile most relevant to a text (FTS5 BM25), best first. */
+export function relevantDocumentIds(db: Database, profileId: number, text: string, n: number, kinds: readonly DocKind[], packId: string): number[] {
+  const m = ftsQuery(text, 'or');
+  if (!m || n <= 0) return [];
+  const kindList = kinds.map((k) => `'${k === 'article' ? 'article' : 'tweet'}'`).join(',');
+  // Only documents that already have a compression with the pack can take part in the merge.
+  const rows = db
+    .prepare(
+      `SELECT d.id FROM documents_fts f JOIN documents d ON d.id = f.rowid
+       WHERE documents_fts MATCH ? AND d.profile_id = ? AND d.kind IN (${kindList})
+         AND EXISTS (SELECT 1 FROM compressions c WHERE c.document_id = d.id AND c.pack_id = ?)
+       ORDER BY bm25(documents_fts) LIMIT ?`,
+    )
+    .all(m, profileId, packId, n) as Array<{ id: number }>;
+  return rows.map((r) => r.id);
+}
+
+/** Documents per kind for a profile. */
+export function countDocuments(db: Database, profileId: number): Record<DocKind, number> {
+  const rows = stmt(db, 'SELECT kind, count(*) AS n FROM documents WHERE profile_id = ? GROUP BY kind').all(profileId) as Array<{ kind: DocKind; n: number }>;
+  const out: Record<DocKind, number> = { tweet: 0, article: 0 };
+  for (const r of rows) out[r.kind] = r.n;
+  return out;
+}
+
+/**
+ * Deletes documents with their compressions, subtracting each compression from
+ * its running mean in the same transaction. Returns how many existed.
+ */
+export function deleteDocuments(db: Database, ids: readonly number[]): number {
+  const getDoc = stmt(db, 'SELECT profile_id, kind FROM documents WHERE id = ?');
+  const comps = stmt(db, 'SELECT pack_id, k, dim, data FROM compressions WHERE document_id = ?');
+  const del = stmt(db, 'DELETE FROM documents WHERE id = ?');
+  return db.transaction((): number => {
+    let n = 0;
+    for (const id of ids) {
+      const d = getDoc.get(id) as { profile_id: number; kind: DocKind } | undefined;
+      if (!d) continue;
+      for (const c of comps.all(id) as Array<{ pack_id: string; k: number; dim: number; data: Buffer }>) {
+        applyToMean(db, d.profile_id, c.pack_id, d.kind, c.k, c.dim, blobToF32(c.data), -1);
+      }
+      n += del.run(id).changes;
+    }
+    return n;
+  })();
+}
+
+/** One document by id. */
+export function getDocument(db: Database, id: number): DocumentRow {
+  const r = stmt(db, 'SELECT id, profile_id, kind, text, source, written_at, imported_at FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
+  if (!r) throw new StoreError('NOT_FOUND', `no document with id ${id}`);
+  return r;
+}

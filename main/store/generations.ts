@@ -1,0 +1,68 @@
+import type { Database } from 'better-sqlite3';
+import { stmt } from './db.js';
+
+export interface NewGeneration {
+  profileId: number | null;
+  profileName: string | null;
+  task: 'paraphrase' | 'headline';
+  draft: string;
+  output: string;
+  packId: string;
+  settings: unknown;
+}
+
+export interface GenerationRow {
+  id: number;
+  profile_id: number | null;
+  profile_name: string | null;
+  task: 'paraphrase' | 'headline';
+  draft: string;
+  output: string;
+  pack_id: string;
+  settings: string;
+  created_at: string;
+}
+
+/** Saves one finished generation to the history; returns its id. */
+export function insertGeneration(db: Database, g: NewGeneration): number {
+  return Number(
+    stmt(db, 'INSERT INTO generations (profile_id, profile_name, task, draft, output, pack_id, settings) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      g.profileId,
+      g.profileName,
+      g.task,
+      g.draft,
+      g.output,
+      g.packId,
+      JSON.stringify(g.settings ?? {}),
+    ).lastInsertRowid,
+  );
+}
+
+/** One page of the history (not deleted), newest first. */
+export function listGenerations(db: Database, q: { profileId?: number; offset: number; limit: number }): { items: GenerationRow[]; total: number } {
+  const where = q.profileId === undefined ? 'deleted_at IS NULL' : 'deleted_at IS NULL AND profile_id = @profileId';
+  const params = { profileId: q.profileId ?? null, offset: q.offset, limit: q.limit };
+  const total = (stmt(db, `SELECT count(*) AS n FROM generations WHERE ${where}`).get(params) as { n: number }).n;
+  const items = stmt(
+    db,
+    `SELECT id, profile_id, profile_name, task, draft, output, pack_id, settings, created_at FROM generations WHERE ${where} ORDER BY id DESC LIMIT @limit OFFSET @offset`,
+  ).all(params) as GenerationRow[];
+  return { items, total };
+}
+
+/** Soft-deletes history rows (undo restores them); returns how many changed. */
+export function softDeleteGenerations(db: Database, ids: readonly number[]): number {
+  const s = stmt(db, "UPDATE generations SET deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND deleted_at IS NULL");
+  return db.transaction(() => ids.reduce((n, id) => n + s.run(id).changes, 0))();
+}
+
+/** Restores soft-deleted history rows; returns how many changed. */
+export function restoreGenerations(db: Database, ids: readonly number[]): number {
+  const s = stmt(db, 'UPDATE generations SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL');
+  return db.transaction(() => ids.reduce((n, id) => n + s.run(id).changes, 0))();
+}
+
+/** Removes rows soft-deleted before a time for good (called at startup so undo survives a session but not forever). */
+export function purgeDeletedGenerations(db: Database, beforeIso: string): number {
+  return stmt(db, 'DELETE FROM generations WHERE deleted_at IS NOT NULL AND deleted_at < ?').run(beforeIso).changes;
+}

@@ -1,0 +1,218 @@
+import type { Database } from 'better-sqlite3';
+import { stmt } from './db.js';
+import { blobToF32, blobToF64, f64ToBlob } from './vectors.js';
+import type { DocKind } from './documents.js';
+
+interface MeanRow {
+  count: number;
+  k: number;
+  dim: number;
+  sum: Buffer;
+}
+
+/**
+ * Adds (sign 1) or removes (sign -1) one compression from the running sum of
+ * (profile, pack, kind). O(k*dim), independent of how many documents the profile
+ * has. Callers run it inside the transaction that inserts or deletes the
+ * compression row, so the mean and the rows never disagree.
+ */
+export function applyToMean(
+  db: Database,
+  profileId: number,
+  packId: string,
+  kind: DocKind,
+  k: number,
+  dim: number,
+  vec: Float32Array,
+  sign: 1 | -1,
+): void {
+  const row = stmt(db, 'SELECT count, k, dim, sum FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').get(
+    profileId,
+    packId,
+    kind,
+  ) as MeanRow | undefined;
+  if (!row) {
+    if (sign < 0) throw new Error(`running mean missing for profile ${profileId}, pack ${packId}, ${kind}`);
+    const sum = new Float64Array(k * dim);
+    for (let i = 0; i < sum.length; i++) sum[i] = vec[i]!;
+    stmt(db, 'INSERT INTO profile_means (profile_id, pack_id, kind, count, k, dim, sum) VALUES (?, ?, ?, 1, ?, ?, ?)').run(
+      profileId,
+      packId,
+      kind,
+      k,
+      dim,
+      f64ToBlob(sum),
+    );
+    return;
+  }
+  if (row.k !== k || row.dim !== dim) throw new Error(`compression shape [${k},${dim}] differs from the mean's [${row.k},${row.dim}] for pack ${packId}`);
+  const count = row.count + sign;
+  if (count <= 0) {
+    // Dropping the row at zero resets any floating-point residue instead of carrying it forward.
+    stmt(db, 'DELETE FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').run(profileId, packId, kind);
+    return;
+  }
+  const sum = blobToF64(row.sum);
+  if (sign > 0) for (let i = 0; i < sum.length; i++) sum[i]! += vec[i]!;
+  else for (let i = 0; i < sum.length; i++) sum[i]! -= vec[i]!;
+  stmt(db, 'UPDATE profile_means SET count = ?, sum = ? WHERE profile_id = ? AND pack_id = ? AND kind = ?').run(
+    count,
+    f64ToBlob(sum),
+    profileId,
+    packId,
+    kind,
+  );
+}
+
+export interface Mean {
+  count: number;
+  k: number;
+  dim: number;
+  /** The element-wise mean, float32 [k*dim] as the runtime takes it. */
+  mean: Float32Array;
+}
+
+/** The running mean of a profile for a pack over the given kinds combined; null when none is compressed. */
+export function getMean(db: Database, profileId: number, packId: string, kinds: readonly DocKind[]): Mean | null {
+  let total = 0;
+  let acc: Float64Array | null = null;
+  let k = 0;
+  let dim = 0;
+  for (const kind of kinds) {
+    const row = stmt(db, 'SELECT count, k, dim, sum FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').get(
+      profileId,
+      packId,
+      kind,
+    ) as MeanRow | undefined;
+    if (!row) continue;
+    const sum = blobToF64(row.sum);
+    if (!acc) {
+      acc = sum;
+      k = row.k;
+      dim = row.dim;
+    } else for (let i = 0; i < acc.length; i++) acc[i]! += sum[i]!;
+    total += row.count;
+  }
+  if (!acc || total === 0) return null;
+  const mean = new Float32Array(acc.length);
+  for (let i = 0; i < acc.length; i++) mean[i] = acc[i]! / total;
+  return { count: total, k, dim, mean };
+}
+
+/** The running count per (profile, pack, kind), for status displays. */
+export function meanCount(db: Database, profileId: number, packId: string, kind: DocKind): number {
+  const r = stmt(db, 'SELECT count FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').get(profileId, packId, kind) as
+    | { count: number }
+    | undefined;
+  return r?.count ?? 0;
+}
+
+/** Mean of specific documents' stored compressions with a pack (the "relevant N" merge); null when none has one. */
+export function meanOfDocuments(db: Database, packId: string, documentIds: readonly number[]): Mean | null {
+  let acc: Float64Array | null = null;
+  let n = 0;
+  let k = 0;
+  let dim = 0;
+  const s = stmt(db, 'SELECT k, dim, data FROM compressions WHERE document_id = ? AND pack_id = ?');
+  for (const id of documentIds) {
+    const r = s.get(id, packId) as { k: number; dim: number; data: Buffer } | undefined;
+    if (!r) continue;
+    const v = blobToF32(r.data);
+    if (!acc) {
+      acc = new Float64Array(v.length);
+      k = r.k;
+      dim = r.dim;
+    }
+    for (let i = 0; i < acc.length; i++) acc[i]! += v[i]!;
+    n++;
+  }
+  if (!acc) return null;
+  const mean = new Float32Array(acc.length);
+  for (let i = 0; i < acc.length; i++) mean[i] = acc[i]! / n;
+  return { count: n, k, dim, mean };
+}
+
+interface Group {
+  profileId: number;
+  packId: string;
+  kind: DocKind;
+  k: number;
+  dim: number;
+  count: number;
+  sum: Float64Array;
+}
+
+/** Sums every stored compression per (profile, pack, kind) from scratch; the ground truth the running sums must match. */
+export function computeMeansFromScratch(db: Database, packId?: string): Map<string, Group> {
+  const groups = new Map<string, Group>();
+  const sql =
+    'SELECT d.profile_id AS profileId, c.pack_id AS packId, d.kind AS kind, c.k AS k, c.dim AS dim, c.data AS data ' +
+    'FROM compressions c JOIN documents d ON d.id = c.document_id' +
+    (packId === undefined ? '' : ' WHERE c.pack_id = ?');
+  const it = (packId === undefined ? db.prepare(sql).iterate() : db.prepare(sql).iterate(packId)) as IterableIterator<{
+    profileId: number;
+    packId: string;
+    kind: DocKind;
+    k: number;
+    dim: number;
+    data: Buffer;
+  }>;
+  for (const r of it) {
+    const key = `${r.profileId}\u0000${r.packId}\u0000${r.kind}`;
+    let g = groups.get(key);
+    if (!g) groups.set(key, (g = { profileId: r.profileId, packId: r.packId, kind: r.kind, k: r.k, dim: r.dim, count: 0, sum: new Float64Array(r.k * r.dim) }));
+    const v = blobToF32(r.data);
+    for (let i = 0; i < g.sum.length; i++) g.sum[i]! += v[i]!;
+    g.count++;
+  }
+  return groups;
+}
+
+export interface RecomputeStats {
+  groups: number;
+  documents: number;
+  maxAbsDiff: number;
+}
+
+/**
+ * Rebuilds every running mean (or one pack's) from the compressions in one
+ * transaction, and reports the largest difference between the old and new means
+ * so drift or a bug shows up as a number.
+ */
+export function recomputeMeans(db: Database, packId?: string): RecomputeStats {
+  return db.transaction((): RecomputeStats => {
+    const fresh = computeMeansFromScratch(db, packId);
+    let maxAbsDiff = 0;
+    const old = (packId === undefined
+      ? db.prepare('SELECT profile_id AS profileId, pack_id AS packId, kind, count, k, dim, sum FROM profile_means').all()
+      : db.prepare('SELECT profile_id AS profileId, pack_id AS packId, kind, count, k, dim, sum FROM profile_means WHERE pack_id = ?').all(packId)) as Array<
+      MeanRow & { profileId: number; packId: string; kind: DocKind }
+    >;
+    const seen = new Set<string>();
+    for (const o of old) {
+      const key = `${o.profileId}\u0000${o.packId}\u0000${o.kind}`;
+      seen.add(key);
+      const g = fresh.get(key);
+      const s = blobToF64(o.sum);
+      for (let i = 0; i < s.length; i++) {
+        const d = Math.abs(s[i]! / o.count - (g ? g.sum[i]! / g.count : 0));
+        if (d > maxAbsDiff) maxAbsDiff = d;
+      }
+    }
+    // A group the running sums lack entirely differs by its whole mean.
+    for (const [key, g] of fresh) {
+      if (seen.has(key)) continue;
+      for (let i = 0; i < g.sum.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(g.sum[i]! / g.count));
+    }
+    if (packId === undefined) db.prepare('DELETE FROM profile_means').run();
+    else db.prepare('DELETE FROM profile_means WHERE pack_id = ?').run(packId);
+    const ins = db.prepare('INSERT INTO profile_means (profile_id, pack_id, kind, count, k, dim, sum) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    let documents = 0;
+    for (const g of fresh.values()) {
+      ins.run(g.profileId, g.packId, g.kind, g.count, g.k, g.dim, f64ToBlob(g.sum));
+      documents += g.count;
+    }
+    return { groups: fresh.size, documents, maxAbsDiff };
+  })();
+}
+
