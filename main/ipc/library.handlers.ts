@@ -1,0 +1,9 @@
+import type { HandlerTable } from './dispatch.js';
+import type { HandlerDeps } from './handler-deps.js';
+
+export function libraryHandlers({ services }: HandlerDeps): Pick<HandlerTable, 'library:list' | 'library:delete'> {
+  return {
+    'library:list': (req) => services.documents.list(req),
+    'library:delete': ({ ids }) => services.documents.delete(ids),
+  };
+}
