@@ -1,0 +1,208 @@
+// Logits processors and samplers. They work in place on a scratch copy of one
+// row of logits so the decode loop allocates nothing per step; the caller owns
+// the buffers. Semantics follow Hugging Face transformers' processors so that
+// settings mean the same thing users know from there.
+
+import type { Rng } from './rng.js';
+
+export interface SamplingOptions {
+  /** 0 (or below) means greedy decoding; otherwise logits are divided by it. */
+  temperature?: number;
+  /** Keep only the k most likely tokens (0 or undefined: no limit). */
+  topK?: number;
+  /** Nucleus sampling: keep the smallest set whose probability reaches p (1: off). */
+  topP?: number;
+  /** CTRL-style penalty (> 1 discourages repeats; 1: off). */
+  repetitionPenalty?: number;
+}
+
+/** Checked, defaulted sampling settings; throws a RangeError naming the bad field. */
+export interface ResolvedSampling {
+  temperature: number;
+  topK: number;
+  topP: number;
+  repetitionPenalty: number;
+}
+
+export function resolveSampling(o: SamplingOptions): ResolvedSampling {
+  const temperature = o.temperature ?? 0;
+  const topK = o.topK ?? 0;
+  const topP = o.topP ?? 1;
+  const repetitionPenalty = o.repetitionPenalty ?? 1;
+  if (!Number.isFinite(temperature) || temperature < 0) throw new RangeError(`temperature must be >= 0, got ${temperature}`);
+  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`topK must be a non-negative integer, got ${topK}`);
+  if (!(topP > 0 && topP <= 1)) throw new RangeError(`topP must be in (0, 1], got ${topP}`);
+  if (!Number.isFinite(repetitionPenalty) || repetitionPenalty <= 0) {
+    throw new RangeError(`repetitionPenalty must be > 0, got ${repetitionPenalty}`);
+  }
+  return { temperature, topK, topP, repetitionPenalty };
+}
+
+/** Index of the largest value (first one on ties, like torch.argmax). */
+export function argmax(x: ArrayLike<number>, start = 0, end = x.length): number {
+  let best = start;
+  let bestV = x[start]!;
+  for (let i = start + 1; i < end; i++) {
+    const v = x[i]!;
+    if (v > bestV) {
+      bestV = v;
+      best = i;
+    }
+  }
+  return best - start;
+}
+
+/**
+ * Repetition penalty over the distinct ids in `history[0..len)`: a positive logit
+ * is divided by the penalty, a negative one multiplied (so both move down).
+ * `seen` is a caller-owned scratch of vocab size used to visit each id once.
+ */
+export function applyRepetitionPenalty(
+  logits: Float32Array,
+  history: ArrayLike<number>,
+  len: number,
+  penalty: number,
+  seen: Uint8Array,
+): void {
+  if (penalty === 1) return;
+  for (let i = 0; i < len; i++) {
+    const id = history[i]!;
+    if (seen[id]) continue;
+    seen[id] = 1;
+    const v = logits[id]!;
+    logits[id] = v < 0 ? v * penalty : v / penalty;
+  }
+  for (let i = 0; i < len; i++) seen[history[i]!] = 0;
+}
+
+/** Divide logits by the temperature (> 0). */
+export function applyTemperature(logits: Float32Array, temperature: number): void {
+  if (temperature === 1) return;
+  const inv = 1 / temperature;
+  for (let i = 0; i < logits.length; i++) logits[i]! *= inv;
+}
+
+/**
+ * Write into `order` the indices of the `count` largest logits, largest first, and
+ * return how many were written (fewer when the vocab is smaller). Ties keep the
+ * lower index first, which makes results independent of sort stability.
+ */
+export function topIndices(logits: Float32Array, count: number, order: Uint32Array): number {
+  const n = Math.min(count, logits.length);
+  if (n >= logits.length / 4) {
+    // Large share of the vocab: a full sort is simplest and fast enough.
+    const all = order.length >= logits.length ? order : new Uint32Array(logits.length);
+    for (let i = 0; i < logits.length; i++) all[i] = i;
+    const view = all.subarray(0, logits.length);
+    view.sort((a, b) => logits[b]! - logits[a]! || a - b);
+    if (all !== order) order.set(view.subarray(0, n));
+    return n;
+  }
+  // Few of many: keep a sorted window of size n (insertion), O(V * small).
+  let filled = 0;
+  for (let i = 0; i < logits.length; i++) {
+    const v = logits[i]!;
+    if (filled === n && v <= logits[order[n - 1]!]!) continue;
+    let j = filled < n ? filled++ : n - 1;
+    while (j > 0 && logits[order[j - 1]!]! < v) {
+      order[j] = order[j - 1]!;
+      j--;
+    }
+    order[j] = i;
+  }
+  return filled;
+}
+
+/**
+ * Softmax over `logits[order[0..n)]` into `probs[0..n)` (float64 accumulation).
+ * Entries that are -Infinity get probability 0.
+ */
+export function softmaxSubset(logits: Float32Array, order: Uint32Array, n: number, probs: Float64Array): void {
+  let max = -Infinity;
+  for (let i = 0; i < n; i++) max = Math.max(max, logits[order[i]!]!);
+  let sum = 0;
+  for (let i = 0; i < n; i++) {
+    const e = Math.exp(logits[order[i]!]! - max);
+    probs[i] = e;
+    sum += e;
+  }
+  for (let i = 0; i < n; i++) probs[i]! /= sum;
+}
+
+/**
+ * Nucleus cut on probabilities sorted in descending order: the number of leading
+ * entries whose cumulative probability first reaches `topP` (at least 1).
+ */
+export function topPCount(sortedProbs: Float64Array, n: number, topP: number): number {
+  if (topP >= 1) return n;
+  let cum = 0;
+  for (let i = 0; i < n; i++) {
+    cum += sortedProbs[i]!;
+    if (cum >= topP) return i + 1;
+  }
+  return n;
+}
+
+/** Draw an index from probabilities `probs[0..n)` (need not sum exactly to 1). */
+export function sampleIndex(probs: Float64Array, n: number, rng: Rng): number {
+  let total = 0;
+  for (let i = 0; i < n; i++) total += probs[i]!;
+  const u = rng.next() * total;
+  let cum = 0;
+  for (let i = 0; i < n; i++) {
+    cum += probs[i]!;
+    if (u < cum) return i;
+  }
+  return n - 1;
+}
+
+/**
+ * Picks the next token from one row of logits. Holds its scratch buffers so a
+ * decode loop reuses them every step.
+ */
+export class TokenSampler {
+  readonly settings: ResolvedSampling;
+  private readonly scratch: Float32Array;
+  private readonly order: Uint32Array;
+  private readonly probs: Float64Array;
+  private readonly seen: Uint8Array;
+
+  constructor(
+    vocabSize: number,
+    options: SamplingOptions,
+    private readonly rng: Rng,
+  ) {
+    this.settings = resolveSampling(options);
+    this.scratch = new Float32Array(vocabSize);
+    this.order = new Uint32Array(vocabSize);
+    this.probs = new Float64Array(vocabSize);
+    this.seen = new Uint8Array(vocabSize);
+  }
+
+  get greedy(): boolean {
+    return this.settings.temperature === 0;
+  }
+
+  /**
+   * Choose a token from `logits[offset .. offset+vocab)` given the ids so far
+   * (`history[0..historyLen)`, used only by the repetition penalty).
+   */
+  pick(logits: Float32Array, offset: number, history: ArrayLike<number>, historyLen: number): number {
+    const s = this.settings;
+    const vocab = this.scratch.length;
+    if (s.repetitionPenalty === 1 && s.temperature === 0) {
+      // Hot path for greedy decoding: read the model's buffer directly, no copy.
+      return argmax(logits, offset, offset + vocab);
+    }
+    const x = this.scratch;
+    x.set(logits.subarray(offset, offset + vocab));
+    applyRepetitionPenalty(x, history, historyLen, s.repetitionPenalty, this.seen);
+    if (s.temperature === 0) return argmax(x);
+    applyTemperature(x, s.temperature);
+    const k = s.topK > 0 ? Math.min(s.topK, vocab) : vocab;
+    const n = topIndices(x, k, this.order);
+    softmaxSubset(x, this.order, n, this.probs);
+    const kept = topPCount(this.probs, n, s.topP);
+    return this.order[sampleIndex(this.probs, kept, this.rng)]!;
+  }
+}

@@ -1,0 +1,30 @@
+// Public surface of the runtime. Other layers import from here only.
+//
+//   const model = await loadModel(packDir, { executionProvider: 'auto', threads: 0 });
+//   model.info                      pack id, k, dim, provider in use, threads, manifest
+//   await model.compress(texts)     Float32Array[k*dim] per text (batched, left padded)
+//   for await (const ev of model.generate({ merged, task: 'paraphrase', input, n: 3, temperature: 0.8, seed: 1 }))
+//     ev = { candidate, tokenId, text, done?, finishReason? }
+//   model.generateConcat({ docs, task, input })   prompt-concat baseline
+//   model.continueText('Once upon a time')        plain continuation
+//   await model.dispose()
+//
+// Bad packs throw PackError {code, message, file}; bad arguments RuntimeInputError.
+
+export { loadModel } from './model.js';
+export type {
+  CommerModel,
+  CompressOptions,
+  ConcatRequest,
+  GenerateOptions,
+  GenerateRequest,
+  GenerateTask,
+  LoadModelOptions,
+  ModelInfo,
+  TokenEvent,
+} from './model.js';
+export { readPack, checkGraph, sha256File, type LoadedPack } from './pack-loader.js';
+export { PackError, RuntimeInputError, AbortError, type PackErrorCode } from './errors.js';
+export { candidateProviders, defaultThreads, describeBackends, type ProviderChoice, type ProviderName } from './ort-session.js';
+export { createTokenizer, IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
+export { RunningMean, meanOf } from '../core/running-mean.js';

@@ -1,0 +1,579 @@
+// The ComMer runtime: compress documents into k soft tokens, generate from a
+// merged prefix, and the prompt-concat baseline, all on one backbone graph
+// switched by lora_scale (models/PACK_FORMAT.md).
+//
+// The decode loop is written to stay close to a bare onnxruntime loop (the
+// benchmark measures the ratio): every per-step buffer is allocated once, the
+// KV cache tensors returned by one step are fed straight into the next, only the
+// last position's logits are read, and detokenization looks at a short window.
+
+import { StopStringMatcher, type FinishReason } from '../core/stopping.js';
+import { TokenSampler, type SamplingOptions } from '../core/sampling.js';
+import { createRng } from '../core/rng.js';
+import { concatPromptText, documentIds, fillTemplate, keepLast, type SequenceSpec } from '../core/templates.js';
+import type { PackManifest, TaskName } from '../core/pack-manifest.js';
+import { AbortError, PackError, RuntimeInputError } from './errors.js';
+import { checkGraph, readPack, type LoadedPack } from './pack-loader.js';
+import {
+  createSession,
+  floatTensor,
+  int64Tensor,
+  type Feeds,
+  type OrtTensor,
+  type ProviderChoice,
+  type ProviderName,
+  type SessionPort,
+} from './ort-session.js';
+import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
+
+export interface LoadModelOptions {
+  /** 'auto' (default) tries the best accelerator available and falls back to CPU. */
+  executionProvider?: ProviderChoice;
+  /** onnxruntime intra-op threads; 0 or absent: a default for this machine. */
+  threads?: number;
+}
+
+export interface ModelInfo {
+  packId: string;
+  name: string;
+  k: number;
+  dim: number;
+  vocabSize: number;
+  maxPositions: number;
+  /** The execution provider in use, and why better ones were skipped. */
+  provider: ProviderName;
+  providerAttempts: { provider: ProviderName; error: string }[];
+  threads: number;
+  hasSoftPrompt: boolean;
+  manifest: PackManifest;
+}
+
+/** What to generate: a task of the pack, or a custom prompt template with `{input}`. */
+export type GenerateTask = TaskName | { prompt: string };
+
+export interface GenerateOptions extends SamplingOptions {
+  /** Default: the pack's limits.max_new_tokens. */
+  maxNewTokens?: number;
+  /** Seed for sampling (ignored by greedy decoding). Default: random. */
+  seed?: number;
+  /** Strings that end a candidate; they are not part of its text. */
+  stop?: string[];
+  /** Number of candidates, decoded together as one batch (default 1). */
+  n?: number;
+  signal?: AbortSignal;
+  /** Called once after prefill with the number of positions prefilled (prefix included). */
+  onPrefill?: (info: { positions: number; prefix: number }) => void;
+}
+
+export interface GenerateRequest extends GenerateOptions {
+  /** The merged compression (k*dim floats) or null for no personalization. */
+  merged: Float32Array | null;
+  task: GenerateTask;
+  input: string;
+}
+
+export interface ConcatRequest extends GenerateOptions {
+  /** Documents placed in the prompt (the prompt-concat baseline). */
+  docs: string[];
+  task: GenerateTask;
+  input: string;
+}
+
+/**
+ * One generated token of one candidate. `text` is the printable delta (may be
+ * empty while a multi-byte character is incomplete). The last event of each
+ * candidate has `done: true` and a `finishReason`; its tokenId is the stop token
+ * (eos), the last token (length, stop) or -1 (aborted before any token).
+ */
+export interface TokenEvent {
+  candidate: number;
+  tokenId: number;
+  text: string;
+  done?: boolean;
+  finishReason?: FinishReason;
+}
+
+export interface CompressOptions {
+  /** Documents per graph call (default 16). */
+  batchSize?: number;
+  signal?: AbortSignal;
+  /** Progress after each batch: documents done so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+/**
+ * A loaded model pack. Methods may be called one at a time per instance (a
+ * session is not re-entrant here); the inference host serialises requests.
+ */
+export interface CommerModel {
+  readonly info: ModelInfo;
+  readonly tokenizer: TextTokenizer;
+  /** Compress documents; result i is the [k, dim] compression of texts[i], row-major. */
+  compress(texts: string[], options?: CompressOptions): Promise<Float32Array[]>;
+  /** Generate from a merged compression (or none) for a task and a draft. */
+  generate(request: GenerateRequest): AsyncIterable<TokenEvent>;
+  /** The prompt-concat baseline: documents in the prompt, soft prompt first if the pack has one. */
+  generateConcat(request: ConcatRequest): AsyncIterable<TokenEvent>;
+  /** Plain continuation of `[bos] + enc(text)`, no prefix (checks a converted base model). */
+  continueText(text: string, options?: GenerateOptions): AsyncIterable<TokenEvent>;
+  /** Logits of the last position of `ids` (no BOS added) with the given lora_scale. */
+  forwardLastLogits(ids: number[], loraScale: 0 | 1): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * Load and validate a pack, create its session on the best execution provider,
+ * and check the graph against the manifest. Throws PackError for any problem
+ * with the pack.
+ */
+export async function loadModel(packDir: string, options: LoadModelOptions = {}): Promise<CommerModel> {
+  const pack = await readPack(packDir);
+  let created: Awaited<ReturnType<typeof createSession>>;
+  try {
+    created = await createSession(pack.backbonePath, { executionProvider: options.executionProvider ?? 'auto', threads: options.threads });
+  } catch (e) {
+    throw new PackError('bad_graph', `backbone.onnx cannot be loaded by onnxruntime: ${e instanceof Error ? e.message : String(e)}`, 'backbone.onnx');
+  }
+  try {
+    checkGraph(created.session, pack.manifest);
+  } catch (e) {
+    await created.session.dispose();
+    throw e;
+  }
+  return new Model(pack, created.session, created.attempts);
+}
+
+const EMPTY = new Float32Array(0);
+
+class Model implements CommerModel {
+  readonly info: ModelInfo;
+  readonly tokenizer: TextTokenizer;
+  private readonly m: PackManifest;
+  private readonly dim: number;
+  private readonly k: number;
+  private readonly vocab: number;
+  private readonly layers: number;
+  private readonly kvHeads: number;
+  private readonly headDim: number;
+  private readonly stopIds: Set<number>;
+  private readonly spec: SequenceSpec;
+  private readonly pastNames: string[];
+  private readonly presentNames: string[];
+  private readonly decodeOutputs: string[];
+  private readonly scale0 = floatTensor(new Float32Array([0]), []);
+  private readonly scale1 = floatTensor(new Float32Array([1]), []);
+  private disposed = false;
+  private busy = false;
+
+  constructor(
+    private readonly pack: LoadedPack,
+    private readonly session: SessionPort,
+    attempts: { provider: ProviderName; error: string }[],
+  ) {
+    const m = pack.manifest;
+    this.m = m;
+    this.tokenizer = pack.tokenizer;
+    this.dim = m.backbone.dim;
+    this.k = m.compression.k;
+    this.vocab = m.backbone.vocab_size;
+    this.layers = m.backbone.n_layers;
+    this.kvHeads = m.backbone.n_kv_heads;
+    this.headDim = m.backbone.head_dim;
+    this.stopIds = new Set([m.tokens.eos_id, ...m.tokens.stop_ids]);
+    this.spec = { bosId: m.tokens.bos_id, maxDocTokens: m.limits.max_doc_tokens, maxPromptTokens: m.limits.max_prompt_tokens };
+    this.pastNames = [];
+    this.presentNames = [];
+    for (let i = 0; i < this.layers; i++) {
+      for (const kv of ['key', 'value']) {
+        this.pastNames.push(`past_key_values.${i}.${kv}`);
+        this.presentNames.push(`present.${i}.${kv}`);
+      }
+    }
+    this.decodeOutputs = ['logits', ...this.presentNames];
+    this.info = {
+      packId: m.id,
+      name: m.name,
+      k: this.k,
+      dim: this.dim,
+      vocabSize: this.vocab,
+      maxPositions: m.backbone.max_positions,
+      provider: session.provider,
+      providerAttempts: attempts,
+      threads: session.threads,
+      hasSoftPrompt: pack.softPrompt !== null,
+      manifest: m,
+    };
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private checkOpen(): void {
+    if (this.disposed) throw new RuntimeInputError('the model has been disposed');
+  }
+
+  private async exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    this.checkOpen();
+    if (this.busy) throw new RuntimeInputError('the model is busy with another call; calls must not overlap');
+    this.busy = true;
+    try {
+      return await fn();
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Write embed(ids) into out starting at row `row`. */
+  private embedInto(ids: ArrayLike<number>, out: Float32Array, row: number): void {
+    const d = this.dim;
+    const table = this.pack.embeddings;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i]!;
+      if (!(id >= 0 && id < this.vocab)) throw new RuntimeInputError(`token id ${id} is outside the vocabulary (${this.vocab})`);
+      out.set(table.subarray(id * d, id * d + d), (row + i) * d);
+    }
+  }
+
+  private emptyPast(batch: number): Feeds {
+    const feeds: Feeds = {};
+    const t = floatTensor(EMPTY, [batch, this.kvHeads, 0, this.headDim]);
+    for (const name of this.pastNames) feeds[name] = t;
+    return feeds;
+  }
+
+  private promptTemplate(task: GenerateTask): string {
+    if (typeof task === 'string') {
+      const t = this.m.templates.tasks[task];
+      if (!t) throw new RuntimeInputError(`this pack has no "${task}" task`);
+      return t.prompt;
+    }
+    if (!task || typeof task.prompt !== 'string' || task.prompt.length === 0) {
+      throw new RuntimeInputError('a custom task needs a non-empty prompt');
+    }
+    return task.prompt;
+  }
+
+  private checkText(input: unknown, what: string): string {
+    if (typeof input !== 'string') throw new RuntimeInputError(`${what} must be a string`);
+    return input;
+  }
+
+  // ------------------------------------------------------------------ compress
+
+  compress(texts: string[], options: CompressOptions = {}): Promise<Float32Array[]> {
+    return this.exclusive(() => this.compressImpl(texts, options));
+  }
+
+  private async compressImpl(texts: string[], options: CompressOptions): Promise<Float32Array[]> {
+    if (!Array.isArray(texts)) throw new RuntimeInputError('compress expects an array of strings');
+    const batchSize = options.batchSize ?? 16;
+    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RuntimeInputError(`batchSize must be a positive integer, got ${batchSize}`);
+    const encode = (t: string): number[] => this.tokenizer.encode(t);
+    const seqs = texts.map((t, i) => documentIds(encode, this.m.templates.document, this.checkText(t, `texts[${i}]`), this.spec));
+    // Sorting by length keeps documents of similar length together: less padding.
+    const order = seqs.map((_, i) => i).sort((a, b) => seqs[a]!.length - seqs[b]!.length);
+    const out: Float32Array[] = new Array(texts.length);
+    const { dim, k } = this;
+    let done = 0;
+    for (let start = 0; start < order.length; start += batchSize) {
+      if (options.signal?.aborted) throw new AbortError('compression was cancelled');
+      const idx = order.slice(start, start + batchSize);
+      const B = idx.length;
+      const L = Math.max(...idx.map((i) => seqs[i]!.length));
+      const T = L + k;
+      const embeds = new Float32Array(B * T * dim);
+      const mask = new BigInt64Array(B * T);
+      const pos = new BigInt64Array(B * T);
+      const padRow = this.pack.embeddings.subarray(this.m.tokens.pad_id * dim, this.m.tokens.pad_id * dim + dim);
+      for (let b = 0; b < B; b++) {
+        const ids = seqs[idx[b]!]!;
+        const pad = L - ids.length;
+        const row0 = b * T;
+        // Left padding keeps E at the last k positions of every row.
+        for (let p = 0; p < pad; p++) embeds.set(padRow, (row0 + p) * dim);
+        this.embedInto(ids, embeds, row0 + pad);
+        embeds.set(this.pack.compression, (row0 + L) * dim);
+        for (let t = pad; t < T; t++) {
+          mask[row0 + t] = 1n;
+          pos[row0 + t] = BigInt(t - pad);
+        }
+      }
+      const feeds: Feeds = {
+        inputs_embeds: floatTensor(embeds, [B, T, dim]),
+        attention_mask: int64Tensor(mask, [B, T]),
+        position_ids: int64Tensor(pos, [B, T]),
+        lora_scale: this.scale1,
+        ...this.emptyPast(B),
+      };
+      const r = await this.session.run(feeds, ['last_hidden_state'], options.signal);
+      const hidden = r.last_hidden_state!.data as Float32Array;
+      for (let b = 0; b < B; b++) {
+        const from = (b * T + L) * dim;
+        out[idx[b]!] = hidden.slice(from, from + k * dim);
+      }
+      done += B;
+      options.onProgress?.(done, texts.length);
+    }
+    return out;
+  }
+
+  // ------------------------------------------------------------------ generate
+
+  generate(request: GenerateRequest): AsyncIterable<TokenEvent> {
+    const template = this.promptTemplate(request.task);
+    const input = this.checkText(request.input, 'input');
+    const merged = request.merged;
+    if (merged !== null) {
+      if (!(merged instanceof Float32Array) || merged.length !== this.k * this.dim) {
+        throw new RuntimeInputError(`merged must be a Float32Array of k*dim = ${this.k * this.dim} values (got ${merged instanceof Float32Array ? merged.length : typeof merged})`);
+      }
+      for (let i = 0; i < merged.length; i++) {
+        if (!Number.isFinite(merged[i]!)) throw new RuntimeInputError(`merged has a non-finite value at ${i}`);
+      }
+    }
+    const ids = [this.spec.bosId, ...keepLast(this.tokenizer.encode(fillTemplate(template, { input })), this.spec.maxPromptTokens)];
+    return this.run(merged, merged ? this.k : 0, ids, request);
+  }
+
+  generateConcat(request: ConcatRequest): AsyncIterable<TokenEvent> {
+    const template = this.promptTemplate(request.task);
+    const input = this.checkText(request.input, 'input');
+    if (!Array.isArray(request.docs)) throw new RuntimeInputError('docs must be an array of strings');
+    request.docs.forEach((d, i) => this.checkText(d, `docs[${i}]`));
+    const soft = this.pack.softPrompt;
+    const s = soft ? soft.length / this.dim : 0;
+    const maxNew = this.resolveMaxNew(request.maxNewTokens);
+    // The concat prompt grows with the documents; it keeps its end (task cue and
+    // the latest documents) within the positions the backbone supports.
+    const budget = this.m.backbone.max_positions - s - maxNew - 1;
+    const text = concatPromptText(this.m.templates.concat_document, request.docs, template, input);
+    const ids = [this.spec.bosId, ...keepLast(this.tokenizer.encode(text), budget)];
+    return this.run(soft, s, ids, request);
+  }
+
+  continueText(text: string, options: GenerateOptions = {}): AsyncIterable<TokenEvent> {
+    const ids = [this.spec.bosId, ...this.tokenizer.encode(this.checkText(text, 'text'))];
+    return this.run(null, 0, ids, options);
+  }
+
+  forwardLastLogits(ids: number[], loraScale: 0 | 1): Promise<Float32Array> {
+    return this.exclusive(async () => {
+      const T = ids.length;
+      if (T === 0) throw new RuntimeInputError('ids must not be empty');
+      const embeds = new Float32Array(T * this.dim);
+      this.embedInto(ids, embeds, 0);
+      const r = await this.session.run(
+        {
+          inputs_embeds: floatTensor(embeds, [1, T, this.dim]),
+          attention_mask: int64Tensor(new BigInt64Array(T).fill(1n), [1, T]),
+          position_ids: int64Tensor(BigInt64Array.from({ length: T }, (_, i) => BigInt(i)), [1, T]),
+          lora_scale: loraScale === 1 ? this.scale1 : this.scale0,
+          ...this.emptyPast(1),
+        },
+        ['logits'],
+      );
+      const logits = r.logits!.data as Float32Array;
+      return logits.slice((T - 1) * this.vocab, T * this.vocab);
+    });
+  }
+
+  private resolveMaxNew(v: number | undefined): number {
+    const n = v ?? this.m.limits.max_new_tokens;
+    if (!Number.isInteger(n) || n < 1) throw new RuntimeInputError(`maxNewTokens must be a positive integer, got ${n}`);
+    return n;
+  }
+
+  /**
+   * Validate options eagerly (so bad input fails at the call, not mid-stream) and
+   * return the stream. The stream holds the model until it ends or is dropped.
+   */
+  private run(prefix: Float32Array | null, prefixLen: number, ids: number[], o: GenerateOptions): AsyncIterable<TokenEvent> {
+    this.checkOpen();
+    const n = o.n ?? 1;
+    if (!Number.isInteger(n) || n < 1 || n > 16) throw new RuntimeInputError(`n must be an integer from 1 to 16, got ${n}`);
+    const maxNewAsked = this.resolveMaxNew(o.maxNewTokens);
+    const seed = o.seed ?? Math.floor(Math.random() * 2 ** 32);
+    const samplers: TokenSampler[] = [];
+    const rng = createRng(seed);
+    try {
+      for (let c = 0; c < n; c++) samplers.push(new TokenSampler(this.vocab, o, rng));
+    } catch (e) {
+      throw new RuntimeInputError(e instanceof Error ? e.message : String(e));
+    }
+    if (o.stop !== undefined && (!Array.isArray(o.stop) || o.stop.some((s) => typeof s !== 'string'))) {
+      throw new RuntimeInputError('stop must be an array of strings');
+    }
+    const prefillLen = prefixLen + ids.length;
+    const room = this.m.backbone.max_positions - prefillLen;
+    if (room < 1) throw new RuntimeInputError(`the prompt needs ${prefillLen} positions; the model supports ${this.m.backbone.max_positions}`);
+    const maxNew = Math.min(maxNewAsked, room);
+    return {
+      [Symbol.asyncIterator]: () => this.decodeLoop(prefix, prefixLen, ids, n, maxNew, samplers, o),
+    };
+  }
+
+  private async *decodeLoop(
+    prefix: Float32Array | null,
+    prefixLen: number,
+    ids: number[],
+    n: number,
+    maxNew: number,
+    samplers: TokenSampler[],
+    o: GenerateOptions,
+  ): AsyncGenerator<TokenEvent> {
+    this.checkOpen();
+    if (this.busy) throw new RuntimeInputError('the model is busy with another call; calls must not overlap');
+    this.busy = true;
+    const { dim, vocab } = this;
+    const signal = o.signal;
+    const finished = new Uint8Array(n);
+    let live = n;
+    try {
+      // ---- prefill, batch 1
+      const T = prefixLen + ids.length;
+      const embeds = new Float32Array(T * dim);
+      if (prefix && prefixLen > 0) embeds.set(prefix.subarray(0, prefixLen * dim), 0);
+      this.embedInto(ids, embeds, prefixLen);
+      const maxTotal = T + maxNew;
+      // All ones: every position of every row is real, so one buffer serves every step.
+      const ones = new BigInt64Array(n * maxTotal).fill(1n);
+      const prefillPos = new BigInt64Array(T);
+      for (let t = 0; t < T; t++) prefillPos[t] = BigInt(t);
+      let out: Record<string, OrtTensor>;
+      try {
+        out = await this.session.run(
+          {
+            inputs_embeds: floatTensor(embeds, [1, T, dim]),
+            attention_mask: int64Tensor(ones.subarray(0, T), [1, T]),
+            position_ids: int64Tensor(prefillPos, [1, T]),
+            lora_scale: this.scale0,
+            ...this.emptyPast(1),
+          },
+          this.decodeOutputs,
+          signal,
+        );
+      } catch (e) {
+        if (e instanceof AbortError) {
+          for (let c = 0; c < n; c++) yield { candidate: c, tokenId: -1, text: '', done: true, finishReason: 'aborted' };
+          return;
+        }
+        throw e;
+      }
+      o.onPrefill?.({ positions: T, prefix: prefixLen });
+
+      // ---- per-candidate state
+      const history: Int32Array[] = [];
+      const decoders: IncrementalDecoder[] = [];
+      const matchers: StopStringMatcher[] = [];
+      for (let c = 0; c < n; c++) {
+        const h = new Int32Array(ids.length + maxNew);
+        h.set(ids);
+        history.push(h);
+        decoders.push(new IncrementalDecoder(this.tokenizer));
+        matchers.push(new StopStringMatcher(o.stop ?? []));
+      }
+      let histLen = ids.length;
+
+      // The cache of the single prefill row is repeated for n candidates.
+      let past: Feeds = {};
+      for (let j = 0; j < this.presentNames.length; j++) {
+        const p = out[this.presentNames[j]!]!;
+        past[this.pastNames[j]!] = n === 1 ? p : repeatRows(p, n);
+      }
+      let logits = out.logits!.data as Float32Array;
+      let rowStride = T * vocab; // logits of row c, last position: c*rowStride + (seqOut-1)*vocab
+      let lastOffset = (T - 1) * vocab;
+
+      const stepEmbeds = new Float32Array(n * dim);
+      const stepPos = new BigInt64Array(n);
+      const embedsT = floatTensor(stepEmbeds, [n, 1, dim]);
+      const posT = int64Tensor(stepPos, [n, 1]);
+      const picked = new Int32Array(n);
+      const table = this.pack.embeddings;
+
+      for (let step = 0; step < maxNew; step++) {
+        // Choose and report the next token of every live candidate.
+        for (let c = 0; c < n; c++) {
+          if (finished[c]) {
+            picked[c] = this.m.tokens.pad_id;
+            continue;
+          }
+          const id = samplers[c]!.pick(logits, c * rowStride + lastOffset, history[c]!, histLen);
+          picked[c] = id;
+          history[c]![histLen] = id;
+          let reason: FinishReason | null = null;
+          let text = '';
+          if (this.stopIds.has(id)) {
+            reason = 'eos';
+            text = matchers[c]!.push(decoders[c]!.flush()).text + matchers[c]!.flush();
+          } else {
+            const m = matchers[c]!.push(decoders[c]!.push(id));
+            text = m.text;
+            if (m.stopped) reason = 'stop';
+            else if (step === maxNew - 1) {
+              reason = 'length';
+              text += matchers[c]!.push(decoders[c]!.flush()).text;
+              if (!matchers[c]!.stopped) text += matchers[c]!.flush();
+            }
+          }
+          if (reason) {
+            finished[c] = 1;
+            live--;
+            yield { candidate: c, tokenId: id, text, done: true, finishReason: reason };
+          } else {
+            yield { candidate: c, tokenId: id, text };
+          }
+        }
+        histLen++;
+        if (live === 0 || step === maxNew - 1) break;
+        if (signal?.aborted) break;
+
+        // Feed the picked tokens back.
+        for (let c = 0; c < n; c++) {
+          const id = picked[c]!;
+          stepEmbeds.set(table.subarray(id * dim, id * dim + dim), c * dim);
+        }
+        const pastLen = T + step;
+        stepPos.fill(BigInt(pastLen));
+        const feeds: Feeds = past;
+        feeds.inputs_embeds = embedsT;
+        feeds.attention_mask = int64Tensor(ones.subarray(0, n * (pastLen + 1)), [n, pastLen + 1]);
+        feeds.position_ids = posT;
+        feeds.lora_scale = this.scale0;
+        try {
+          out = await this.session.run(feeds, this.decodeOutputs, signal);
+        } catch (e) {
+          if (e instanceof AbortError) break;
+          throw e;
+        }
+        past = {};
+        for (let j = 0; j < this.presentNames.length; j++) past[this.pastNames[j]!] = out[this.presentNames[j]!]!;
+        logits = out.logits!.data as Float32Array;
+        rowStride = vocab;
+        lastOffset = 0;
+      }
+      // Anything still live here was cancelled.
+      for (let c = 0; c < n; c++) {
+        if (!finished[c]) {
+          finished[c] = 1;
+          yield { candidate: c, tokenId: -1, text: '', done: true, finishReason: 'aborted' };
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    await this.session.dispose();
+  }
+}
+
+/** [1, ...rest] tensor -> [n, ...rest] with the row repeated. */
+function repeatRows(t: OrtTensor, n: number): OrtTensor {
+  const src = t.data as Float32Array;
+  const dst = new Float32Array(src.length * n);
+  for (let i = 0; i < n; i++) dst.set(src, i * src.length);
+  return floatTensor(dst, [n, ...t.dims.slice(1)]);
+}

@@ -1,0 +1,200 @@
+// Loads a model pack directory and proves it usable before anything runs on it:
+// manifest schema and version, every listed file present with the stated size and
+// sha256, tensor shapes against the backbone dims, the tokenizer against the
+// vocabulary, and (after session creation) the graph's inputs and outputs. Every
+// failure is a PackError with a specific message; nothing else escapes.
+
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parsePackManifest, type PackManifest } from '../core/pack-manifest.js';
+import { PackError } from './errors.js';
+import type { SessionPort, ValueInfo } from './ort-session.js';
+import { createTokenizer, type TextTokenizer } from './tokenizer.js';
+
+export interface LoadedPack {
+  dir: string;
+  manifest: PackManifest;
+  tokenizer: TextTokenizer;
+  /** Token embedding table, row-major [vocab_size, dim]. */
+  embeddings: Float32Array;
+  /** Compression embeddings E, [k, dim]. */
+  compression: Float32Array;
+  /** Trained soft prompt for the prompt-concat baseline, [s, dim], or null. */
+  softPrompt: Float32Array | null;
+  /** Absolute path of backbone.onnx, for session creation. */
+  backbonePath: string;
+}
+
+function describe(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+function fsError(e: unknown, file: string, what: string): PackError {
+  const code = (e as { code?: string } | null)?.code;
+  if (code === 'ENOENT') return new PackError('missing_file', `${what} ${file} is missing`, file);
+  return new PackError('io_error', `cannot read ${file}: ${describe(e)}`, file);
+}
+
+/** sha256 of a file, streamed so large graphs never sit in memory twice. */
+export async function sha256File(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+async function readManifest(dir: string): Promise<PackManifest> {
+  let text: string;
+  try {
+    const st = await stat(dir);
+    if (!st.isDirectory()) throw new PackError('not_found', `${dir} is not a directory`);
+    text = await readFile(join(dir, 'manifest.json'), 'utf8');
+  } catch (e) {
+    if (e instanceof PackError) throw e;
+    const code = (e as { code?: string } | null)?.code;
+    if (code === 'ENOENT') throw new PackError('not_found', `no model pack at ${dir}: manifest.json not found`, 'manifest.json');
+    throw new PackError('io_error', `cannot read ${join(dir, 'manifest.json')}: ${describe(e)}`, 'manifest.json');
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new PackError('not_a_pack', `manifest.json is not valid JSON: ${describe(e)}`, 'manifest.json');
+  }
+  const r = parsePackManifest(json);
+  if (!r.ok) throw new PackError(r.code, r.message, 'manifest.json');
+  return r.manifest;
+}
+
+async function checkFile(dir: string, name: string, entry: PackManifest['files'][string]): Promise<Buffer | null> {
+  const path = join(dir, name);
+  let size: number;
+  try {
+    const st = await stat(path);
+    if (!st.isFile()) throw new PackError('missing_file', `${name} is listed in manifest.json but is not a file`, name);
+    size = st.size;
+  } catch (e) {
+    if (e instanceof PackError) throw e;
+    throw fsError(e, name, 'file listed in manifest.json:');
+  }
+  if (size !== entry.bytes) {
+    throw new PackError('size_mismatch', `${name} has ${size} bytes, manifest.json says ${entry.bytes} (truncated or replaced file?)`, name);
+  }
+  // Tensors and the tokenizer are needed in memory anyway: hash the bytes read.
+  const keep = name.endsWith('.f32') || name === 'tokenizer.json';
+  let digest: string;
+  let bytes: Buffer | null = null;
+  try {
+    if (keep) {
+      bytes = await readFile(path);
+      digest = createHash('sha256').update(bytes).digest('hex');
+    } else {
+      digest = await sha256File(path);
+    }
+  } catch (e) {
+    throw fsError(e, name, 'file listed in manifest.json:');
+  }
+  if (digest !== entry.sha256) {
+    throw new PackError('hash_mismatch', `${name} does not match its sha256 in manifest.json (expected ${entry.sha256.slice(0, 12)}…, got ${digest.slice(0, 12)}…); the file is corrupt or was changed`, name);
+  }
+  return bytes;
+}
+
+function toFloat32(bytes: Buffer): Float32Array {
+  // Copy into a fresh, aligned buffer: the file's Buffer may sit at any offset.
+  const out = new Float32Array(bytes.byteLength / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+/**
+ * Read and validate a pack directory (everything except the ONNX graph's
+ * signature, which needs a session: see checkGraph). Throws only PackError.
+ */
+export async function readPack(dir: string): Promise<LoadedPack> {
+  try {
+    const manifest = await readManifest(dir);
+    const buffers = new Map<string, Buffer | null>();
+    for (const [name, entry] of Object.entries(manifest.files)) buffers.set(name, await checkFile(dir, name, entry));
+
+    let tokenizer: TextTokenizer;
+    try {
+      tokenizer = createTokenizer(JSON.parse(buffers.get('tokenizer.json')!.toString('utf8')));
+    } catch (e) {
+      throw new PackError('bad_tokenizer', `tokenizer.json cannot be loaded: ${describe(e)}`, 'tokenizer.json');
+    }
+    if (tokenizer.vocabSize > manifest.backbone.vocab_size) {
+      throw new PackError(
+        'bad_tokenizer',
+        `tokenizer.json has ${tokenizer.vocabSize} tokens but the backbone's vocabulary is ${manifest.backbone.vocab_size}`,
+        'tokenizer.json',
+      );
+    }
+    const soft = buffers.get('soft_prompt.f32');
+    return {
+      dir,
+      manifest,
+      tokenizer,
+      embeddings: toFloat32(buffers.get('embeddings.f32')!),
+      compression: toFloat32(buffers.get('compression.f32')!),
+      softPrompt: soft ? toFloat32(soft) : null,
+      backbonePath: join(dir, 'backbone.onnx'),
+    };
+  } catch (e) {
+    if (e instanceof PackError) throw e;
+    throw new PackError('io_error', `cannot load the pack at ${dir}: ${describe(e)}`);
+  }
+}
+
+/** The graph signature a manifest implies (models/PACK_FORMAT.md, "backbone.onnx"). */
+export function expectedGraph(m: PackManifest): { inputs: Map<string, (number | null)[]>; outputs: Map<string, (number | null)[]> } {
+  const b = m.backbone;
+  const inputs = new Map<string, (number | null)[]>([
+    ['inputs_embeds', [null, null, b.dim]],
+    ['attention_mask', [null, null]],
+    ['position_ids', [null, null]],
+    ['lora_scale', []],
+  ]);
+  const outputs = new Map<string, (number | null)[]>([
+    ['logits', [null, null, b.vocab_size]],
+    ['last_hidden_state', [null, null, b.dim]],
+  ]);
+  for (let i = 0; i < b.n_layers; i++) {
+    for (const kv of ['key', 'value']) {
+      inputs.set(`past_key_values.${i}.${kv}`, [null, b.n_kv_heads, null, b.head_dim]);
+      outputs.set(`present.${i}.${kv}`, [null, b.n_kv_heads, null, b.head_dim]);
+    }
+  }
+  return { inputs, outputs };
+}
+
+function compareSide(side: 'input' | 'output', want: Map<string, (number | null)[]>, got: readonly ValueInfo[]): string | null {
+  const byName = new Map(got.map((v) => [v.name, v]));
+  const missing = [...want.keys()].filter((n) => !byName.has(n));
+  if (missing.length) return `its ${side}s lack ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` (+${missing.length - 4} more)` : ''}`;
+  if (side === 'input') {
+    const extra = got.filter((v) => !want.has(v.name)).map((v) => v.name);
+    if (extra.length) return `it has inputs the pack format does not define: ${extra.join(', ')}`;
+  }
+  for (const [name, dims] of want) {
+    const shape = byName.get(name)!.shape;
+    if (!shape) continue;
+    if (shape.length !== dims.length) return `${side} ${name} has rank ${shape.length}, expected ${dims.length}`;
+    for (let i = 0; i < dims.length; i++) {
+      const w = dims[i];
+      const g = shape[i];
+      if (w !== null && typeof g === 'number' && g !== w) {
+        return `${side} ${name} has dimension ${i} = ${g}, expected ${w} from manifest.json`;
+      }
+    }
+  }
+  return null;
+}
+
+/** Check a created session against the manifest; throws PackError('bad_graph'). */
+export function checkGraph(session: Pick<SessionPort, 'inputs' | 'outputs'>, manifest: PackManifest): void {
+  const want = expectedGraph(manifest);
+  const problem = compareSide('input', want.inputs, session.inputs) ?? compareSide('output', want.outputs, session.outputs);
+  if (problem) throw new PackError('bad_graph', `backbone.onnx does not match manifest.json: ${problem}`, 'backbone.onnx');
+}
