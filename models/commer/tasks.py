@@ -1,0 +1,166 @@
+"""The two tasks, their prompt templates, and the sequences the model sees.
+
+The templates live here and only here: training renders them, the exporter writes
+`TEMPLATES` into the pack manifest, and the app renders them again at run time.
+Token layouts follow models/PACK_FORMAT.md "Sequences" exactly:
+
+- compress:  [bos] + enc(document(text))[:max_doc_tokens]          (then E, k slots)
+- generate:  merged(k) ++ [bos] + enc(prompt) + enc(target) + [eos]
+- 0 docs:    [bos] + enc(prompt) + enc(target) + [eos]
+- concat:    soft_prompt ++ [bos] + enc(concat_document(1,d1) + ... + prompt) + enc(target) + [eos]
+
+A *person* of a task holds documents (their profile pool) and items
+(input, target, index of the document the target came from, so a target never
+appears among its own profile documents).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .data import Article
+from .neutralize import neutralize
+
+TEMPLATES: dict = {
+    "document": "{text}",
+    "concat_document": "Document {i}: {text}\n",
+    "tasks": {
+        "paraphrase": {
+            "label": "Tweet paraphrase",
+            "prompt": "Paraphrase this tweet in my voice: {input}\nTweet:",
+        },
+        "headline": {
+            "label": "Headline",
+            "prompt": "Write a headline for this article in my voice: {input}\nHeadline:",
+        },
+    },
+}
+
+TASKS = ("paraphrase", "headline")
+# Document counts trained per task (the paper's choice).
+TRAIN_DOC_COUNTS = {"paraphrase": (0, 1, 2, 4, 8), "headline": (0, 1, 2, 4)}
+EVAL_DOC_COUNTS = (0, 1, 2, 4, 8, 16, 32)
+
+
+def render_prompt(task: str, input_text: str) -> str:
+    return TEMPLATES["tasks"][task]["prompt"].replace("{input}", input_text)
+
+
+def render_document(text: str) -> str:
+    return TEMPLATES["document"].replace("{text}", text)
+
+
+def render_concat(docs: Sequence[str]) -> str:
+    return "".join(
+        TEMPLATES["concat_document"].replace("{i}", str(i + 1)).replace("{text}", d) for i, d in enumerate(docs)
+    )
+
+
+def target_text(target: str) -> str:
+    """The target as it follows the prompt: SentencePiece's dummy prefix supplies the
+    space after "Tweet:"; newlines inside a target are flattened to spaces."""
+    return " ".join(target.split())
+
+
+@dataclass
+class Item:
+    input: str
+    target: str
+    doc_index: int  # index in TaskPerson.docs of the document this item came from
+
+
+@dataclass
+class TaskPerson:
+    task: str
+    person: str
+    docs: List[str]
+    items: List[Item] = field(default_factory=list)
+
+    def profile_pool(self, exclude: Sequence[int]) -> List[int]:
+        ex = set(exclude)
+        return [i for i in range(len(self.docs)) if i not in ex]
+
+
+@dataclass
+class NeutralizeStats:
+    total: int = 0
+    identical: int = 0
+    empty: int = 0
+
+    def to_dict(self) -> dict:
+        return {"total": self.total, "identical_to_target": self.identical, "empty_dropped": self.empty}
+
+
+def paraphrase_persons(tweets: Dict[str, List[str]], stats: Optional[NeutralizeStats] = None) -> List[TaskPerson]:
+    """Every tweet is a profile document; every tweet whose neutral version is
+    non-empty is also an item (neutral -> original)."""
+    out = []
+    for person in sorted(tweets):
+        docs = [" ".join(t.split()) for t in tweets[person]]
+        tp = TaskPerson("paraphrase", person, docs)
+        for i, t in enumerate(docs):
+            n = neutralize(t)
+            if stats is not None:
+                stats.total += 1
+                stats.identical += int(n == t)
+                stats.empty += int(not n)
+            if n:
+                tp.items.append(Item(n, t, i))
+        out.append(tp)
+    return out
+
+
+def headline_persons(news: Dict[str, List[Article]]) -> List[TaskPerson]:
+    """Documents are `headline — short_description`; items are articles with a
+    short description (short_description -> headline)."""
+    out = []
+    for author in sorted(news):
+        arts = news[author]
+        tp = TaskPerson("headline", author, [a.as_document() for a in arts])
+        for i, a in enumerate(arts):
+            if a.short_description and a.headline:
+                tp.items.append(Item(" ".join(a.short_description.split()), a.headline, i))
+        out.append(tp)
+    return out
+
+
+def _hash_order(n: int, key: str) -> List[int]:
+    return sorted(range(n), key=lambda i: hashlib.sha256(f"{key}\0{i}".encode()).hexdigest())
+
+
+@dataclass
+class EvalExample:
+    task: str
+    person: str
+    input: str
+    target: str
+    profile: List[str]  # ordered pool; the first n are the n-document profile (nested)
+
+
+def eval_examples(persons: Sequence[TaskPerson], targets_per_person: int, max_docs: int = 32) -> List[EvalExample]:
+    """Deterministic evaluation set. For each person: `targets_per_person` items
+    (hash-ordered) are held out as targets; the profile pool is the person's other
+    documents minus every held-out target, hash-ordered, capped at max_docs. The
+    n-document profile is the first n of the pool, so profiles are nested across n."""
+    out = []
+    for tp in persons:
+        order = _hash_order(len(tp.items), f"eval-items:{tp.task}:{tp.person}")
+        chosen = [tp.items[i] for i in order[:targets_per_person]]
+        held = {it.doc_index for it in chosen}
+        pool_idx = [i for i in _hash_order(len(tp.docs), f"eval-docs:{tp.task}:{tp.person}") if i not in held]
+        profile = [tp.docs[i] for i in pool_idx[:max_docs]]
+        for it in chosen:
+            out.append(EvalExample(tp.task, tp.person, it.input, it.target, profile))
+    return out
+
+
+def sample_training_example(tp: TaskPerson, n_docs: int, rng: random.Random) -> Tuple[Item, List[str]]:
+    """One random item of a training person plus n random other documents of theirs."""
+    item = rng.choice(tp.items)
+    pool = tp.profile_pool([item.doc_index])
+    n = min(n_docs, len(pool))
+    docs = [tp.docs[i] for i in rng.sample(pool, n)]
+    return item, docs
