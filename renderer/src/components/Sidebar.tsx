@@ -1,0 +1,75 @@
+import { useId } from 'react';
+import { useActiveProfile, useProfilesStore } from '../stores/use-profiles-store';
+import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
+import { useUiStore, type View } from '../stores/use-ui-store';
+import { Icon, type IconName } from './Icon';
+
+const NAV: { view: View; label: string; icon: IconName }[] = [
+  { view: 'restyle', label: 'Restyle', icon: 'sparkles' },
+  { view: 'library', label: 'Library', icon: 'library' },
+  { view: 'import', label: 'Import', icon: 'upload' },
+  { view: 'history', label: 'History', icon: 'history' },
+  { view: 'profiles', label: 'Profiles', icon: 'users' },
+  { view: 'model', label: 'Model', icon: 'chart' },
+  { view: 'settings', label: 'Settings', icon: 'settings' },
+];
+
+export function Sidebar() {
+  const view = useUiStore((s) => s.view);
+  const setView = useUiStore((s) => s.setView);
+  const profiles = useProfilesStore((s) => s.profiles);
+  const select = useProfilesStore((s) => s.select);
+  const active = useActiveProfile();
+  const pack = useActivePack();
+  const ep = useSettingsStore((s) => s.settings?.provider);
+  const selectId = useId();
+
+  return (
+    <aside className="sidebar">
+      <div className="brand">
+        <span className="brand-mark" aria-hidden="true">C</span>
+        <span className="brand-name">ComMer Studio</span>
+      </div>
+
+      <div className="profile-switch">
+        <label htmlFor={selectId} className="label-small">
+          Writing as
+        </label>
+        {profiles.length > 0 ? (
+          <select id={selectId} className="select" value={active?.id ?? ''} onChange={(e) => select(Number(e.target.value))}>
+            {profiles.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        ) : (
+          <button id={selectId} type="button" className="btn btn-small btn-block" onClick={() => setView('profiles')}>
+            <Icon name="plus" size={16} /> Create a profile
+          </button>
+        )}
+      </div>
+
+      <nav className="nav" aria-label="Main">
+        {NAV.map((n) => (
+          <button
+            key={n.view}
+            type="button"
+            className={view === n.view ? 'nav-item active' : 'nav-item'}
+            aria-current={view === n.view ? 'page' : undefined}
+            onClick={() => setView(n.view)}
+          >
+            <Icon name={n.icon} />
+            <span>{n.label}</span>
+          </button>
+        ))}
+      </nav>
+
+      <div className="sidebar-foot" title={pack ? `Model pack ${pack.id}` : undefined}>
+        <Icon name="cpu" size={16} />
+        <span className="truncate">{pack ? pack.name : 'No model pack'}</span>
+        {ep && <span className="chip chip-small">{ep}</span>}
+      </div>
+    </aside>
+  );
+}

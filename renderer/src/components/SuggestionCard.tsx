@@ -1,0 +1,44 @@
+import { useState } from 'react';
+import { copyText } from '../lib/clipboard';
+import type { Suggestion } from '../stores/use-restyle-store';
+import { useUiStore } from '../stores/use-ui-store';
+import { Icon } from './Icon';
+
+export function SuggestionCard({ index, s, running }: { index: number; s: Suggestion; running: boolean }) {
+  const [copied, setCopied] = useState(false);
+  const toast = useUiStore((st) => st.toast);
+  const streaming = running && !s.done;
+  const empty = s.text.trim() === '';
+  return (
+    <article className="card suggestion" aria-busy={streaming} data-testid="suggestion">
+      <header className="suggestion-head">
+        <span className="suggestion-num">Suggestion {index + 1}</span>
+        {streaming ? <span className="chip chip-live">Writing…</span> : s.done ? null : <span className="chip">Stopped</span>}
+      </header>
+      <p className={empty ? 'suggestion-text muted' : 'suggestion-text'} data-testid="suggestion-text">
+        {empty ? (streaming ? 'Thinking…' : '(no text)') : s.text}
+        {streaming && <span className="caret" aria-hidden="true" />}
+      </p>
+      <footer className="suggestion-foot">
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={empty}
+          aria-label={`Copy suggestion ${index + 1}`}
+          onClick={async () => {
+            try {
+              await copyText(s.text.trim());
+              setCopied(true);
+              setTimeout(() => setCopied(false), 1600);
+            } catch (e) {
+              toast({ tone: 'error', message: e instanceof Error ? e.message : String(e) });
+            }
+          }}
+        >
+          <Icon name={copied ? 'check' : 'copy'} size={16} />
+          {copied ? 'Copied' : 'Copy'}
+        </button>
+      </footer>
+    </article>
+  );
+}

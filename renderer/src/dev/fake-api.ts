@@ -1,0 +1,174 @@
+// DEV ONLY: an in-memory stand-in for the host, loaded by main.tsx solely under
+// `vite dev` with `?fake` in the URL, so the interface can be worked on without
+// the services running. It is never part of a build and never used by e2e tests,
+// which drive the real web host.
+import type { Api, DocumentItem, GenerationItem, ImportProgress, PackSummary, ProfileSummary, Result, ServiceEvent } from '../api';
+
+const ok = <T>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
+const fail = <T>(code: string, message: string): Promise<Result<T>> => Promise.resolve({ ok: false, error: { code, message } });
+
+let nextId = 1;
+const profiles: ProfileSummary[] = [];
+const docs: DocumentItem[] = [];
+const history: (GenerationItem & { deleted?: boolean })[] = [];
+const listeners = new Set<(e: ServiceEvent) => void>();
+const emit = (e: ServiceEvent) => listeners.forEach((l) => l(e));
+
+const evaluation = {
+  paraphrase: {
+    commer_by_docs: [0, 1, 2, 4, 8].map((n, i) => ({ n_docs: n, ppl: 24 - i * 2.1, rouge_l: 0.18 + i * 0.012, prefix_tokens: n ? 4 : 0 })),
+    prompt_concat_by_docs: [0, 1, 2, 4, 8].map((n, i) => ({ n_docs: n, ppl: 24 - i * 1.6, rouge_l: 0.18 + i * 0.009, prefix_tokens: n * 40 })),
+  },
+};
+const packs: PackSummary[] = [
+  { id: 'fake-k4', name: 'Dev fake pack', description: 'Not a model: canned text for UI work.', dir: '/dev/packs/fake-k4', k: 4, dim: 64, valid: true, error: null, active: true, evaluation },
+  { id: 'broken', name: 'Broken pack', description: '', dir: '/dev/packs/broken', k: null, dim: null, valid: false, error: 'backbone.onnx: sha256 does not match the manifest', active: false, evaluation: null },
+];
+
+function refreshCounts(p: ProfileSummary) {
+  const mine = docs.filter((d) => d.profileId === p.id);
+  p.docCounts = { tweet: mine.filter((d) => d.kind === 'tweet').length, article: mine.filter((d) => d.kind === 'article').length };
+  p.compression = { packId: 'fake-k4', compressed: mine.filter((d) => d.compressed).length, pending: mine.filter((d) => !d.compressed).length };
+}
+
+const fake: Api = {
+  profiles: {
+    list: () => {
+      profiles.forEach(refreshCounts);
+      return ok(profiles.map((p) => ({ ...p })));
+    },
+    create: ({ name }) => {
+      const p: ProfileSummary = { id: nextId++, name, createdAt: new Date().toISOString(), docCounts: { tweet: 0, article: 0 }, compression: { packId: 'fake-k4', compressed: 0, pending: 0 } };
+      profiles.push(p);
+      return ok({ ...p });
+    },
+    rename: ({ id, name }) => {
+      const p = profiles.find((x) => x.id === id);
+      if (!p) return fail('NOT_FOUND', 'no such profile');
+      p.name = name;
+      return ok({ ...p });
+    },
+    delete: ({ id }) => {
+      const i = profiles.findIndex((x) => x.id === id);
+      if (i >= 0) profiles.splice(i, 1);
+      return ok(null);
+    },
+  },
+  documents: {
+    list: ({ profileId, search, offset = 0, limit = 100 }) => {
+      const q = (search ?? '').toLowerCase();
+      const all = docs.filter((d) => d.profileId === profileId && (!q || d.text.toLowerCase().includes(q)));
+      return ok({ items: all.slice(offset, offset + limit), total: all.length, offset, limit });
+    },
+    delete: ({ ids }) => {
+      for (const id of ids) {
+        const i = docs.findIndex((d) => d.id === id);
+        if (i >= 0) docs.splice(i, 1);
+      }
+      return ok({ deleted: ids.length });
+    },
+  },
+  imports: {
+    start: async ({ profileId, file }) => {
+      const jobId = `job-${nextId++}`;
+      const text = await file.text();
+      const lines = text.split('\n').filter((l) => l.trim());
+      const base: ImportProgress = {
+        jobId, profileId, file: file.name, format: 'csv', phase: 'parsing', parsed: 0, stored: 0, duplicates: 0, skipped: 0,
+        errors: [], errorCount: 0, compressed: 0, bytesRead: 0, bytesTotal: file.size, docsPerSec: 0, etaSec: null,
+      };
+      if (!/\.(csv|txt|json|jsonl|md|html|js|zip)$/i.test(file.name) || text.includes('\u0000')) {
+        setTimeout(() => emit({ type: 'import', progress: { ...base, phase: 'failed', error: { code: 'IMPORT_FAILED', message: `${file.name}: not a text export this app can read` } } }), 100);
+        return { ok: true, value: { jobId } };
+      }
+      let i = 0;
+      const tick = () => {
+        for (let n = 0; n < 60 && i < lines.length; n++, i++) {
+          docs.push({ id: nextId++, profileId, kind: 'tweet', text: lines[i]!, source: `${file.name}:${i + 1}`, writtenAt: null, importedAt: new Date().toISOString(), compressed: false });
+        }
+        const stored = i;
+        const compressed = Math.floor(stored * 0.6);
+        docs.filter((d) => d.profileId === profileId).slice(0, compressed).forEach((d) => (d.compressed = true));
+        const done = i >= lines.length;
+        emit({ type: 'import', progress: { ...base, phase: done ? 'done' : 'compressing', parsed: stored, stored, compressed: done ? stored : compressed, docsPerSec: 240, etaSec: (lines.length - i) / 240 } });
+        if (!done) setTimeout(tick, 120);
+        else docs.forEach((d) => (d.compressed = true));
+      };
+      setTimeout(tick, 100);
+      return { ok: true, value: { jobId } };
+    },
+    cancel: () => ok(null),
+  },
+  restyle: (req, onEvent) => {
+    let cancelled = false;
+    const words = ['Proud', 'of', 'everyone', 'who', 'showed', 'up', 'today.', 'Let’s', 'keep', 'going', '—', 'together.'];
+    const done = new Promise<Result<null>>((resolve) => {
+      onEvent({ type: 'start', restyleId: 'r', packId: 'fake-k4', usedDocs: docs.length, n: 3 });
+      let step = 0;
+      const tick = () => {
+        if (cancelled) {
+          onEvent({ type: 'done', aborted: true });
+          return resolve({ ok: true, value: null });
+        }
+        for (let c = 0; c < 3; c++) onEvent({ type: 'token', candidate: c, tokenId: step, text: ` ${words[(step + c) % words.length]}` });
+        step++;
+        if (step < 10) return void setTimeout(tick, 60);
+        for (let c = 0; c < 3; c++) {
+          const text = Array.from({ length: 10 }, (_, s) => words[(s + c) % words.length]).join(' ');
+          const g: GenerationItem = { id: nextId++, profileId: req.profileId, profileName: profiles.find((p) => p.id === req.profileId)?.name ?? null, task: req.task, draft: req.draft, output: text, packId: 'fake-k4', settings: { docs: req.docs, usedDocs: docs.length, sampling: { temperature: 0.8 }, candidate: c }, createdAt: new Date().toISOString() };
+          history.unshift(g);
+          onEvent({ type: 'candidate-done', candidate: c, text, finishReason: 'eos', generationId: g.id });
+        }
+        onEvent({ type: 'done', aborted: false });
+        resolve({ ok: true, value: null });
+      };
+      setTimeout(tick, 200);
+    });
+    return { cancel: () => void (cancelled = true), done };
+  },
+  history: {
+    list: ({ profileId }) => {
+      const items = history.filter((h) => !h.deleted && (profileId == null || h.profileId === profileId));
+      return ok({ items, total: items.length, offset: 0, limit: 200 });
+    },
+    delete: ({ ids }) => {
+      history.forEach((h) => ids.includes(h.id) && (h.deleted = true));
+      return ok({ deleted: ids.length });
+    },
+    undoDelete: ({ ids }) => {
+      history.forEach((h) => ids.includes(h.id) && (h.deleted = false));
+      return ok({ restored: ids.length });
+    },
+  },
+  packs: {
+    list: () => ok(packs.map((p) => ({ ...p }))),
+    validate: ({ dir }) => {
+      const p = packs.find((x) => x.dir === dir);
+      if (!p) return fail('NOT_FOUND', 'no pack there');
+      return ok(p.valid ? { ok: true as const, pack: p } : { ok: false as const, error: p.error ?? 'invalid' });
+    },
+    setActive: ({ id }) => {
+      const p = packs.find((x) => x.id === id);
+      if (!p?.valid) return fail('PACK_INVALID', p?.error ?? 'no such pack');
+      packs.forEach((x) => (x.active = x.id === id));
+      return ok({ ...p });
+    },
+  },
+  settings: {
+    get: () => ok({ dataDir: '/home/you/.config/commer-studio', dbPath: '/home/you/.config/commer-studio/commer.db', dbBytes: 2_400_000, schemaVersion: 1, activePackId: 'fake-k4', threads: 0, provider: 'cpu', packDirs: [] }),
+    update: () => fake.settings.get(),
+    exportAll: () => ok({ fileName: 'commer-export.json', blob: new Blob([JSON.stringify({ profiles, docs })], { type: 'application/json' }) }),
+    deleteAll: () => {
+      profiles.length = 0;
+      docs.length = 0;
+      history.length = 0;
+      return ok(null);
+    },
+  },
+  onEvent: (cb) => {
+    listeners.add(cb);
+    return () => listeners.delete(cb);
+  },
+};
+
+window.api = fake;

@@ -1,0 +1,65 @@
+import type { EvalRow } from '../api';
+
+export interface EvalSeries {
+  key: string;
+  label: string;
+  rows: EvalRow[];
+}
+
+export interface TaskEvaluation {
+  task: string;
+  series: EvalSeries[];
+}
+
+const SERIES: [string, string][] = [
+  ['commer_by_docs', 'ComMer'],
+  ['prompt_concat_by_docs', 'Prompt concat'],
+  ['prompt_concat_budget_by_docs', 'Prompt concat (same budget)'],
+];
+
+function isRow(x: unknown): x is EvalRow {
+  if (!x || typeof x !== 'object') return false;
+  const r = x as Record<string, unknown>;
+  return typeof r.n_docs === 'number' && (typeof r.ppl === 'number' || typeof r.rouge_l === 'number');
+}
+
+/**
+ * Reads a manifest's `evaluation` leniently: it may hold the tasks at the top level
+ * or under `tasks`, and may carry other fields (seeds, dates) that are not plotted.
+ * Returns only tasks that have at least one ComMer row.
+ */
+export function readEvaluation(evaluation: unknown): TaskEvaluation[] {
+  if (!evaluation || typeof evaluation !== 'object') return [];
+  const root = evaluation as Record<string, unknown>;
+  const tasks = root.tasks && typeof root.tasks === 'object' ? (root.tasks as Record<string, unknown>) : root;
+  const out: TaskEvaluation[] = [];
+  for (const [task, value] of Object.entries(tasks)) {
+    if (!value || typeof value !== 'object') continue;
+    const t = value as Record<string, unknown>;
+    const series: EvalSeries[] = [];
+    for (const [key, label] of SERIES) {
+      const rows = Array.isArray(t[key]) ? (t[key] as unknown[]).filter(isRow) : [];
+      if (rows.length) series.push({ key, label, rows: [...rows].sort((a, b) => a.n_docs - b.n_docs) });
+    }
+    if (series.some((s) => s.key === 'commer_by_docs')) out.push({ task, series });
+  }
+  return out;
+}
+
+/** Round, human tick values covering [lo, hi]. */
+export function niceTicks(lo: number, hi: number, count = 4): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
+  if (lo === hi) {
+    const pad = Math.abs(lo) * 0.1 || 1;
+    lo -= pad;
+    hi += pad;
+  }
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const start = Math.floor(lo / step) * step;
+  const ticks: number[] = [];
+  for (let v = start; v <= hi + step * 0.5; v += step) ticks.push(Number(v.toFixed(10)));
+  if (ticks.length < 2) ticks.push(start + step);
+  return ticks;
+}

@@ -1,0 +1,129 @@
+import { create } from 'zustand';
+import { api, errorMessage, unwrap, type ImportPhase, type ImportProgress, type ImportRowError } from '../api';
+
+export const ACCEPTED_EXTENSIONS = ['.zip', '.js', '.csv', '.json', '.jsonl', '.txt', '.md', '.html'] as const;
+
+/** One file the user dropped or picked, and its job once the host accepted it. */
+export interface ImportFile {
+  name: string;
+  jobId: string | null;
+  progress: ImportProgress | null;
+  /** Set when the host refused to start the job at all. */
+  startError: string | null;
+}
+
+export interface ImportTotals {
+  phase: ImportPhase;
+  parsed: number;
+  stored: number;
+  duplicates: number;
+  skipped: number;
+  compressed: number;
+  docsPerSec: number;
+  etaSec: number | null;
+  errors: ImportRowError[];
+  errorCount: number;
+}
+
+interface ImportState {
+  profileId: number | null;
+  files: ImportFile[];
+  start(profileId: number, files: File[]): Promise<void>;
+  cancel(): Promise<void>;
+  dismiss(): void;
+  /** Applies a progress event from the host. */
+  apply(p: ImportProgress): void;
+}
+
+const ACTIVE: ReadonlySet<ImportPhase> = new Set(['queued', 'parsing', 'storing', 'compressing']);
+const ORDER: ImportPhase[] = ['queued', 'parsing', 'storing', 'compressing', 'failed', 'cancelled', 'done'];
+
+export function fileActive(f: ImportFile): boolean {
+  if (f.startError) return false;
+  return !f.progress || ACTIVE.has(f.progress.phase);
+}
+
+/** Sums the jobs of one drop into the figures the progress card shows. */
+export function totals(files: ImportFile[]): ImportTotals {
+  const t: ImportTotals = { phase: 'done', parsed: 0, stored: 0, duplicates: 0, skipped: 0, compressed: 0, docsPerSec: 0, etaSec: null, errors: [], errorCount: 0 };
+  let phaseRank = ORDER.length;
+  let anyDone = false;
+  for (const f of files) {
+    if (f.startError) {
+      t.errors.push({ file: f.name, line: null, message: f.startError });
+      t.errorCount += 1;
+      continue;
+    }
+    const p = f.progress;
+    const phase: ImportPhase = p ? p.phase : 'queued';
+    if (ACTIVE.has(phase)) phaseRank = Math.min(phaseRank, ORDER.indexOf(phase));
+    if (phase === 'done') anyDone = true;
+    if (!p) continue;
+    t.parsed += p.parsed;
+    t.stored += p.stored;
+    t.duplicates += p.duplicates;
+    t.skipped += p.skipped;
+    t.compressed += p.compressed;
+    if (ACTIVE.has(p.phase)) {
+      t.docsPerSec += p.docsPerSec;
+      if (p.etaSec != null) t.etaSec = Math.max(t.etaSec ?? 0, p.etaSec);
+    }
+    if (p.phase === 'failed' && p.error) {
+      t.errors.push({ file: f.name, line: null, message: p.error.message });
+      t.errorCount += 1;
+    }
+    for (const e of p.errors) t.errors.push(e);
+    t.errorCount += p.errorCount;
+  }
+  if (phaseRank < ORDER.length) t.phase = ORDER[phaseRank] ?? 'parsing';
+  else if (anyDone) t.phase = 'done';
+  else if (files.some((f) => f.progress?.phase === 'cancelled')) t.phase = 'cancelled';
+  else t.phase = 'failed';
+  return t;
+}
+
+export function isRunning(files: ImportFile[]): boolean {
+  return files.some(fileActive);
+}
+
+export const useImportStore = create<ImportState>((set, get) => ({
+  profileId: null,
+  files: [],
+  start: async (profileId, files) => {
+    // A new drop while nothing runs replaces the finished card; otherwise it joins it.
+    const keep = isRunning(get().files) ? get().files : [];
+    const added: ImportFile[] = files.map((f) => ({ name: f.name, jobId: null, progress: null, startError: null }));
+    set({ profileId, files: [...keep, ...added] });
+    // Files start one after another so a big archive does not make the small ones wait for their upload.
+    for (let i = 0; i < files.length; i++) {
+      const file = files[i]!;
+      const entry = added[i]!;
+      let patch: Partial<ImportFile>;
+      try {
+        const { jobId } = await unwrap(api().imports.start({ profileId, file }));
+        patch = { jobId };
+      } catch (e) {
+        patch = { startError: errorMessage(e) };
+      }
+      set({ files: get().files.map((f) => (f === entry ? { ...f, ...patch, progress: f.progress } : f)) });
+    }
+  },
+  cancel: async () => {
+    await Promise.all(
+      get()
+        .files.filter((f) => f.jobId && fileActive(f))
+        .map((f) => unwrap(api().imports.cancel({ jobId: f.jobId! })).catch(() => undefined)),
+    );
+  },
+  dismiss: () => set({ files: [] }),
+  apply: (p) => {
+    const files = get().files;
+    let idx = files.findIndex((f) => f.jobId === p.jobId);
+    // Progress can race ahead of the start() reply; match by file name then.
+    if (idx < 0) idx = files.findIndex((f) => f.jobId === null && !f.startError && f.name === p.file);
+    if (idx < 0) return;
+    const next = files.slice();
+    next[idx] = { ...next[idx]!, jobId: p.jobId, progress: p };
+    set({ files: next });
+  },
+}));

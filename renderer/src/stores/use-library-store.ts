@@ -1,0 +1,72 @@
+import { create } from 'zustand';
+import { api, errorMessage, unwrap, type DocumentItem } from '../api';
+
+const PAGE = 200;
+
+interface LibraryState {
+  profileId: number | null;
+  query: string;
+  total: number;
+  /** Sparse: rows are fetched page by page as the virtual list scrolls to them. */
+  rows: (DocumentItem | undefined)[];
+  loading: boolean;
+  error: string | null;
+  generation: number;
+  load(profileId: number | null, query: string): Promise<void>;
+  ensureRange(start: number, end: number): void;
+  remove(id: number): Promise<void>;
+}
+
+const inFlight = new Set<string>();
+
+export const useLibraryStore = create<LibraryState>((set, get) => ({
+  profileId: null,
+  query: '',
+  total: 0,
+  rows: [],
+  loading: false,
+  error: null,
+  generation: 0,
+  load: async (profileId, query) => {
+    const generation = get().generation + 1;
+    set({ profileId, query, generation, loading: true, error: null });
+    if (profileId == null) {
+      set({ total: 0, rows: [], loading: false });
+      return;
+    }
+    try {
+      const page = await unwrap(api().documents.list({ profileId, search: query, offset: 0, limit: PAGE }));
+      if (get().generation !== generation) return;
+      const rows: (DocumentItem | undefined)[] = new Array(page.total);
+      page.items.forEach((d, i) => (rows[i] = d));
+      set({ total: page.total, rows, loading: false });
+    } catch (e) {
+      if (get().generation === generation) set({ loading: false, error: errorMessage(e), total: 0, rows: [] });
+    }
+  },
+  ensureRange: (start, end) => {
+    const { rows, profileId, query, generation } = get();
+    if (profileId == null) return;
+    for (let page = Math.floor(start / PAGE); page * PAGE <= end; page++) {
+      const offset = page * PAGE;
+      if (offset >= rows.length || rows[offset] !== undefined) continue;
+      const key = `${generation}:${offset}`;
+      if (inFlight.has(key)) continue;
+      inFlight.add(key);
+      void unwrap(api().documents.list({ profileId, search: query, offset, limit: PAGE }))
+        .then((p) => {
+          if (get().generation !== generation) return;
+          const next = get().rows.slice();
+          p.items.forEach((d, i) => (next[offset + i] = d));
+          set({ rows: next });
+        })
+        .catch((e) => set({ error: errorMessage(e) }))
+        .finally(() => inFlight.delete(key));
+    }
+  },
+  remove: async (id) => {
+    await unwrap(api().documents.delete({ ids: [id] }));
+    // Reload rather than splice: rows are sparse and offsets shift after a delete.
+    await get().load(get().profileId, get().query);
+  },
+}));

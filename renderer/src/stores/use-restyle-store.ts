@@ -1,0 +1,111 @@
+import { create } from 'zustand';
+import { api, type DocSelection, type TaskId } from '../api';
+import { assertNever } from '../lib/assert-never';
+
+export const CANDIDATES = 3;
+
+export interface Suggestion {
+  text: string;
+  done: boolean;
+  generationId: number | null;
+}
+
+type Status = 'idle' | 'running' | 'done' | 'stopped' | 'error';
+
+interface RestyleState {
+  draft: string;
+  task: TaskId;
+  docMode: 'all' | 'relevant';
+  relevantN: number;
+  suggestions: Suggestion[];
+  status: Status;
+  error: string | null;
+  /** The settings of the run the suggestions came from (shown beside them). */
+  lastRun: { task: TaskId; docs: DocSelection; usedDocs: number | null; packId: string | null } | null;
+  setDraft(draft: string): void;
+  setTask(task: TaskId): void;
+  setDocMode(mode: 'all' | 'relevant'): void;
+  setRelevantN(n: number): void;
+  run(profileId: number): void;
+  stop(): void;
+}
+
+let current: { cancel(): void } | null = null;
+
+function emptySuggestions(): Suggestion[] {
+  return Array.from({ length: CANDIDATES }, () => ({ text: '', done: false, generationId: null }));
+}
+
+export const useRestyleStore = create<RestyleState>((set, get) => ({
+  draft: '',
+  task: 'paraphrase',
+  docMode: 'all',
+  relevantN: 8,
+  suggestions: [],
+  status: 'idle',
+  error: null,
+  lastRun: null,
+  setDraft: (draft) => set({ draft }),
+  setTask: (task) => set({ task }),
+  setDocMode: (docMode) => set({ docMode }),
+  setRelevantN: (relevantN) => set({ relevantN: Math.max(1, Math.min(512, Math.round(relevantN) || 1)) }),
+  run: (profileId) => {
+    const { draft, task, docMode, relevantN } = get();
+    if (!draft.trim()) return;
+    current?.cancel();
+    const docs: DocSelection = docMode === 'all' ? 'all' : { relevant: relevantN };
+    set({ suggestions: emptySuggestions(), status: 'running', error: null, lastRun: { task, docs, usedDocs: null, packId: null } });
+    // Tokens arrive faster than the screen refreshes; buffer them and apply once a frame.
+    const buffered: string[] = Array(CANDIDATES).fill('');
+    let frame = 0;
+    const flush = () => {
+      frame = 0;
+      if (buffered.every((b) => b === '')) return;
+      const next = get().suggestions.map((s, i) => (buffered[i] ? { ...s, text: s.text + buffered[i] } : s));
+      buffered.fill('');
+      set({ suggestions: next });
+    };
+    const handle = api().restyle({ profileId, draft, task, docs, n: CANDIDATES }, (e) => {
+      switch (e.type) {
+        case 'start':
+          set({ lastRun: { task, docs, usedDocs: e.usedDocs, packId: e.packId } });
+          break;
+        case 'token':
+          if (e.candidate >= 0 && e.candidate < CANDIDATES) buffered[e.candidate] += e.text;
+          if (!frame) frame = requestAnimationFrame(flush);
+          break;
+        case 'candidate-done': {
+          flush();
+          const next = get().suggestions.slice();
+          next[e.candidate] = { text: e.text, done: e.finishReason !== 'aborted', generationId: e.generationId };
+          set({ suggestions: next });
+          break;
+        }
+        case 'done':
+          flush();
+          set({ status: e.aborted ? 'stopped' : 'done' });
+          break;
+        default:
+          assertNever(e);
+      }
+    });
+    current = handle;
+    void handle.done
+      .then((r) => {
+        if (!r.ok && r.error.code !== 'CANCELLED') set({ status: 'error', error: r.error.message });
+      })
+      .catch((err: unknown) => set({ status: 'error', error: err instanceof Error ? err.message : String(err) }))
+      .finally(() => {
+        if (current === handle) current = null;
+        if (frame) cancelAnimationFrame(frame);
+        flush();
+        const s = get().status;
+        if (s === 'running') set({ status: 'done' });
+      });
+  },
+  stop: () => {
+    if (!current) return;
+    set({ status: 'stopped' });
+    current.cancel();
+  },
+}));

@@ -1,0 +1,62 @@
+import { create } from 'zustand';
+import { api, errorMessage, unwrap, type PackSummary, type QueueStatus, type SettingsInfo } from '../api';
+
+interface SettingsState {
+  settings: SettingsInfo | null;
+  packs: PackSummary[];
+  queue: QueueStatus | null;
+  loaded: boolean;
+  error: string | null;
+  busyPack: string | null;
+  refresh(): Promise<void>;
+  validate(p: PackSummary): Promise<PackSummary>;
+  activate(id: string): Promise<void>;
+  setThreads(n: number): Promise<void>;
+  setQueue(q: QueueStatus): void;
+}
+
+export const useSettingsStore = create<SettingsState>((set, get) => ({
+  settings: null,
+  packs: [],
+  queue: null,
+  loaded: false,
+  error: null,
+  busyPack: null,
+  refresh: async () => {
+    try {
+      const [settings, packs] = await Promise.all([unwrap(api().settings.get()), unwrap(api().packs.list())]);
+      set({ settings, packs, loaded: true, error: null });
+    } catch (e) {
+      set({ loaded: true, error: errorMessage(e) });
+    }
+  },
+  validate: async (p) => {
+    set({ busyPack: p.id });
+    try {
+      const r = await unwrap(api().packs.validate({ dir: p.dir }));
+      const updated: PackSummary = r.ok ? { ...r.pack, active: p.active } : { ...p, valid: false, error: r.error };
+      set({ packs: get().packs.map((x) => (x.id === p.id ? updated : x)) });
+      return updated;
+    } finally {
+      set({ busyPack: null });
+    }
+  },
+  activate: async (id) => {
+    set({ busyPack: id });
+    try {
+      await unwrap(api().packs.setActive({ id }));
+      await get().refresh();
+    } finally {
+      set({ busyPack: null });
+    }
+  },
+  setThreads: async (threads) => {
+    const settings = await unwrap(api().settings.update({ threads }));
+    set({ settings });
+  },
+  setQueue: (queue) => set({ queue }),
+}));
+
+export function useActivePack(): PackSummary | null {
+  return useSettingsStore((s) => s.packs.find((p) => p.active) ?? null);
+}

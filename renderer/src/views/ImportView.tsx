@@ -1,0 +1,184 @@
+import { useRef } from 'react';
+import { PageHeader } from '../components/PageHeader';
+import { EmptyState } from '../components/EmptyState';
+import { Icon } from '../components/Icon';
+import { ProgressBar } from '../components/ProgressBar';
+import { ACCEPTED_EXTENSIONS, isRunning, totals, useImportStore } from '../stores/use-import-store';
+import { useActiveProfile } from '../stores/use-profiles-store';
+import { useUiStore } from '../stores/use-ui-store';
+import { duration, num, plural } from '../lib/format';
+import type { ImportPhase } from '../api';
+
+const PHASE_LABEL: Record<ImportPhase, string> = {
+  queued: 'Waiting to start…',
+  parsing: 'Reading files…',
+  storing: 'Saving documents…',
+  compressing: 'Learning the style…',
+  done: 'Import finished',
+  cancelled: 'Import cancelled',
+  failed: 'Import failed',
+};
+
+const FILE_PHASE: Record<ImportPhase, string> = {
+  queued: 'waiting',
+  parsing: 'reading',
+  storing: 'saving',
+  compressing: 'learning',
+  done: 'done',
+  cancelled: 'cancelled',
+  failed: 'failed',
+};
+
+const FORMATS: [string, string][] = [
+  ['.zip / .js', 'Twitter/X archive as downloaded, or its data/tweets.js'],
+  ['.csv', 'spreadsheet export with a text column'],
+  ['.json / .jsonl', 'exports with a text field per item'],
+  ['.txt', 'one document per blank-line-separated block'],
+  ['.md / .html', 'articles; the text is extracted'],
+];
+
+export function ImportView() {
+  const profile = useActiveProfile();
+  const setView = useUiStore((s) => s.setView);
+  const { files, start, cancel, dismiss } = useImportStore();
+  const inputRef = useRef<HTMLInputElement>(null);
+
+  if (!profile) {
+    return (
+      <>
+        <PageHeader title="Import" />
+        <EmptyState
+          icon="upload"
+          title="Create a profile first"
+          action={
+            <button type="button" className="btn btn-primary" onClick={() => setView('profiles')}>
+              Go to profiles
+            </button>
+          }
+        >
+          Imported writing belongs to a profile: the voice the app learns.
+        </EmptyState>
+      </>
+    );
+  }
+
+  const running = isRunning(files);
+  const t = totals(files);
+  const pick = (files: FileList | null) => {
+    if (!files || files.length === 0) return;
+    void start(profile.id, Array.from(files));
+    if (inputRef.current) inputRef.current.value = '';
+  };
+
+  return (
+    <>
+      <PageHeader title="Import" subtitle={<>Add past writing to <strong>{profile.name}</strong>. Re-importing the same file adds nothing.</>} />
+
+      <section className="dropbox" aria-label="Choose files to import">
+        <Icon name="upload" size={30} />
+        <p className="dropbox-title">Drop files anywhere in this window</p>
+        <p className="muted small">or</p>
+        <input
+          ref={inputRef}
+          id="import-file-input"
+          type="file"
+          multiple
+          accept={ACCEPTED_EXTENSIONS.join(',')}
+          className="sr-only"
+          onChange={(e) => pick(e.target.files)}
+          disabled={running}
+        />
+        <label htmlFor="import-file-input" className={running ? 'btn btn-primary disabled' : 'btn btn-primary'} aria-disabled={running}>
+          <Icon name="file" size={16} /> Choose files…
+        </label>
+        <ul className="formats">
+          {FORMATS.map(([ext, what]) => (
+            <li key={ext}>
+              <code>{ext}</code> <span className="muted">{what}</span>
+            </li>
+          ))}
+        </ul>
+      </section>
+
+      {files.length > 0 && (
+        <section className="card import-job" aria-label="Import progress" data-testid="import-progress" data-phase={t.phase}>
+          <div className="section-head">
+            <h2 className="section-title">{PHASE_LABEL[t.phase]}</h2>
+            {running ? (
+              <button type="button" className="btn btn-small" onClick={() => void cancel()}>
+                <Icon name="x" size={16} /> Cancel
+              </button>
+            ) : (
+              <button type="button" className="btn btn-small btn-ghost" onClick={dismiss}>
+                Dismiss
+              </button>
+            )}
+          </div>
+
+          <dl className="stats">
+            <div>
+              <dt>Parsed</dt>
+              <dd data-testid="stat-parsed">{num(t.parsed)}</dd>
+            </div>
+            <div>
+              <dt>Stored</dt>
+              <dd data-testid="stat-stored">{num(t.stored)}</dd>
+            </div>
+            <div>
+              <dt>Already there</dt>
+              <dd data-testid="stat-duplicates">{num(t.duplicates)}</dd>
+            </div>
+            <div>
+              <dt>Learned</dt>
+              <dd data-testid="stat-compressed">
+                {num(t.compressed)}
+                <span className="muted"> / {num(t.stored)}</span>
+              </dd>
+            </div>
+            <div>
+              <dt>Speed</dt>
+              <dd>{running && t.docsPerSec > 0 ? `${t.docsPerSec.toFixed(t.docsPerSec < 10 ? 1 : 0)} docs/s` : '—'}</dd>
+            </div>
+            <div>
+              <dt>Time left</dt>
+              <dd>{running ? duration(t.etaSec) : '—'}</dd>
+            </div>
+          </dl>
+          <ProgressBar value={t.phase === 'parsing' || t.phase === 'storing' ? t.stored : t.compressed} max={Math.max(t.phase === 'parsing' || t.phase === 'storing' ? t.parsed : t.stored, 1)} label="Import progress" />
+
+          <ul className="file-list" aria-label="Files">
+            {files.map((f, i) => {
+              const phase = f.startError ? 'failed' : (f.progress?.phase ?? 'queued');
+              return (
+                <li key={i} className="file-row" data-testid="import-file" data-phase={phase}>
+                  <Icon name="file" size={16} />
+                  <span className="truncate file-name">{f.name}</span>
+                  <span className={`chip ${phase === 'failed' ? 'chip-bad' : phase === 'done' ? 'chip-ok' : phase === 'cancelled' ? '' : 'chip-live'}`}>{FILE_PHASE[phase]}</span>
+                  {f.progress && <span className="muted small">{plural(f.progress.stored, 'new')}</span>}
+                </li>
+              );
+            })}
+          </ul>
+
+          {t.errors.length > 0 && (
+            <div className="errors" role="alert">
+              <h3 className="errors-title">
+                <Icon name="alert" size={16} /> {plural(t.errorCount, 'problem')}
+              </h3>
+              <ul data-testid="import-errors">
+                {t.errors.map((e, i) => (
+                  <li key={i}>
+                    <strong>{e.file}</strong>
+                    {e.line != null && <span className="muted">, line {e.line}</span>}: {e.message}
+                  </li>
+                ))}
+              </ul>
+              {t.errorCount > t.errors.length && <p className="muted small">Showing the first {t.errors.length}.</p>}
+              <p className="muted small">Documents already in the profile are untouched.</p>
+            </div>
+          )}
+        </section>
+      )}
+    </>
+  );
+}

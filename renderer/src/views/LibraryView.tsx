@@ -1,0 +1,131 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { PageHeader } from '../components/PageHeader';
+import { EmptyState } from '../components/EmptyState';
+import { Icon } from '../components/Icon';
+import { useLibraryStore } from '../stores/use-library-store';
+import { useActiveProfile } from '../stores/use-profiles-store';
+import { useUiStore } from '../stores/use-ui-store';
+import { num, when } from '../lib/format';
+import type { DocumentItem } from '../api';
+
+function DocRow({ doc, onDelete }: { doc: DocumentItem; onDelete(d: DocumentItem): void }) {
+  return (
+    <div className="doc-row" data-testid="doc-row">
+      <div className="doc-main">
+        <p className="doc-text">{doc.text}</p>
+        <p className="doc-meta">
+          <span className={`chip chip-${doc.kind}`}>{doc.kind}</span>
+          <span className="truncate">{doc.source}</span>
+          <span aria-hidden="true">·</span>
+          <span>{when(doc.writtenAt ?? doc.importedAt)}</span>
+          {!doc.compressed && <span className="chip chip-live">learning</span>}
+        </p>
+      </div>
+      <button type="button" className="icon-btn" aria-label="Delete document" title="Delete document" onClick={() => onDelete(doc)}>
+        <Icon name="trash" size={16} />
+      </button>
+    </div>
+  );
+}
+
+export function LibraryView() {
+  const profile = useActiveProfile();
+  const setView = useUiStore((s) => s.setView);
+  const toast = useUiStore((s) => s.toast);
+  const { rows, total, loading, error, load, ensureRange, remove, query } = useLibraryStore();
+  const [text, setText] = useState(query);
+  const searchId = useId();
+  const scrollRef = useRef<HTMLDivElement>(null);
+  const profileId = profile?.id ?? null;
+
+  // Debounced search: type freely, query once the typing pauses.
+  useEffect(() => {
+    const t = setTimeout(() => void load(profileId, text.trim()), 200);
+    return () => clearTimeout(t);
+  }, [profileId, text, load]);
+
+  const virtualizer = useVirtualizer({
+    count: total,
+    getScrollElement: () => scrollRef.current,
+    estimateSize: () => 84,
+    overscan: 8,
+  });
+  const items = virtualizer.getVirtualItems();
+  const first = items[0]?.index ?? 0;
+  const last = items[items.length - 1]?.index ?? 0;
+  useEffect(() => {
+    if (total > 0) ensureRange(first, last);
+  }, [first, last, total, ensureRange]);
+
+  if (!profile) {
+    return (
+      <>
+        <PageHeader title="Library" />
+        <EmptyState icon="library" title="No profile yet" action={<button type="button" className="btn btn-primary" onClick={() => setView('profiles')}>Create a profile</button>}>
+          The library lists the writing a profile has learned from.
+        </EmptyState>
+      </>
+    );
+  }
+
+  const docCount = profile.docCounts.tweet + profile.docCounts.article;
+  const onDelete = async (d: DocumentItem) => {
+    try {
+      await remove(d.id);
+      toast({ tone: 'info', message: 'Document deleted; the style no longer includes it.' });
+    } catch (e) {
+      toast({ tone: 'error', message: e instanceof Error ? e.message : String(e) });
+    }
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Library"
+        subtitle={<>{num(profile.docCounts.tweet)} tweets · {num(profile.docCounts.article)} articles in <strong>{profile.name}</strong></>}
+      />
+      {docCount === 0 ? (
+        <EmptyState icon="library" title="Nothing here yet" action={<button type="button" className="btn btn-primary" onClick={() => setView('import')}><Icon name="upload" size={16} /> Import writing</button>}>
+          Drop a Twitter/X archive, a CSV of tweets or a folder of articles anywhere in this window.
+        </EmptyState>
+      ) : (
+        <section className="card library" aria-label="Documents">
+          <div className="library-bar">
+            <div className="search">
+              <Icon name="search" size={16} />
+              <label htmlFor={searchId} className="sr-only">Search documents</label>
+              <input id={searchId} className="input search-input" type="search" placeholder="Search this profile’s writing" value={text} onChange={(e) => setText(e.target.value)} />
+            </div>
+            <span className="muted small" data-testid="library-count" aria-live="polite">
+              {loading ? 'Searching…' : query ? `${num(total)} matching` : `${num(total)} documents`}
+            </span>
+          </div>
+          {error && <p className="form-error" role="alert">{error}</p>}
+          {total === 0 && !loading ? (
+            <p className="muted center pad">No document matches “{query}”.</p>
+          ) : (
+            <div ref={scrollRef} className="library-scroll" tabIndex={0} aria-label="Document list" role="list">
+              <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+                {items.map((vi) => {
+                  const doc = rows[vi.index];
+                  return (
+                    <div
+                      key={vi.key}
+                      role="listitem"
+                      data-index={vi.index}
+                      ref={virtualizer.measureElement}
+                      style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${vi.start}px)` }}
+                    >
+                      {doc ? <DocRow doc={doc} onDelete={onDelete} /> : <div className="doc-row skeleton" aria-hidden="true" />}
+                    </div>
+                  );
+                })}
+              </div>
+            </div>
+          )}
+        </section>
+      )}
+    </>
+  );
+}

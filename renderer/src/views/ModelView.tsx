@@ -1,0 +1,82 @@
+import { PageHeader } from '../components/PageHeader';
+import { EmptyState } from '../components/EmptyState';
+import { ChartLegend, EvalChart } from '../components/EvalChart';
+import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
+import { useUiStore } from '../stores/use-ui-store';
+import { readEvaluation } from '../lib/evaluation';
+import { TASK_LABELS } from '../lib/format';
+
+function taskLabel(task: string): string {
+  return task in TASK_LABELS ? TASK_LABELS[task as keyof typeof TASK_LABELS] : task;
+}
+
+export function ModelView() {
+  const pack = useActivePack();
+  const loaded = useSettingsStore((s) => s.loaded);
+  const setView = useUiStore((s) => s.setView);
+
+  if (!pack) {
+    return (
+      <>
+        <PageHeader title="Model" />
+        {loaded && (
+          <EmptyState icon="chart" title="No model pack in use" action={<button type="button" className="btn btn-primary" onClick={() => setView('settings')}>Choose a pack</button>}>
+            Pick a valid model pack in Settings to see how well it learns a voice.
+          </EmptyState>
+        )}
+      </>
+    );
+  }
+
+  const tasks = readEvaluation(pack.evaluation);
+  return (
+    <>
+      <PageHeader title="Model" subtitle={<>{pack.name} <span className="muted">({pack.id})</span></>} />
+      <section className="card model-facts" aria-label="Pack details">
+        {pack.description && <p>{pack.description}</p>}
+        <dl className="facts">
+          <div><dt>Soft tokens per document (k)</dt><dd>{pack.k ?? '—'}</dd></div>
+          <div><dt>Hidden size</dt><dd>{pack.dim ?? '—'}</dd></div>
+          <div><dt>Folder</dt><dd><code className="path">{pack.dir}</code></dd></div>
+        </dl>
+      </section>
+
+      {tasks.length === 0 ? (
+        <EmptyState icon="chart" title="This pack has no evaluation">
+          Its manifest carries no evaluation figures, so there is nothing to plot. Packs trained with the project’s pipeline include
+          perplexity and ROUGE-L for ComMer and the prompt baseline.
+        </EmptyState>
+      ) : (
+        tasks.map((t) => (
+          <section key={t.task} className="card eval" aria-label={`${taskLabel(t.task)} evaluation`} data-testid="eval-section">
+            <div className="section-head">
+              <h2 className="section-title">{taskLabel(t.task)}</h2>
+              <ChartLegend series={t.series} />
+            </div>
+            <div className="charts">
+              <EvalChart title="Perplexity" metric="ppl" series={t.series} better="lower" />
+              <EvalChart title="ROUGE-L" metric="rouge_l" series={t.series} better="higher" />
+            </div>
+            <details className="eval-table">
+              <summary>Show the numbers</summary>
+              <table>
+                <thead>
+                  <tr><th scope="col">Method</th><th scope="col">Docs</th><th scope="col">Perplexity</th><th scope="col">ROUGE-L</th><th scope="col">Prefix tokens</th></tr>
+                </thead>
+                <tbody>
+                  {t.series.flatMap((s) =>
+                    s.rows.map((r) => (
+                      <tr key={`${s.key}-${r.n_docs}`}>
+                        <td>{s.label}</td><td>{r.n_docs}</td><td>{r.ppl.toFixed(2)}</td><td>{r.rouge_l.toFixed(3)}</td><td>{r.prefix_tokens ?? '—'}</td>
+                      </tr>
+                    )),
+                  )}
+                </tbody>
+              </table>
+            </details>
+          </section>
+        ))
+      )}
+    </>
+  );
+}

@@ -1,0 +1,188 @@
+import { useId, useRef } from 'react';
+import { PageHeader } from '../components/PageHeader';
+import { EmptyState } from '../components/EmptyState';
+import { Icon } from '../components/Icon';
+import { SuggestionCard } from '../components/SuggestionCard';
+import { useActiveProfile } from '../stores/use-profiles-store';
+import { useRestyleStore } from '../stores/use-restyle-store';
+import { useActivePack } from '../stores/use-settings-store';
+import { useUiStore } from '../stores/use-ui-store';
+import { TASK_LABELS, docsLabel, plural } from '../lib/format';
+import type { TaskId } from '../api';
+
+const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
+
+export function RestyleView() {
+  const profile = useActiveProfile();
+  const pack = useActivePack();
+  const setView = useUiStore((s) => s.setView);
+  const st = useRestyleStore();
+  const draftId = useId();
+  const nId = useId();
+  const textRef = useRef<HTMLTextAreaElement>(null);
+
+  if (!profile) {
+    return (
+      <>
+        <PageHeader title="Restyle" subtitle="Turn a draft into something that sounds like you." />
+        <EmptyState
+          icon="sparkles"
+          title="Welcome to ComMer Studio"
+          action={
+            <button type="button" className="btn btn-primary" onClick={() => setView('profiles')}>
+              <Icon name="plus" size={16} /> Create your first profile
+            </button>
+          }
+        >
+          <ol className="steps">
+            <li>Create a profile for the voice you want — yours, or a persona.</li>
+            <li>Drop in what that voice already wrote: a Twitter/X archive, CSV, JSON, text, Markdown or HTML.</li>
+            <li>Type a draft and get three suggestions in that style. Everything stays on this computer.</li>
+          </ol>
+        </EmptyState>
+      </>
+    );
+  }
+
+  const docs = profile.docCounts.tweet + profile.docCounts.article;
+  const running = st.status === 'running';
+  const canRun = st.draft.trim().length > 0 && !running;
+  const tasks: { id: TaskId; label: string }[] = [
+    { id: 'paraphrase', label: TASK_LABELS.paraphrase },
+    { id: 'headline', label: TASK_LABELS.headline },
+  ];
+  const run = () => {
+    if (st.draft.trim()) st.run(profile.id);
+  };
+
+  return (
+    <>
+      <PageHeader
+        title="Restyle"
+        subtitle={
+          <>
+            Writing as <strong>{profile.name}</strong> · {plural(profile.compression.compressed, 'document')} learned
+            {profile.compression.pending > 0 && <> · {plural(profile.compression.pending, 'more', 'more')} being learned</>}
+          </>
+        }
+      />
+
+      {docs === 0 && (
+        <div className="notice" role="note">
+          <Icon name="alert" size={18} />
+          <span>
+            <strong>{profile.name}</strong> has no documents yet, so suggestions won’t sound like anyone in particular.{' '}
+            <button type="button" className="link" onClick={() => setView('import')}>
+              Import past writing
+            </button>{' '}
+            to teach it a voice.
+          </span>
+        </div>
+      )}
+
+      <section className="card composer" aria-label="Draft">
+        <div className="composer-controls">
+          <div className="segmented" role="radiogroup" aria-label="Task">
+            {tasks.map((t) => (
+              <label key={t.id} className={st.task === t.id ? 'seg active' : 'seg'}>
+                <input type="radio" name="task" value={t.id} checked={st.task === t.id} onChange={() => st.setTask(t.id)} />
+                {t.label}
+              </label>
+            ))}
+          </div>
+          <fieldset className="docs-choice">
+            <legend className="label-small">Documents to use</legend>
+            <label className="radio">
+              <input type="radio" name="docs" checked={st.docMode === 'all'} onChange={() => st.setDocMode('all')} />
+              All
+            </label>
+            <label className="radio">
+              <input type="radio" name="docs" checked={st.docMode === 'relevant'} onChange={() => st.setDocMode('relevant')} />
+              Most relevant
+            </label>
+            <label htmlFor={nId} className="sr-only">
+              Number of relevant documents
+            </label>
+            <input
+              id={nId}
+              className="input input-num"
+              type="number"
+              min={1}
+              max={512}
+              value={st.relevantN}
+              disabled={st.docMode !== 'relevant'}
+              onChange={(e) => st.setRelevantN(Number(e.target.value))}
+            />
+          </fieldset>
+        </div>
+
+        <label htmlFor={draftId} className="label">
+          Your draft
+        </label>
+        <textarea
+          id={draftId}
+          ref={textRef}
+          className="textarea"
+          rows={5}
+          placeholder={st.task === 'headline' ? 'Paste an article or its first paragraphs…' : 'Type what you want to say…'}
+          value={st.draft}
+          onChange={(e) => st.setDraft(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+              e.preventDefault();
+              run();
+            }
+          }}
+        />
+        <div className="composer-foot">
+          <span className="hint">
+            <kbd>{IS_MAC ? '⌘' : 'Ctrl'}</kbd> + <kbd>Enter</kbd> to generate
+          </span>
+          <div className="composer-actions">
+            {running ? (
+              <button type="button" className="btn" onClick={st.stop}>
+                <Icon name="stop" size={16} /> Stop
+              </button>
+            ) : st.suggestions.length > 0 ? (
+              <button type="button" className="btn" onClick={run} disabled={!canRun}>
+                <Icon name="refresh" size={16} /> Regenerate
+              </button>
+            ) : null}
+            <button type="button" className="btn btn-primary" onClick={run} disabled={!canRun}>
+              <Icon name="sparkles" size={16} /> {running ? 'Generating…' : 'Generate'}
+            </button>
+          </div>
+        </div>
+      </section>
+
+      {st.error && (
+        <div className="notice notice-error" role="alert">
+          <Icon name="alert" size={18} />
+          <span>{st.error}</span>
+        </div>
+      )}
+
+      {st.suggestions.length > 0 ? (
+        <section aria-label="Suggestions" aria-live="polite">
+          <div className="section-head">
+            <h2 className="section-title">Suggestions</h2>
+            {st.lastRun && (
+              <span className="muted small">
+                {TASK_LABELS[st.lastRun.task]} · {docsLabel(st.lastRun.docs)}
+                {st.lastRun.usedDocs != null && <> ({plural(st.lastRun.usedDocs, 'document')} used)</>}
+                {pack && <> · {pack.name}</>}
+              </span>
+            )}
+          </div>
+          <div className="suggestions">
+            {st.suggestions.map((s, i) => (
+              <SuggestionCard key={i} index={i} s={s} running={running} />
+            ))}
+          </div>
+        </section>
+      ) : (
+        <p className="muted center small">Three suggestions will appear here, written as they are generated.</p>
+      )}
+    </>
+  );
+}

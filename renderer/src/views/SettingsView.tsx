@@ -1,0 +1,197 @@
+import { useEffect, useId, useState } from 'react';
+import { PageHeader } from '../components/PageHeader';
+import { ConfirmDialog } from '../components/ConfirmDialog';
+import { Icon } from '../components/Icon';
+import { useSettingsStore } from '../stores/use-settings-store';
+import { useProfilesStore } from '../stores/use-profiles-store';
+import { useUiStore } from '../stores/use-ui-store';
+import { api, errorMessage, unwrap, type PackSummary } from '../api';
+
+function PackRow({ p }: { p: PackSummary }) {
+  const { busyPack, validate, activate } = useSettingsStore();
+  const toast = useUiStore((s) => s.toast);
+  const busy = busyPack === p.id;
+  return (
+    <li className={p.active ? 'pack-row active' : 'pack-row'} data-testid="pack-row" data-pack-id={p.id}>
+      <div className="pack-main">
+        <p className="pack-name">
+          {p.name} {p.active && <span className="chip chip-accent">in use</span>}
+          {p.valid ? <span className="chip chip-ok">valid</span> : <span className="chip chip-bad">invalid</span>}
+        </p>
+        <p className="muted small truncate" title={p.dir}>
+          {p.id}
+          {p.k != null && <> · k = {p.k}</>} · {p.dir}
+        </p>
+        {p.error && (
+          <p className="pack-error" role="alert" data-testid="pack-error">
+            <Icon name="alert" size={16} /> {p.error}
+          </p>
+        )}
+      </div>
+      <div className="pack-actions">
+        <button
+          type="button"
+          className="btn btn-small"
+          disabled={busy}
+          onClick={async () => {
+            try {
+              const r = await validate(p);
+              toast(r.valid ? { tone: 'success', message: `${r.name} is valid.` } : { tone: 'error', message: `${r.name}: ${r.error ?? 'invalid'}` });
+            } catch (e) {
+              toast({ tone: 'error', message: errorMessage(e) });
+            }
+          }}
+        >
+          Validate
+        </button>
+        {!p.active && (
+          <button
+            type="button"
+            className="btn btn-small btn-primary"
+            disabled={busy || !p.valid}
+            onClick={async () => {
+              try {
+                await activate(p.id);
+                void useProfilesStore.getState().refresh();
+                toast({ tone: 'success', message: `Now using ${p.name}. Documents are re-learned for it in the background.` });
+              } catch (e) {
+                toast({ tone: 'error', message: errorMessage(e) });
+              }
+            }}
+          >
+            {busy ? 'Switching…' : 'Use this pack'}
+          </button>
+        )}
+      </div>
+    </li>
+  );
+}
+
+export function SettingsView() {
+  const { settings, packs, error, refresh, setThreads } = useSettingsStore();
+  const toast = useUiStore((s) => s.toast);
+  const [threads, setThreadsText] = useState('');
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [exporting, setExporting] = useState(false);
+  const threadsId = useId();
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+  useEffect(() => {
+    if (settings) setThreadsText(String(settings.threads));
+  }, [settings]);
+
+  const exportAll = async () => {
+    setExporting(true);
+    try {
+      const r = await unwrap(api().settings.exportAll());
+      if (r.blob) {
+        const url = URL.createObjectURL(r.blob);
+        const a = document.createElement('a');
+        a.href = url;
+        a.download = r.fileName;
+        a.click();
+        setTimeout(() => URL.revokeObjectURL(url), 10_000);
+        toast({ tone: 'success', message: `Exported to ${r.fileName}.` });
+      } else {
+        toast({ tone: 'success', message: `Exported to ${r.path ?? r.fileName}.` });
+      }
+    } catch (e) {
+      toast({ tone: 'error', message: errorMessage(e) });
+    } finally {
+      setExporting(false);
+    }
+  };
+
+  return (
+    <>
+      <PageHeader title="Settings" />
+      {error && <div className="notice notice-error" role="alert"><Icon name="alert" size={18} /><span>{error}</span></div>}
+
+      <section className="card settings-section" aria-labelledby="packs-h">
+        <h2 id="packs-h" className="section-title">Model packs</h2>
+        <p className="muted small">A pack is the language model the app learns and writes with. Switching keeps what each pack learned.</p>
+        {packs.length === 0 ? (
+          <p className="muted">No packs found.</p>
+        ) : (
+          <ul className="pack-list">
+            {packs.map((p) => (
+              <PackRow key={p.id} p={p} />
+            ))}
+          </ul>
+        )}
+      </section>
+
+      <section className="card settings-section" aria-labelledby="runtime-h">
+        <h2 id="runtime-h" className="section-title">Runtime</h2>
+        <dl className="facts">
+          <div>
+            <dt>Execution provider</dt>
+            <dd data-testid="execution-provider">{settings ? (settings.provider ?? 'not loaded yet') : '—'}</dd>
+          </div>
+          <div>
+            <dt>Active pack</dt>
+            <dd>{settings?.activePackId ?? 'none'}</dd>
+          </div>
+        </dl>
+        <form
+          className="inline-form"
+          onSubmit={async (e) => {
+            e.preventDefault();
+            try {
+              await setThreads(Number(threads));
+              toast({ tone: 'success', message: 'Thread count saved.' });
+            } catch (err) {
+              toast({ tone: 'error', message: errorMessage(err) });
+            }
+          }}
+        >
+          <label htmlFor={threadsId} className="label-inline">Threads</label>
+          <input id={threadsId} className="input input-num" type="number" min={0} max={256} value={threads} onChange={(e) => setThreadsText(e.target.value)} />
+          <button type="submit" className="btn btn-small" disabled={!settings || Number(threads) === settings.threads || !(Number(threads) >= 0)}>Save</button>
+          <span className="muted small">0 lets the runtime choose</span>
+        </form>
+      </section>
+
+      <section className="card settings-section" aria-labelledby="data-h">
+        <h2 id="data-h" className="section-title">Your data</h2>
+        <dl className="facts">
+          <div>
+            <dt>Data folder</dt>
+            <dd><code className="path" data-testid="data-dir">{settings?.dataDir ?? '—'}</code></dd>
+          </div>
+        </dl>
+        <div className="button-row">
+          <button type="button" className="btn" onClick={() => void exportAll()} disabled={exporting}>
+            <Icon name="download" size={16} /> {exporting ? 'Exporting…' : 'Export all data'}
+          </button>
+          <button type="button" className="btn btn-danger-outline" onClick={() => setConfirmDelete(true)}>
+            <Icon name="trash" size={16} /> Delete all data
+          </button>
+        </div>
+        {settings && (
+          <p className="muted small">
+            Database {(settings.dbBytes / 1_048_576).toFixed(1)} MB · schema v{settings.schemaVersion}. Nothing you import or write leaves this computer.
+          </p>
+        )}
+      </section>
+
+      <ConfirmDialog
+        open={confirmDelete}
+        title="Delete all data?"
+        confirmLabel="Delete everything"
+        danger
+        typeToConfirm="DELETE"
+        onClose={() => setConfirmDelete(false)}
+        onConfirm={async () => {
+          await unwrap(api().settings.deleteAll());
+          await Promise.all([useProfilesStore.getState().refresh(), refresh()]);
+          toast({ tone: 'info', message: 'All profiles, documents and history were deleted.' });
+        }}
+      >
+        <p>Every profile, imported document, learned style and history entry on this computer will be removed. Model packs stay. This cannot be undone.</p>
+      </ConfirmDialog>
+    </>
+  );
+}
