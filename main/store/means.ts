@@ -1,4 +1,5 @@
 import type { Database } from 'better-sqlite3';
+import { RunningMean } from '../core/running-mean.js';
 import { stmt } from './db.js';
 import { blobToF32, blobToF64, f64ToBlob } from './vectors.js';
 import type { DocKind } from './documents.js';
@@ -31,37 +32,35 @@ export function applyToMean(
     packId,
     kind,
   ) as MeanRow | undefined;
-  if (!row) {
-    if (sign < 0) throw new Error(`running mean missing for profile ${profileId}, pack ${packId}, ${kind}`);
-    const sum = new Float64Array(k * dim);
-    for (let i = 0; i < sum.length; i++) sum[i] = vec[i]!;
-    stmt(db, 'INSERT INTO profile_means (profile_id, pack_id, kind, count, k, dim, sum) VALUES (?, ?, ?, 1, ?, ?, ?)').run(
+  if (row && (row.k !== k || row.dim !== dim)) {
+    throw new Error(`compression shape [${k},${dim}] differs from the mean's [${row.k},${row.dim}] for pack ${packId}`);
+  }
+  if (!row && sign < 0) throw new Error(`running mean missing for profile ${profileId}, pack ${packId}, ${kind}`);
+  const rm = row ? RunningMean.fromState(blobToF64(row.sum), row.count) : new RunningMean(k * dim);
+  if (sign > 0) rm.add(vec);
+  else rm.remove(vec);
+  if (rm.count === 0) {
+    // Dropping the row at zero resets any floating-point residue instead of carrying it forward.
+    stmt(db, 'DELETE FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').run(profileId, packId, kind);
+  } else if (!row) {
+    stmt(db, 'INSERT INTO profile_means (profile_id, pack_id, kind, count, k, dim, sum) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
       profileId,
       packId,
       kind,
+      rm.count,
       k,
       dim,
-      f64ToBlob(sum),
+      f64ToBlob(rm.sum),
     );
-    return;
+  } else {
+    stmt(db, 'UPDATE profile_means SET count = ?, sum = ? WHERE profile_id = ? AND pack_id = ? AND kind = ?').run(
+      rm.count,
+      f64ToBlob(rm.sum),
+      profileId,
+      packId,
+      kind,
+    );
   }
-  if (row.k !== k || row.dim !== dim) throw new Error(`compression shape [${k},${dim}] differs from the mean's [${row.k},${row.dim}] for pack ${packId}`);
-  const count = row.count + sign;
-  if (count <= 0) {
-    // Dropping the row at zero resets any floating-point residue instead of carrying it forward.
-    stmt(db, 'DELETE FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').run(profileId, packId, kind);
-    return;
-  }
-  const sum = blobToF64(row.sum);
-  if (sign > 0) for (let i = 0; i < sum.length; i++) sum[i]! += vec[i]!;
-  else for (let i = 0; i < sum.length; i++) sum[i]! -= vec[i]!;
-  stmt(db, 'UPDATE profile_means SET count = ?, sum = ? WHERE profile_id = ? AND pack_id = ? AND kind = ?').run(
-    count,
-    f64ToBlob(sum),
-    profileId,
-    packId,
-    kind,
-  );
 }
 
 export interface Mean {

@@ -1,0 +1,11 @@
+// Pure import parsing: format detection and one streaming parser per format.
+// Callers (main/services/import) read files, unzip archives and decode bytes.
+export * from './types.js';
+export { parseJsonArray, parseJsonLines } from './json.js';
+export { parseTextBlocks, parseTextWhole, readAllBounded } from './text.js';
+export { parseMarkdown, parseHtml, markdownToPlainText, htmlToPlainText } from './articles.js';
+export { parseCsvRows, detectCsvLayout, type CsvRow, type CsvLayout } from './csv.js';
+export { splitJsonArray, type ArrayElement } from './json-array-splitter.js';
+export { splitLines } from './lines.js';
+export { decodeTweetEntities, toIsoDate, recordToEvent } from './records.js';
+export { detectFormat, defaultKindFor, type ImportFormat } from './detect.js';
