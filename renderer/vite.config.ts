@@ -1,9 +1,10 @@
 import { defineConfig, type Plugin } from 'vite';
 import react from '@vitejs/plugin-react';
-import { fileURLToPath } from 'node:url';
 
-const here = fileURLToPath(new URL('.', import.meta.url));
-const repoRoot = fileURLToPath(new URL('..', import.meta.url));
+// Paths from this file's URL (this config runs in Node, but the renderer folder's
+// lint rule forbids node:* imports, and plain URL math needs none).
+const here = decodeURIComponent(new URL('.', import.meta.url).pathname);
+const repoRoot = decodeURIComponent(new URL('..', import.meta.url).pathname);
 
 /**
  * The dev server injects inline scripts and styles (React Refresh, HMR), which the

@@ -2,17 +2,18 @@
 // `vite dev` with `?fake` in the URL, so the interface can be worked on without
 // the services running. It is never part of a build and never used by e2e tests,
 // which drive the real web host.
-import type { Api, DocumentItem, GenerationItem, ImportProgress, PackSummary, ProfileSummary, Result, ServiceEvent } from '../api';
+import type { Api, DocumentItem, GenerationItem, ImportProgress, PackSummary, ProfileSummary, Result } from '../api';
+import type { ErrorCode } from '../../../main/ipc/contract';
 
 const ok = <T>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
-const fail = <T>(code: string, message: string): Promise<Result<T>> => Promise.resolve({ ok: false, error: { code, message } });
+const fail = <T>(code: ErrorCode, message: string): Promise<Result<T>> => Promise.resolve({ ok: false, error: { code, message } });
 
 let nextId = 1;
 const profiles: ProfileSummary[] = [];
 const docs: DocumentItem[] = [];
 const history: (GenerationItem & { deleted?: boolean })[] = [];
-const listeners = new Set<(e: ServiceEvent) => void>();
-const emit = (e: ServiceEvent) => listeners.forEach((l) => l(e));
+const listeners = new Set<(p: ImportProgress) => void>();
+const emit = (e: { type: 'import'; progress: ImportProgress }) => listeners.forEach((l) => l(e.progress));
 
 const evaluation = {
   paraphrase: {
@@ -31,55 +32,55 @@ function refreshCounts(p: ProfileSummary) {
   p.compression = { packId: 'fake-k4', compressed: mine.filter((d) => d.compressed).length, pending: mine.filter((d) => !d.compressed).length };
 }
 
+const settings = { dataDir: '/home/you/.config/commer-studio', dbPath: '/home/you/.config/commer-studio/commer.db', dbBytes: 2_400_000, schemaVersion: 1, activePackId: 'fake-k4', threads: 0, provider: 'cpu', packDirs: [] as string[] };
+
 const fake: Api = {
-  profiles: {
-    list: () => {
+    listProfiles: () => {
       profiles.forEach(refreshCounts);
       return ok(profiles.map((p) => ({ ...p })));
     },
-    create: ({ name }) => {
+    createProfile: ({ name }) => {
       const p: ProfileSummary = { id: nextId++, name, createdAt: new Date().toISOString(), docCounts: { tweet: 0, article: 0 }, compression: { packId: 'fake-k4', compressed: 0, pending: 0 } };
       profiles.push(p);
       return ok({ ...p });
     },
-    rename: ({ id, name }) => {
+    renameProfile: ({ id, name }) => {
       const p = profiles.find((x) => x.id === id);
       if (!p) return fail('NOT_FOUND', 'no such profile');
       p.name = name;
       return ok({ ...p });
     },
-    delete: ({ id }) => {
+    deleteProfile: ({ id }) => {
       const i = profiles.findIndex((x) => x.id === id);
       if (i >= 0) profiles.splice(i, 1);
       return ok(null);
     },
-  },
-  documents: {
-    list: ({ profileId, search, offset = 0, limit = 100 }) => {
+    listDocuments: ({ profileId, search, offset = 0, limit = 100 }) => {
       const q = (search ?? '').toLowerCase();
       const all = docs.filter((d) => d.profileId === profileId && (!q || d.text.toLowerCase().includes(q)));
       return ok({ items: all.slice(offset, offset + limit), total: all.length, offset, limit });
     },
-    delete: ({ ids }) => {
+    deleteDocuments: ({ ids }) => {
       for (const id of ids) {
         const i = docs.findIndex((d) => d.id === id);
         if (i >= 0) docs.splice(i, 1);
       }
       return ok({ deleted: ids.length });
     },
-  },
-  imports: {
-    start: async ({ profileId, file }) => {
+  importFiles: async ({ profileId, files }) => {
+    const jobIds: string[] = [];
+    for (const file of files) {
       const jobId = `job-${nextId++}`;
+      jobIds.push(jobId);
       const text = await file.text();
       const lines = text.split('\n').filter((l) => l.trim());
       const base: ImportProgress = {
         jobId, profileId, file: file.name, format: 'csv', phase: 'parsing', parsed: 0, stored: 0, duplicates: 0, skipped: 0,
         errors: [], errorCount: 0, compressed: 0, bytesRead: 0, bytesTotal: file.size, docsPerSec: 0, etaSec: null,
       };
-      if (!/\.(csv|txt|json|jsonl|md|html|js|zip)$/i.test(file.name) || text.includes('\u0000')) {
-        setTimeout(() => emit({ type: 'import', progress: { ...base, phase: 'failed', error: { code: 'IMPORT_FAILED', message: `${file.name}: not a text export this app can read` } } }), 100);
-        return { ok: true, value: { jobId } };
+      if (text.includes('\u0000')) {
+        setTimeout(() => emit({ type: 'import', progress: { ...base, phase: 'failed', error: { code: 'IMPORT_FAILED', message: 'binary data, not a text export' } } }), 100);
+        continue;
       }
       let i = 0;
       const tick = () => {
@@ -88,27 +89,27 @@ const fake: Api = {
         }
         const stored = i;
         const compressed = Math.floor(stored * 0.6);
-        docs.filter((d) => d.profileId === profileId).slice(0, compressed).forEach((d) => (d.compressed = true));
         const done = i >= lines.length;
         emit({ type: 'import', progress: { ...base, phase: done ? 'done' : 'compressing', parsed: stored, stored, compressed: done ? stored : compressed, docsPerSec: 240, etaSec: (lines.length - i) / 240 } });
         if (!done) setTimeout(tick, 120);
         else docs.forEach((d) => (d.compressed = true));
       };
       setTimeout(tick, 100);
-      return { ok: true, value: { jobId } };
-    },
-    cancel: () => ok(null),
+    }
+    return ok({ jobIds });
   },
+  listImports: () => ok([]),
+  cancelImport: () => ok(null),
   restyle: (req, onEvent) => {
     let cancelled = false;
     const words = ['Proud', 'of', 'everyone', 'who', 'showed', 'up', 'today.', 'Let’s', 'keep', 'going', '—', 'together.'];
-    const done = new Promise<Result<null>>((resolve) => {
+    const done = new Promise<Result<{ streamId: string }>>((resolve) => {
       onEvent({ type: 'start', restyleId: 'r', packId: 'fake-k4', usedDocs: docs.length, n: 3 });
       let step = 0;
       const tick = () => {
         if (cancelled) {
           onEvent({ type: 'done', aborted: true });
-          return resolve({ ok: true, value: null });
+          return resolve({ ok: true, value: { streamId: 'r' } });
         }
         for (let c = 0; c < 3; c++) onEvent({ type: 'token', candidate: c, tokenId: step, text: ` ${words[(step + c) % words.length]}` });
         step++;
@@ -120,55 +121,56 @@ const fake: Api = {
           onEvent({ type: 'candidate-done', candidate: c, text, finishReason: 'eos', generationId: g.id });
         }
         onEvent({ type: 'done', aborted: false });
-        resolve({ ok: true, value: null });
+        resolve({ ok: true, value: { streamId: 'r' } });
       };
       setTimeout(tick, 200);
     });
     return { cancel: () => void (cancelled = true), done };
   },
-  history: {
-    list: ({ profileId }) => {
-      const items = history.filter((h) => !h.deleted && (profileId == null || h.profileId === profileId));
-      return ok({ items, total: items.length, offset: 0, limit: 200 });
-    },
-    delete: ({ ids }) => {
-      history.forEach((h) => ids.includes(h.id) && (h.deleted = true));
-      return ok({ deleted: ids.length });
-    },
-    undoDelete: ({ ids }) => {
-      history.forEach((h) => ids.includes(h.id) && (h.deleted = false));
-      return ok({ restored: ids.length });
-    },
+  listHistory: ({ profileId }) => {
+    const items = history.filter((h) => !h.deleted && (profileId == null || h.profileId === profileId));
+    return ok({ items, total: items.length, offset: 0, limit: 200 });
   },
-  packs: {
-    list: () => ok(packs.map((p) => ({ ...p }))),
-    validate: ({ dir }) => {
-      const p = packs.find((x) => x.dir === dir);
-      if (!p) return fail('NOT_FOUND', 'no pack there');
-      return ok(p.valid ? { ok: true as const, pack: p } : { ok: false as const, error: p.error ?? 'invalid' });
-    },
-    setActive: ({ id }) => {
-      const p = packs.find((x) => x.id === id);
-      if (!p?.valid) return fail('PACK_INVALID', p?.error ?? 'no such pack');
-      packs.forEach((x) => (x.active = x.id === id));
-      return ok({ ...p });
-    },
+  deleteGenerations: ({ ids }) => {
+    history.forEach((h) => ids.includes(h.id) && (h.deleted = true));
+    return ok({ deleted: ids.length });
   },
-  settings: {
-    get: () => ok({ dataDir: '/home/you/.config/commer-studio', dbPath: '/home/you/.config/commer-studio/commer.db', dbBytes: 2_400_000, schemaVersion: 1, activePackId: 'fake-k4', threads: 0, provider: 'cpu', packDirs: [] }),
-    update: () => fake.settings.get(),
-    exportAll: () => ok({ fileName: 'commer-export.json', blob: new Blob([JSON.stringify({ profiles, docs })], { type: 'application/json' }) }),
-    deleteAll: () => {
-      profiles.length = 0;
-      docs.length = 0;
-      history.length = 0;
-      return ok(null);
-    },
+  restoreGenerations: ({ ids }) => {
+    history.forEach((h) => ids.includes(h.id) && (h.deleted = false));
+    return ok({ restored: ids.length });
   },
-  onEvent: (cb) => {
+  listPacks: () => ok(packs.map((p) => ({ ...p }))),
+  validatePack: ({ id }) => {
+    const p = packs.find((x) => x.id === id);
+    return p ? ok({ ...p }) : fail('NOT_FOUND', 'no such pack');
+  },
+  setActivePack: ({ id }) => {
+    const p = packs.find((x) => x.id === id);
+    if (!p?.valid) return fail('PACK_INVALID', p?.error ?? 'no such pack');
+    packs.forEach((x) => (x.active = x.id === id));
+    return ok({ ...p });
+  },
+  getSettings: () => ok(settings),
+  updateSettings: ({ threads }) => ok(Object.assign(settings, threads === undefined ? {} : { threads })),
+  exportAll: () => ok({ path: '/home/you/commer-export.json', fileName: 'commer-export.json', bytes: 123456 }),
+  deleteAll: () => {
+    profiles.length = 0;
+    docs.length = 0;
+    history.length = 0;
+    return ok(null);
+  },
+  recompute: () => ok({ groups: 0, documents: 0, maxAbsDiff: 0, ms: 0 }),
+  getAppInfo: () => ok({ name: 'ComMer Studio', version: 'dev', host: 'web', platform: 'dev' }),
+  getQueueStatus: () => ok({ state: 'idle', packId: 'fake-k4', total: 0, done: 0, pending: 0, docsPerSec: 0, etaSec: null }),
+  pauseQueue: () => fake.getQueueStatus(),
+  resumeQueue: () => fake.getQueueStatus(),
+  onImportProgress: (cb) => {
     listeners.add(cb);
-    return () => listeners.delete(cb);
+    return () => void listeners.delete(cb);
   },
+  onQueueProgress: () => () => undefined,
+  onDataChanged: () => () => undefined,
+  onNotice: () => () => undefined,
 };
 
 window.api = fake;

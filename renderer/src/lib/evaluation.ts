@@ -59,7 +59,11 @@ export function niceTicks(lo: number, hi: number, count = 4): number[] {
   const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
   const start = Math.floor(lo / step) * step;
   const ticks: number[] = [];
-  for (let v = start; v <= hi + step * 0.5; v += step) ticks.push(Number(v.toFixed(10)));
-  if (ticks.length < 2) ticks.push(start + step);
+  // Step until the top tick covers the largest value, so no point sits above the grid.
+  for (let v = start; ticks.length < 50; v += step) {
+    ticks.push(Number(v.toFixed(10)));
+    if (v >= hi - step * 1e-9) break;
+  }
+  if (ticks.length < 2) ticks.push(Number((start + step).toFixed(10)));
   return ticks;
 }

@@ -1,4 +1,4 @@
-import { api, type ServiceEvent } from '../api';
+import { api, type ImportProgress } from '../api';
 import { useHistoryStore } from '../stores/use-history-store';
 import { isRunning, totals, useImportStore } from '../stores/use-import-store';
 import { useLibraryStore } from '../stores/use-library-store';
@@ -8,10 +8,13 @@ import { useUiStore } from '../stores/use-ui-store';
 import { assertNever } from './assert-never';
 import { plural } from './format';
 
+const ACTIVE_PHASES = new Set(['queued', 'parsing', 'storing', 'compressing']);
+
 /**
- * Routes the host's event stream into the stores. Progress during a big import
- * arrives many times a second, so list refreshes it triggers are throttled: the
- * window keeps painting while 10,000 tweets stream in.
+ * Routes the host's events into the stores. Progress during a big import arrives
+ * many times a second, so store updates are coalesced to one per animation frame
+ * and the list refreshes they trigger are throttled: the window keeps painting
+ * while 10,000 tweets stream in.
  */
 export function subscribeToHost(): () => void {
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
@@ -31,75 +34,76 @@ export function subscribeToHost(): () => void {
       const lib = useLibraryStore.getState();
       if (profileId === undefined || lib.profileId === profileId) void lib.load(lib.profileId, lib.query);
     });
+  const refreshHistory = () =>
+    throttled('history', 500, () => void useHistoryStore.getState().load(useProfilesStore.getState().activeId));
+  const refreshSettings = () => throttled('settings', 300, () => void useSettingsStore.getState().refresh());
 
-  let pendingImport = new Map<string, Extract<ServiceEvent, { type: 'import' }>['progress']>();
+  let pending = new Map<string, ImportProgress>();
   let frame = 0;
   const flushImports = () => {
     frame = 0;
-    const batch = pendingImport;
-    pendingImport = new Map();
+    const batch = pending;
+    pending = new Map();
     const store = useImportStore.getState();
     const wasRunning = isRunning(store.files);
     for (const p of batch.values()) store.apply(p);
     const files = useImportStore.getState().files;
     if (wasRunning && !isRunning(files) && files.length > 0) {
       const t = totals(files);
+      const failed = t.phase === 'failed';
       useUiStore.getState().toast({
         tone: t.errorCount ? 'error' : 'success',
-        message: `Import finished: ${plural(t.stored, 'new document')}${t.errorCount ? `, ${plural(t.errorCount, 'problem')}` : ''}.`,
+        message: failed
+          ? `Import failed: ${plural(t.errorCount, 'problem')}. Nothing already imported was changed.`
+          : `Import finished: ${plural(t.stored, 'new document')}${t.errorCount ? `, ${plural(t.errorCount, 'problem')}` : ''}.`,
       });
       void useProfilesStore.getState().refresh();
     }
   };
 
-  const off = api().onEvent((e) => {
-    switch (e.type) {
-      case 'import': {
-        pendingImport.set(e.progress.jobId, e.progress);
-        const finishing = !['queued', 'parsing', 'storing', 'compressing'].includes(e.progress.phase);
-        if (finishing || typeof requestAnimationFrame !== 'function') {
-          if (frame) cancelAnimationFrame(frame);
-          flushImports();
-        } else if (!frame) {
-          frame = requestAnimationFrame(flushImports);
-        }
-        refreshProfiles();
-        refreshLibrary(e.progress.profileId);
-        break;
+  const offs = [
+    api().onImportProgress((p) => {
+      pending.set(p.jobId, p);
+      if (!ACTIVE_PHASES.has(p.phase)) {
+        if (frame) cancelAnimationFrame(frame);
+        flushImports();
+      } else if (!frame) {
+        frame = requestAnimationFrame(flushImports);
       }
-      case 'queue':
-        useSettingsStore.getState().setQueue(e.status);
-        refreshProfiles();
-        break;
-      case 'data-changed':
-        switch (e.what) {
-          case 'profiles':
-            refreshProfiles();
-            break;
-          case 'documents':
-            refreshProfiles();
-            refreshLibrary(e.profileId);
-            break;
-          case 'history':
-            throttled('history', 500, () => {
-              const pid = useProfilesStore.getState().activeId;
-              void useHistoryStore.getState().load(pid);
-            });
-            break;
-          case 'packs':
-          case 'settings':
-            throttled('settings', 300, () => void useSettingsStore.getState().refresh());
-            break;
-          default:
-            assertNever(e.what);
-        }
-        break;
-      default:
-        assertNever(e);
-    }
-  });
+      refreshProfiles();
+      refreshLibrary(p.profileId);
+    }),
+    api().onQueueProgress((status) => {
+      useSettingsStore.getState().setQueue(status);
+      refreshProfiles();
+    }),
+    api().onDataChanged((e) => {
+      switch (e.what) {
+        case 'profiles':
+          refreshProfiles();
+          break;
+        case 'documents':
+          refreshProfiles();
+          refreshLibrary(e.profileId);
+          break;
+        case 'history':
+          refreshHistory();
+          break;
+        case 'packs':
+        case 'settings':
+          refreshSettings();
+          refreshProfiles();
+          break;
+        default:
+          assertNever(e.what);
+      }
+    }),
+    api().onNotice((n) => {
+      useUiStore.getState().toast({ tone: n.level === 'error' ? 'error' : 'info', message: n.message }, 8000);
+    }),
+  ];
   return () => {
-    off();
+    for (const off of offs) off();
     if (frame) cancelAnimationFrame(frame);
     for (const t of timers.values()) clearTimeout(t);
   };

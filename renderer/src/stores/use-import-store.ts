@@ -94,25 +94,28 @@ export const useImportStore = create<ImportState>((set, get) => ({
     const keep = isRunning(get().files) ? get().files : [];
     const added: ImportFile[] = files.map((f) => ({ name: f.name, jobId: null, progress: null, startError: null }));
     set({ profileId, files: [...keep, ...added] });
-    // Files start one after another so a big archive does not make the small ones wait for their upload.
-    for (let i = 0; i < files.length; i++) {
-      const file = files[i]!;
-      const entry = added[i]!;
-      let patch: Partial<ImportFile>;
-      try {
-        const { jobId } = await unwrap(api().imports.start({ profileId, file }));
-        patch = { jobId };
-      } catch (e) {
-        patch = { startError: errorMessage(e) };
-      }
-      set({ files: get().files.map((f) => (f === entry ? { ...f, ...patch, progress: f.progress } : f)) });
+    let patch: (i: number) => Partial<ImportFile>;
+    try {
+      // One job per file, answered in the order the files were given.
+      const { jobIds } = await unwrap(api().importFiles({ profileId, files }));
+      patch = (i) => ({ jobId: jobIds[i] ?? null });
+    } catch (e) {
+      const message = errorMessage(e);
+      patch = () => ({ startError: message });
     }
+    set({
+      files: get().files.map((f) => {
+        const i = added.indexOf(f);
+        // Progress may have matched the entry by name already; keep its job id then.
+        return i < 0 ? f : { ...f, ...patch(i), jobId: f.jobId ?? patch(i).jobId ?? null };
+      }),
+    });
   },
   cancel: async () => {
     await Promise.all(
       get()
         .files.filter((f) => f.jobId && fileActive(f))
-        .map((f) => unwrap(api().imports.cancel({ jobId: f.jobId! })).catch(() => undefined)),
+        .map((f) => unwrap(api().cancelImport({ jobId: f.jobId! })).catch(() => undefined)),
     );
   },
   dismiss: () => set({ files: [] }),

@@ -35,7 +35,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
       return;
     }
     try {
-      const page = await unwrap(api().documents.list({ profileId, search: query, offset: 0, limit: PAGE }));
+      const page = await unwrap(api().listDocuments({ profileId, search: query, offset: 0, limit: PAGE }));
       if (get().generation !== generation) return;
       const rows: (DocumentItem | undefined)[] = new Array(page.total);
       page.items.forEach((d, i) => (rows[i] = d));
@@ -53,7 +53,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
       const key = `${generation}:${offset}`;
       if (inFlight.has(key)) continue;
       inFlight.add(key);
-      void unwrap(api().documents.list({ profileId, search: query, offset, limit: PAGE }))
+      void unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE }))
         .then((p) => {
           if (get().generation !== generation) return;
           const next = get().rows.slice();
@@ -65,7 +65,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     }
   },
   remove: async (id) => {
-    await unwrap(api().documents.delete({ ids: [id] }));
+    await unwrap(api().deleteDocuments({ ids: [id] }));
     // Reload rather than splice: rows are sparse and offsets shift after a delete.
     await get().load(get().profileId, get().query);
   },

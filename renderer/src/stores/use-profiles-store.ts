@@ -31,7 +31,7 @@ export const useProfilesStore = create<ProfilesState>((set, get) => ({
   error: null,
   refresh: async () => {
     try {
-      const profiles = await unwrap(api().profiles.list());
+      const profiles = await unwrap(api().listProfiles());
       const { activeId } = get();
       const stillThere = profiles.some((p) => p.id === activeId);
       set({ profiles, loaded: true, error: null, activeId: stillThere ? activeId : (profiles[0]?.id ?? null) });
@@ -48,17 +48,17 @@ export const useProfilesStore = create<ProfilesState>((set, get) => ({
     set({ activeId: id });
   },
   create: async (name) => {
-    const p = await unwrap(api().profiles.create({ name }));
+    const p = await unwrap(api().createProfile({ name }));
     set({ profiles: [...get().profiles, p] });
     get().select(p.id);
     return p;
   },
   rename: async (id, name) => {
-    const p = await unwrap(api().profiles.rename({ id, name }));
+    const p = await unwrap(api().renameProfile({ id, name }));
     set({ profiles: get().profiles.map((x) => (x.id === id ? p : x)) });
   },
   remove: async (id) => {
-    await unwrap(api().profiles.delete({ id }));
+    await unwrap(api().deleteProfile({ id }));
     const profiles = get().profiles.filter((x) => x.id !== id);
     const activeId = get().activeId === id ? (profiles[0]?.id ?? null) : get().activeId;
     set({ profiles, activeId });

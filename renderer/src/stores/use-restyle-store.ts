@@ -85,6 +85,10 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
           flush();
           set({ status: e.aborted ? 'stopped' : 'done' });
           break;
+        case 'error':
+          flush();
+          set({ status: 'error', error: e.error.message });
+          break;
         default:
           assertNever(e);
       }
@@ -92,7 +96,7 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
     current = handle;
     void handle.done
       .then((r) => {
-        if (!r.ok && r.error.code !== 'CANCELLED') set({ status: 'error', error: r.error.message });
+        if (!r.ok && r.error.code !== 'CANCELLED' && get().status !== 'error') set({ status: 'error', error: r.error.message });
       })
       .catch((err: unknown) => set({ status: 'error', error: err instanceof Error ? err.message : String(err) }))
       .finally(() => {

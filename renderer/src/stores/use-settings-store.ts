@@ -24,7 +24,7 @@ export const useSettingsStore = create<SettingsState>((set, get) => ({
   busyPack: null,
   refresh: async () => {
     try {
-      const [settings, packs] = await Promise.all([unwrap(api().settings.get()), unwrap(api().packs.list())]);
+      const [settings, packs] = await Promise.all([unwrap(api().getSettings()), unwrap(api().listPacks())]);
       set({ settings, packs, loaded: true, error: null });
     } catch (e) {
       set({ loaded: true, error: errorMessage(e) });
@@ -33,8 +33,8 @@ export const useSettingsStore = create<SettingsState>((set, get) => ({
   validate: async (p) => {
     set({ busyPack: p.id });
     try {
-      const r = await unwrap(api().packs.validate({ dir: p.dir }));
-      const updated: PackSummary = r.ok ? { ...r.pack, active: p.active } : { ...p, valid: false, error: r.error };
+      const r = await unwrap(api().validatePack({ id: p.id }));
+      const updated: PackSummary = { ...r, active: p.active };
       set({ packs: get().packs.map((x) => (x.id === p.id ? updated : x)) });
       return updated;
     } finally {
@@ -44,14 +44,14 @@ export const useSettingsStore = create<SettingsState>((set, get) => ({
   activate: async (id) => {
     set({ busyPack: id });
     try {
-      await unwrap(api().packs.setActive({ id }));
+      await unwrap(api().setActivePack({ id }));
       await get().refresh();
     } finally {
       set({ busyPack: null });
     }
   },
   setThreads: async (threads) => {
-    const settings = await unwrap(api().settings.update({ threads }));
+    const settings = await unwrap(api().updateSettings({ threads }));
     set({ settings });
   },
   setQueue: (queue) => set({ queue }),

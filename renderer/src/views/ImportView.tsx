@@ -154,7 +154,7 @@ export function ImportView() {
                   <Icon name="file" size={16} />
                   <span className="truncate file-name">{f.name}</span>
                   <span className={`chip ${phase === 'failed' ? 'chip-bad' : phase === 'done' ? 'chip-ok' : phase === 'cancelled' ? '' : 'chip-live'}`}>{FILE_PHASE[phase]}</span>
-                  {f.progress && <span className="muted small">{plural(f.progress.stored, 'new')}</span>}
+                  {f.progress && <span className="muted small">{plural(f.progress.stored, 'new document')}</span>}
                 </li>
               );
             })}

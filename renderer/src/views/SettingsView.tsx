@@ -85,18 +85,15 @@ export function SettingsView() {
   const exportAll = async () => {
     setExporting(true);
     try {
-      const r = await unwrap(api().settings.exportAll());
-      if (r.blob) {
-        const url = URL.createObjectURL(r.blob);
+      const r = await unwrap(api().exportAll());
+      if (r.downloadUrl) {
+        // Web host: the file sits on the server side; fetch it through the same-origin link.
         const a = document.createElement('a');
-        a.href = url;
+        a.href = r.downloadUrl;
         a.download = r.fileName;
         a.click();
-        setTimeout(() => URL.revokeObjectURL(url), 10_000);
-        toast({ tone: 'success', message: `Exported to ${r.fileName}.` });
-      } else {
-        toast({ tone: 'success', message: `Exported to ${r.path ?? r.fileName}.` });
       }
+      toast({ tone: 'success', message: `Exported ${(r.bytes / 1024).toFixed(0)} KB to ${r.path}.` }, 8000);
     } catch (e) {
       toast({ tone: 'error', message: errorMessage(e) });
     } finally {
@@ -185,7 +182,7 @@ export function SettingsView() {
         typeToConfirm="DELETE"
         onClose={() => setConfirmDelete(false)}
         onConfirm={async () => {
-          await unwrap(api().settings.deleteAll());
+          await unwrap(api().deleteAll({ confirm: 'DELETE' }));
           await Promise.all([useProfilesStore.getState().refresh(), refresh()]);
           toast({ tone: 'info', message: 'All profiles, documents and history were deleted.' });
         }}
