@@ -13,7 +13,7 @@ const positiveInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
 const sha256Hex = z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex characters');
 // Plain names only: a manifest must never point outside its own directory.
-const fileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'must be a plain file name inside the pack');
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 const fileEntry = z.object({
   sha256: sha256Hex,
@@ -70,7 +70,7 @@ export const packManifestSchema = z
         .record(z.string(), taskTemplate)
         .refine((t) => 'paraphrase' in t && 'headline' in t, 'must define the paraphrase and headline tasks'),
     }),
-    files: z.record(fileName, fileEntry),
+    files: z.record(z.string(), fileEntry),
     evaluation: z.record(z.string(), z.unknown()).nullable(),
   })
   .superRefine((m, ctx) => {
@@ -85,6 +85,9 @@ export const packManifestSchema = z
     m.tokens.stop_ids.forEach((id, i) => {
       if (id >= b.vocab_size) issue(['tokens', 'stop_ids', i], `${id} is outside the vocabulary (${b.vocab_size})`);
     });
+    for (const name of Object.keys(m.files)) {
+      if (!FILE_NAME.test(name)) issue(['files', name], 'must be a plain file name inside the pack');
+    }
     const softLen = m.soft_prompt?.length ?? 0;
     const expected: Record<string, [number, number] | null> = {
       'backbone.onnx': null,

@@ -1,0 +1,136 @@
+// Golden parity: for every fixture pack with a golden.json (models/PACK_FORMAT.md,
+// "Golden files"), the TypeScript runtime must reproduce PyTorch's tokenizer ids,
+// last-position logits, compressions (single and left-padded batch) and greedy
+// tokens within the tolerance the golden file states.
+import { test, describe, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadModel, meanOf, type CommerModel, type TokenEvent } from '../../../main/runtime/index.js';
+import { fixturePacks } from './fixture-packs.js';
+
+interface GenerateCase {
+  docs: string[];
+  task: 'paraphrase' | 'headline';
+  input: string;
+  greedy_ids: number[];
+  greedy_text: string;
+  max_new_tokens: number;
+}
+interface Golden {
+  tolerance: { logits: number; hidden: number };
+  tokenizer: { text: string; ids: number[] }[];
+  forward?: { ids: number[]; lora_scale: 0 | 1; logits_last: number[] };
+  compress?: { text: string; compression: number[] }[];
+  compress_batch_texts?: string[];
+  generate?: GenerateCase[];
+  generate_concat?: GenerateCase[];
+  continue?: { text: string; greedy_ids: number[]; greedy_text: string; max_new_tokens: number };
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  assert.equal(a.length, b.length, 'length');
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
+  return m;
+}
+
+async function collect(stream: AsyncIterable<TokenEvent>): Promise<{ ids: number[]; text: string; reason: string | undefined }> {
+  const ids: number[] = [];
+  let text = '';
+  let reason: string | undefined;
+  for await (const ev of stream) {
+    if (ev.tokenId >= 0) ids.push(ev.tokenId);
+    text += ev.text;
+    if (ev.done) reason = ev.finishReason;
+  }
+  return { ids, text, reason };
+}
+
+/** Greedy text as PyTorch reports it: the decode of the ids before any stop token. */
+function expectedText(model: CommerModel, ids: number[]): string {
+  const stops = new Set([model.info.manifest.tokens.eos_id, ...model.info.manifest.tokens.stop_ids]);
+  const cut = ids.findIndex((i) => stops.has(i));
+  return model.tokenizer.decode(cut < 0 ? ids : ids.slice(0, cut));
+}
+
+const packs = fixturePacks().filter((p) => existsSync(join(p, 'golden.json')));
+
+describe('golden parity with PyTorch', { skip: packs.length ? false : 'no fixture pack with a golden.json yet' }, () => {
+  for (const dir of packs) {
+    describe(dir.split(/[\\/]/).pop()!, () => {
+      const golden = JSON.parse(readFileSync(join(dir, 'golden.json'), 'utf8')) as Golden;
+      let model: CommerModel | null = null;
+      const get = async (): Promise<CommerModel> => (model ??= await loadModel(dir, { executionProvider: 'cpu' }));
+      after(async () => model?.dispose());
+
+      test('tokenizer ids', async () => {
+        const m = await get();
+        assert.ok(golden.tokenizer.length > 0);
+        for (const c of golden.tokenizer) assert.deepEqual(m.tokenizer.encode(c.text), c.ids, c.text);
+      });
+
+      test('last-position logits', { skip: golden.forward ? false : 'golden has no forward case' }, async () => {
+        const m = await get();
+        const f = golden.forward!;
+        const got = await m.forwardLastLogits(f.ids, f.lora_scale);
+        const d = maxAbsDiff(got, f.logits_last);
+        assert.ok(d <= golden.tolerance.logits, `max |diff| ${d} > ${golden.tolerance.logits}`);
+      });
+
+      test('compressions, one at a time', { skip: golden.compress ? false : 'golden has no compress cases' }, async () => {
+        const m = await get();
+        for (const c of golden.compress!) {
+          const [got] = await m.compress([c.text], { batchSize: 1 });
+          const d = maxAbsDiff(got!, c.compression);
+          assert.ok(d <= golden.tolerance.hidden, `${JSON.stringify(c.text)}: max |diff| ${d} > ${golden.tolerance.hidden}`);
+        }
+      });
+
+      test('compressions in a left-padded batch equal PyTorch and the one-at-a-time results', async () => {
+        const m = await get();
+        const texts = [...(golden.compress_batch_texts ?? []), ...(golden.compress ?? []).map((c) => c.text)];
+        assert.ok(texts.length >= 2, 'golden needs texts to batch');
+        const lengths = new Set(texts.map((t) => m.tokenizer.encode(t).length));
+        assert.ok(lengths.size > 1, 'batch texts must differ in length so padding is exercised');
+        const batched = await m.compress(texts, { batchSize: texts.length });
+        for (let i = 0; i < texts.length; i++) {
+          const [single] = await m.compress([texts[i]!], { batchSize: 1 });
+          const d = maxAbsDiff(batched[i]!, single!);
+          assert.ok(d <= golden.tolerance.hidden, `${JSON.stringify(texts[i])}: batched vs single ${d}`);
+          const ref = golden.compress?.find((c) => c.text === texts[i]);
+          if (ref) assert.ok(maxAbsDiff(batched[i]!, ref.compression) <= golden.tolerance.hidden, 'batched vs PyTorch');
+        }
+      });
+
+      test('greedy generation from merged compressions', { skip: golden.generate?.length ? false : 'golden has no generate cases' }, async () => {
+        const m = await get();
+        for (const g of golden.generate!) {
+          const merged = g.docs.length ? meanOf(await m.compress(g.docs)) : null;
+          const r = await collect(m.generate({ merged, task: g.task, input: g.input, maxNewTokens: g.max_new_tokens }));
+          assert.deepEqual(r.ids, g.greedy_ids, `${g.task} "${g.input}"`);
+          assert.equal(r.text, g.greedy_text);
+          assert.equal(r.text, expectedText(m, g.greedy_ids));
+        }
+      });
+
+      test('greedy prompt-concat baseline', { skip: golden.generate_concat?.length ? false : 'golden has no generate_concat cases' }, async () => {
+        const m = await get();
+        for (const g of golden.generate_concat!) {
+          const r = await collect(m.generateConcat({ docs: g.docs, task: g.task, input: g.input, maxNewTokens: g.max_new_tokens }));
+          assert.deepEqual(r.ids, g.greedy_ids);
+          assert.equal(r.text, g.greedy_text);
+        }
+      });
+
+      test('plain greedy continuation', { skip: golden.continue ? false : 'golden has no continue case' }, async () => {
+        const m = await get();
+        const c = golden.continue!;
+        const r = await collect(m.continueText(c.text, { maxNewTokens: c.max_new_tokens }));
+        assert.deepEqual(r.ids, c.greedy_ids);
+        assert.equal(r.text, c.greedy_text);
+        if (/stories260k/i.test(dir) && c.text === 'Once upon a time') assert.ok(r.text.length > 20, 'stories260K tells a story');
+      });
+    });
+  }
+});

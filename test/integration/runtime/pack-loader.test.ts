@@ -1,0 +1,166 @@
+// Each refusal is checked on a real broken copy of a fixture pack: copy it to a
+// temp dir, break one thing, and require loadModel to reject with a PackError of
+// the right code naming the right file (never an untyped throw, never a crash).
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadModel, PackError, readPack } from '../../../main/runtime/index.js';
+import { primaryPack } from './fixture-packs.js';
+
+const source = primaryPack();
+let work: string;
+let n = 0;
+
+async function copy(): Promise<string> {
+  const dir = join(work, `pack-${n++}`);
+  await cp(source!, dir, { recursive: true });
+  return dir;
+}
+
+// Tests mutate arbitrary nested manifest JSON; typing every path would add nothing.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+async function editManifest(dir: string, edit: (m: any) => void): Promise<void> {
+  const p = join(dir, 'manifest.json');
+  const m = JSON.parse(await readFile(p, 'utf8'));
+  edit(m);
+  await writeFile(p, JSON.stringify(m));
+}
+
+/** Replace a file's bytes and record the new size and hash, so only the content is wrong. */
+async function replaceListed(dir: string, name: string, bytes: Buffer): Promise<void> {
+  await writeFile(join(dir, name), bytes);
+  await editManifest(dir, (m) => {
+    m.files[name].bytes = bytes.length;
+    m.files[name].sha256 = createHash('sha256').update(bytes).digest('hex');
+  });
+}
+
+async function refused(dir: string, code: string, file: string | undefined, message: RegExp): Promise<void> {
+  await assert.rejects(loadModel(dir, { executionProvider: 'cpu' }), (e: unknown) => {
+    assert.ok(e instanceof PackError, `expected a PackError, got ${String(e)}`);
+    assert.equal(e.code, code, e.message);
+    assert.equal(e.file, file);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+describe('pack loader', { skip: source ? false : 'no fixture pack under test/fixtures/packs yet' }, () => {
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'commer-pack-'));
+  });
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('loads the intact pack and reports what it runs on', async () => {
+    const m = await loadModel(source!, { executionProvider: 'auto' });
+    try {
+      assert.ok(m.info.packId.length > 0);
+      assert.ok(m.info.k > 0 && m.info.dim > 0);
+      assert.ok(['cpu', 'cuda', 'dml', 'coreml', 'webgpu'].includes(m.info.provider));
+      assert.ok(m.info.threads >= 1);
+      const p = await readPack(source!);
+      assert.equal(p.embeddings.length, p.manifest.backbone.vocab_size * p.manifest.backbone.dim);
+      assert.equal(p.compression.length, p.manifest.compression.k * p.manifest.backbone.dim);
+    } finally {
+      await m.dispose();
+    }
+  });
+
+  test('a missing directory', async () => {
+    await refused(join(work, 'nope'), 'not_found', 'manifest.json', /no model pack at .*manifest\.json not found/);
+  });
+
+  test('a missing manifest', async () => {
+    const dir = await copy();
+    await unlink(join(dir, 'manifest.json'));
+    await refused(dir, 'not_found', 'manifest.json', /manifest\.json not found/);
+  });
+
+  test('a manifest that is not JSON', async () => {
+    const dir = await copy();
+    await writeFile(join(dir, 'manifest.json'), '{ "format": "commer-pack", ');
+    await refused(dir, 'not_a_pack', 'manifest.json', /not valid JSON/);
+  });
+
+  test('a pack from a newer version', async () => {
+    const dir = await copy();
+    await editManifest(dir, (m) => {
+      m.format_version = 99;
+    });
+    await refused(dir, 'newer_format', 'manifest.json', /made by a newer version of ComMer Studio/);
+  });
+
+  test('a manifest that breaks the schema', async () => {
+    const dir = await copy();
+    await editManifest(dir, (m) => {
+      m.compression.k = 0;
+    });
+    await refused(dir, 'invalid_manifest', 'manifest.json', /compression\.k/);
+  });
+
+  test('a listed file that is missing', async () => {
+    const dir = await copy();
+    await unlink(join(dir, 'compression.f32'));
+    await refused(dir, 'missing_file', 'compression.f32', /compression\.f32 is missing/);
+  });
+
+  test('a truncated file', async () => {
+    const dir = await copy();
+    await truncate(join(dir, 'embeddings.f32'), 100);
+    await refused(dir, 'size_mismatch', 'embeddings.f32', /has 100 bytes, manifest\.json says \d+/);
+  });
+
+  test('a corrupted file of the right size', async () => {
+    const dir = await copy();
+    const p = join(dir, 'backbone.onnx');
+    const b = await readFile(p);
+    b[Math.floor(b.length / 2)] ^= 0xff;
+    await writeFile(p, b);
+    await refused(dir, 'hash_mismatch', 'backbone.onnx', /does not match its sha256/);
+  });
+
+  test('a tensor whose declared shape disagrees with the backbone', async () => {
+    const dir = await copy();
+    await editManifest(dir, (m) => {
+      const f = m.files['compression.f32'];
+      f.shape = [f.shape[0], f.shape[1] + 1];
+    });
+    await refused(dir, 'invalid_manifest', 'manifest.json', /compression\.f32\.shape: is \[\d+, \d+\], expected/);
+  });
+
+  test('a tokenizer.json that cannot be loaded', async () => {
+    const dir = await copy();
+    await replaceListed(dir, 'tokenizer.json', Buffer.from('{"model": 42}'));
+    await refused(dir, 'bad_tokenizer', 'tokenizer.json', /tokenizer\.json cannot be loaded/);
+  });
+
+  test('a backbone.onnx that is not an ONNX graph', async () => {
+    const dir = await copy();
+    await replaceListed(dir, 'backbone.onnx', Buffer.from('definitely not protobuf'));
+    await refused(dir, 'bad_graph', 'backbone.onnx', /cannot be loaded by onnxruntime/);
+  });
+
+  test('a graph whose inputs do not match the manifest (layer count)', async () => {
+    const dir = await copy();
+    await editManifest(dir, (m) => {
+      m.backbone.n_layers += 1;
+    });
+    await refused(dir, 'bad_graph', 'backbone.onnx', /inputs lack past_key_values\.\d+\.key/);
+  });
+
+  test('a graph whose kv-head count does not match the manifest', async () => {
+    const dir = await copy();
+    await editManifest(dir, (m) => {
+      // Keep n_heads divisible so only the graph check can notice.
+      m.backbone.n_kv_heads = m.backbone.n_heads;
+    });
+    const m = JSON.parse(await readFile(join(source!, 'manifest.json'), 'utf8'));
+    if (m.backbone.n_kv_heads === m.backbone.n_heads) return; // nothing to vary on this pack
+    await refused(dir, 'bad_graph', 'backbone.onnx', /past_key_values\.0\.key has dimension 1 = \d+, expected \d+/);
+  });
+});

@@ -1,0 +1,138 @@
+import { test, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { parsePackManifest, PACK_FORMAT_VERSION } from '../../../main/core/pack-manifest.js';
+
+const hex = 'a'.repeat(64);
+// Tests mutate arbitrary nested manifest JSON; typing every path would add nothing.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function valid(): Record<string, any> {
+  return {
+    format: 'commer-pack',
+    format_version: 1,
+    id: 'stories260k-k4',
+    name: 'Stories',
+    description: 'test',
+    created_at: '2026-11-25T08:00:00Z',
+    backbone: {
+      architecture: 'llama', dim: 64, n_layers: 5, n_heads: 8, n_kv_heads: 4, head_dim: 8,
+      hidden_dim: 172, vocab_size: 512, max_positions: 2048, rope_theta: 10000, norm_eps: 1e-5, tied_embeddings: true,
+    },
+    lora: { rank: 8, alpha: 16, targets: ['wq'] },
+    compression: { k: 4 },
+    soft_prompt: { length: 4 },
+    tokens: { bos_id: 1, eos_id: 2, pad_id: 0, stop_ids: [2] },
+    limits: { max_doc_tokens: 256, max_prompt_tokens: 256, max_new_tokens: 64 },
+    templates: {
+      document: '{text}',
+      concat_document: 'Document {i}: {text}\n',
+      tasks: {
+        paraphrase: { label: 'Tweet paraphrase', prompt: 'P: {input}\nTweet:' },
+        headline: { label: 'Headline', prompt: 'H: {input}\nHeadline:' },
+      },
+    },
+    files: {
+      'backbone.onnx': { sha256: hex, bytes: 10 },
+      'tokenizer.json': { sha256: hex, bytes: 10 },
+      'embeddings.f32': { sha256: hex, bytes: 512 * 64 * 4, dtype: 'float32', shape: [512, 64] },
+      'compression.f32': { sha256: hex, bytes: 4 * 64 * 4, dtype: 'float32', shape: [4, 64] },
+      'soft_prompt.f32': { sha256: hex, bytes: 4 * 64 * 4, dtype: 'float32', shape: [4, 64] },
+    },
+    evaluation: null,
+  };
+}
+
+function rejects(m: unknown, code: string, re: RegExp): void {
+  const r = parsePackManifest(m);
+  assert.equal(r.ok, false);
+  if (!r.ok) {
+    assert.equal(r.code, code);
+    assert.match(r.message, re);
+  }
+}
+
+describe('parsePackManifest', () => {
+  test('accepts the documented example', () => {
+    const r = parsePackManifest(valid());
+    assert.ok(r.ok, r.ok ? '' : r.message);
+  });
+
+  test('accepts a pack without a soft prompt', () => {
+    const m = valid();
+    delete m.soft_prompt;
+    delete m.files['soft_prompt.f32'];
+    assert.ok(parsePackManifest(m).ok);
+  });
+
+  test('refuses a newer format version with the newer-version message', () => {
+    const m = valid();
+    m.format_version = PACK_FORMAT_VERSION + 1;
+    m.backbone = 'unknown future layout';
+    rejects(m, 'newer_format', /made by a newer version of ComMer Studio/);
+  });
+
+  test('refuses things that are not packs', () => {
+    rejects([], 'not_a_pack', /not a JSON object/);
+    rejects({ ...valid(), format: 'other' }, 'not_a_pack', /expected "commer-pack"/);
+    rejects({ ...valid(), format_version: '1' }, 'invalid_manifest', /format_version/);
+  });
+
+  test('names the bad field', () => {
+    const m = valid();
+    m.backbone.dim = -1;
+    rejects(m, 'invalid_manifest', /backbone\.dim/);
+  });
+
+  test('refuses shapes that disagree with the backbone', () => {
+    const m = valid();
+    m.files['compression.f32'].shape = [8, 64];
+    rejects(m, 'invalid_manifest', /compression\.f32\.shape: is \[8, 64\], expected \[4, 64\]/);
+  });
+
+  test('refuses bytes that disagree with the shape', () => {
+    const m = valid();
+    m.files['embeddings.f32'].bytes = 100;
+    rejects(m, 'invalid_manifest', /embeddings\.f32\.bytes: is 100, expected 131072/);
+  });
+
+  test('refuses a missing required file entry', () => {
+    const m = valid();
+    delete m.files['backbone.onnx'];
+    rejects(m, 'invalid_manifest', /backbone\.onnx: is required/);
+  });
+
+  test('refuses file names that could leave the pack directory', () => {
+    const m = valid();
+    m.files['../../etc/passwd'] = { sha256: hex, bytes: 1 };
+    rejects(m, 'invalid_manifest', /plain file name/);
+  });
+
+  test('refuses token ids outside the vocabulary', () => {
+    const m = valid();
+    m.tokens.stop_ids = [2, 600];
+    rejects(m, 'invalid_manifest', /600 is outside the vocabulary/);
+  });
+
+  test('refuses templates without their placeholder and missing tasks', () => {
+    const a = valid();
+    a.templates.tasks.paraphrase.prompt = 'no placeholder';
+    rejects(a, 'invalid_manifest', /must contain \{input\}/);
+    const b = valid();
+    delete b.templates.tasks.headline;
+    rejects(b, 'invalid_manifest', /paraphrase and headline/);
+  });
+
+  test('refuses fewer than 2048 positions and a bad sha256', () => {
+    const a = valid();
+    a.backbone.max_positions = 512;
+    rejects(a, 'invalid_manifest', /2048/);
+    const b = valid();
+    b.files['tokenizer.json'].sha256 = 'xyz';
+    rejects(b, 'invalid_manifest', /64 lowercase hex/);
+  });
+
+  test('refuses a soft prompt file without a declared soft prompt', () => {
+    const m = valid();
+    m.soft_prompt = { length: 0 };
+    rejects(m, 'invalid_manifest', /declares no soft prompt/);
+  });
+});
