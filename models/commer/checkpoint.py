@@ -212,3 +212,85 @@ def load_backbone(path: Union[str, Path], lora=None) -> Tuple[Backbone, AnyToken
     if bad or unexpected:
         raise CheckpointError(f"state does not fit the backbone: missing {bad}, unexpected {unexpected}")
     return b, tok, extra
+
+
+# ---- trained ComMer state (LoRA + compression embeddings + soft prompt) -----------
+COMMER_FORMAT = "commer-adapter"
+
+
+def save_commer_state(path: Union[str, Path], model, extra: Optional[dict] = None) -> Path:
+    """Save what fine-tuning trains on top of a frozen backbone checkpoint: the LoRA
+    tensors (CommerModel names, `backbone.layers.N....lora_A/B`), `compression` [k, d]
+    and `soft_prompt` [s, d] if present, with the LoRA config, k and the backbone
+    config they were trained against. The exporter's `--commer` reads this file."""
+    from dataclasses import asdict
+
+    state = {
+        n: t.detach().to(torch.float32).contiguous().clone()
+        for n, t in model.state_dict().items()
+        if "lora_" in n or n in ("compression", "soft_prompt")
+    }
+    blob = {
+        "format": COMMER_FORMAT,
+        "format_version": 1,
+        "model_config": model.cfg.to_dict(),
+        "lora": asdict(model.lora_cfg),
+        "k": int(model.k),
+        "soft_prompt_len": 0 if model.soft_prompt is None else int(model.soft_prompt.shape[0]),
+        "state_dict": {k: state[k] for k in sorted(state)},
+        "extra": dict(extra or {}),
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    torch.save(blob, buf)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(buf.getvalue())
+    tmp.replace(path)
+    return path
+
+
+def load_commer_state(path: Union[str, Path]) -> dict:
+    """The dict save_commer_state wrote, checked for format and version."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"ComMer state not found: {path}")
+    try:
+        blob = torch.load(path, map_location="cpu")
+    except Exception as e:
+        raise CheckpointError(f"{path} is not a readable ComMer state: {e}") from e
+    if not isinstance(blob, dict) or blob.get("format") != COMMER_FORMAT:
+        raise CheckpointError(f"{path} is not a {COMMER_FORMAT} file (save it with checkpoint.save_commer_state)")
+    if not isinstance(blob.get("format_version"), int) or blob["format_version"] > 1:
+        raise CheckpointError(f"{path} has ComMer state format version {blob.get('format_version')}; this code reads 1")
+    for key in ("lora", "k", "state_dict", "model_config"):
+        if key not in blob:
+            raise CheckpointError(f"{path} lacks '{key}'")
+    return blob
+
+
+def build_commer_model(model_cfg: ModelConfig, backbone_state: Dict[str, torch.Tensor], commer: dict):
+    """A CommerModel from a backbone checkpoint plus a saved ComMer state, refusing
+    any mismatch between the two."""
+    from .model import CommerModel, LoraConfig
+
+    trained_cfg = ModelConfig.from_dict(commer["model_config"])
+    if trained_cfg != model_cfg:
+        diff = {k: (v, getattr(model_cfg, k)) for k, v in trained_cfg.__dict__.items() if getattr(model_cfg, k) != v}
+        raise CheckpointError(f"the ComMer state was trained on a different backbone (state vs checkpoint: {diff})")
+    lora = LoraConfig.from_dict(commer["lora"])
+    m = CommerModel(model_cfg, lora, int(commer["k"]), int(commer.get("soft_prompt_len", 0)))
+    full = {f"backbone.{k}": v for k, v in backbone_state.items()}
+    full.update(commer["state_dict"])
+    want = m.state_dict()
+    missing = sorted(set(want) - set(full))
+    unexpected = sorted(set(full) - set(want))
+    if missing or unexpected:
+        raise CheckpointError(f"ComMer state does not fit: missing {missing[:5]}, unexpected {unexpected[:5]}")
+    for k, v in full.items():
+        if tuple(v.shape) != tuple(want[k].shape):
+            raise CheckpointError(f"ComMer tensor {k} has shape {list(v.shape)}, expected {list(want[k].shape)}")
+        if not torch.isfinite(v).all():
+            raise CheckpointError(f"ComMer tensor {k} contains NaN or infinity")
+    m.load_state_dict(full, strict=True)
+    return m
