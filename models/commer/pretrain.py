@@ -72,6 +72,7 @@ class PretrainConfig:
         default_factory=lambda: {"books": 0.22, "stories": 0.13, "tweets": 0.18, "news": 0.17, "tasks": 0.30}
     )
     task_examples: int = 40000
+    book_chars: int = 0  # cap on characters read from each book / the stories (0 = all; smoke runs)
     save_every_s: float = 300.0
     log_every: int = 10
     eval_every: int = 200
@@ -106,7 +107,7 @@ def task_stream(tok: Tokenizer, corpus, n: int, seed: int) -> List[int]:
     return out
 
 
-def build_streams(tok: Tokenizer, data_dir: Path, task_examples: int, seed: int) -> Dict[str, np.ndarray]:
+def build_streams(tok: Tokenizer, data_dir: Path, task_examples: int, seed: int, book_chars: int = 0) -> Dict[str, np.ndarray]:
     c = load_corpus(data_dir)
     bos, eos = tok.bos_id, tok.eos_id
     rng = random.Random(seed)
@@ -119,11 +120,12 @@ def build_streams(tok: Tokenizer, data_dir: Path, task_examples: int, seed: int)
             ids += [bos] + tok.encode(d) + [eos]
         return np.asarray(ids, dtype=np.int32)
 
+    cap = (lambda t: t[:book_chars]) if book_chars else (lambda t: t)
     books = []
     for text in read_books(data_dir):
-        books += [bos] + tok.encode(text) + [eos]
+        books += [bos] + tok.encode(cap(text)) + [eos]
     stories = []
-    for text in read_stories(data_dir):
+    for text in map(cap, read_stories(data_dir)):
         for para in text.split("\n\n"):
             if para.strip():
                 stories += tok.encode(para.strip() + "\n\n")
@@ -192,7 +194,7 @@ def run(cfg: PretrainConfig, out_dir: Path, tokenizer_path: Path, data_dir: Path
         step = int(st["step"])
         log(event="resumed", step=step)
     t0 = time.time()
-    streams = build_streams(tok, data_dir, cfg.task_examples, cfg.seed)
+    streams = build_streams(tok, data_dir, cfg.task_examples, cfg.seed, cfg.book_chars)
     if di.is_main:
         log(
             event="start",
@@ -262,6 +264,7 @@ def main(argv=None) -> None:
     ap.add_argument("--save-every-s", type=float)
     ap.add_argument("--task-examples", type=int)
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--book-chars", type=int)
     a = ap.parse_args(argv)
     cfg = PretrainConfig.from_json(
         a.config,
@@ -273,6 +276,7 @@ def main(argv=None) -> None:
             "save_every_s": a.save_every_s,
             "task_examples": a.task_examples,
             "threads": a.threads,
+            "book_chars": a.book_chars,
         },
     )
     run(cfg, Path(a.out), Path(a.tokenizer), Path(a.data_dir), a.resume)

@@ -42,6 +42,15 @@ def training_lines(data_dir: Path, max_chars: int, seed: int = 0) -> List[str]:
         lines.extend([render_prompt(task, "x").replace("\n", " ")] * 50)
     lines.extend(["Document 1: x", "What does document 1 contain?"] * 50)
     target_domain = sum(len(x) for x in lines)
+    if target_domain > max_chars:  # small runs (smoke): a seeded sample of the target-domain lines
+        random.Random(seed).shuffle(lines)
+        kept, n = [], 0
+        for x in lines:
+            if n >= max_chars // 2:
+                break
+            kept.append(x)
+            n += len(x)
+        lines, target_domain = kept, n
     rng = random.Random(seed)
     book_lines = [ln.strip() for text in read_books(data_dir) + read_stories(data_dir) for ln in text.splitlines() if ln.strip()]
     rng.shuffle(book_lines)

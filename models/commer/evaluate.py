@@ -1,0 +1,356 @@
+"""Stage 4: evaluate ComMer against the baselines on held-out persons.
+
+For each task and each document count n in {0,1,2,4,8,16,32}:
+- `commer_by_docs`: the mean of the n documents' compressions (k prefix tokens;
+  n = 0 is the non-personalized model: no prefix at all);
+- `prompt_concat_by_docs`: trained soft prompt + the n documents concatenated in
+  the prompt in full ("Document i: ...\\n"), cut from the left only where the
+  sequence would exceed the model's max_positions;
+- `prompt_concat_budget_by_docs`: the same with the documents' tokens cut to k.
+
+Each row: {n_docs, ppl, rouge_l, prefix_tokens}: perplexity of the target tokens
+(+ EOS), ROUGE-L F1 of the greedy output (models/commer/rouge.py) against the
+target, and the mean number of generator input positions the documents occupy
+(k for ComMer with n >= 1; the document tokens for the concat baselines; the
+soft prompt, present at every n, is not counted).
+
+Persons: by default the *test* persons of the shared data (data.py split). With
+--data FILE any file in the shared formats (tweets JSONL {user,text}, a tweet CSV
+export, news JSONL) is evaluated on all persons in it.
+
+    /usr/bin/python3 -m models.commer.evaluate --backbone models/runs/pretrain/backbone.ckpt \\
+        --commer models/runs/commer/commer.pt --out models/eval/report.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import time
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .checkpoint import build_commer_model, load_checkpoint, load_commer_state
+from .data import DEFAULT_DATA_DIR, load_corpus, sniff_file
+from .model import CommerModel, positions_from_mask
+from .rouge import rouge_l_f1
+from .tasks import (
+    EVAL_DOC_COUNTS,
+    EvalExample,
+    eval_examples,
+    headline_persons,
+    paraphrase_persons,
+    render_concat,
+    render_document,
+    render_prompt,
+    target_text,
+)
+from .train_utils import atomic_write_json
+
+METHODS = ("commer", "prompt_concat", "prompt_concat_budget")
+
+
+def _rows_to_batch(model: CommerModel, rows: Sequence[Tuple[Optional[torch.Tensor], List[int]]], pad_id: int):
+    """Left-padded input embeddings [B, L, d] and mask for (prefix [P, d] | None, ids)."""
+    bb = model.backbone
+    embs = []
+    for prefix, ids in rows:
+        e = bb.embed(torch.tensor(ids, dtype=torch.long))
+        if prefix is not None and prefix.shape[0] > 0:
+            e = torch.cat([prefix.to(e.dtype), e], dim=0)
+        embs.append(e)
+    n = max(e.shape[0] for e in embs)
+    d = embs[0].shape[1]
+    pad = bb.embed(torch.tensor([pad_id]))[0]
+    x = pad.expand(len(embs), n, d).clone()
+    mask = torch.zeros(len(embs), n, dtype=torch.long)
+    for i, e in enumerate(embs):
+        x[i, n - e.shape[0] :] = e
+        mask[i, n - e.shape[0] :] = 1
+    return x, mask
+
+
+@torch.no_grad()
+def target_nll(model: CommerModel, rows, targets: Sequence[List[int]], pad_id: int) -> Tuple[float, int]:
+    """Sum of NLL of `targets` (ids incl. EOS) following each row's prefix + ids."""
+    full = [(p, ids + t[:-1]) for (p, ids), t in zip(rows, targets)]
+    x, mask = _rows_to_batch(model, full, pad_id)
+    logits, _, _ = model.backbone(x, mask, positions_from_mask(mask), None, lora_scale=0.0)
+    lp = F.log_softmax(logits.float(), dim=-1)
+    total, count = 0.0, 0
+    L = x.shape[1]
+    for i, t in enumerate(targets):
+        # logits at positions L-len(t) .. L-1 predict t[0] .. t[-1]
+        pos = torch.arange(L - len(t), L)
+        total -= float(lp[i, pos].gather(-1, torch.tensor(t)[:, None]).sum())
+        count += len(t)
+    return total, count
+
+
+@torch.no_grad()
+def greedy_batch(model: CommerModel, rows, pad_id: int, stop_id: int, max_new: int) -> List[List[int]]:
+    bb = model.backbone
+    x, mask = _rows_to_batch(model, rows, pad_id)
+    logits, _, past = bb(x, mask, positions_from_mask(mask), None, lora_scale=0.0)
+    b = x.shape[0]
+    out: List[List[int]] = [[] for _ in range(b)]
+    done = [False] * b
+    pos = positions_from_mask(mask)[:, -1:]
+    for _ in range(max_new):
+        nxt = logits[:, -1].argmax(-1)
+        for i in range(b):
+            if not done[i]:
+                if int(nxt[i]) == stop_id:
+                    done[i] = True
+                else:
+                    out[i].append(int(nxt[i]))
+        if all(done):
+            break
+        mask = torch.cat([mask, torch.ones(b, 1, dtype=torch.long)], dim=1)
+        pos = pos + 1
+        logits, _, past = bb(bb.embed(nxt[:, None]), mask, pos, past, lora_scale=0.0)
+    return out
+
+
+class Evaluator:
+    def __init__(self, model: CommerModel, tok, max_doc_tokens: int = 256, max_new_tokens: int = 32, batch: int = 16):
+        self.m = model.eval()
+        self.tok = tok
+        self.max_doc = max_doc_tokens
+        self.max_new = max_new_tokens
+        self.batch = batch
+        self._comp: Dict[str, torch.Tensor] = {}
+
+    def compressions(self, docs: Sequence[str]) -> torch.Tensor:
+        todo = [d for d in dict.fromkeys(docs) if d not in self._comp]
+        for i in range(0, len(todo), 32):
+            chunk = todo[i : i + 32]
+            rows = [[self.tok.bos_id] + self.tok.encode(render_document(d))[: self.max_doc] for d in chunk]
+            n = max(len(r) for r in rows)
+            ids = torch.full((len(rows), n), self.tok.pad_id, dtype=torch.long)
+            mask = torch.zeros((len(rows), n), dtype=torch.long)
+            for j, r in enumerate(rows):
+                ids[j, n - len(r) :] = torch.tensor(r)
+                mask[j, n - len(r) :] = 1
+            with torch.no_grad():
+                c = self.m.compress(ids, mask)
+            for d, cc in zip(chunk, c):
+                self._comp[d] = cc
+        return torch.stack([self._comp[d] for d in docs])
+
+    def row(self, method: str, ex: EvalExample, n: int) -> Tuple[Optional[torch.Tensor], List[int], int]:
+        """(prefix, [bos] + prompt ids, document positions) for one example."""
+        docs = ex.profile[:n]
+        prompt = render_prompt(ex.task, ex.input)
+        bos = self.tok.bos_id
+        max_pos = self.m.cfg.max_positions
+        if method == "commer":
+            if not docs:
+                return None, [bos] + self.tok.encode(prompt), 0
+            return self.compressions(docs).mean(0), [bos] + self.tok.encode(prompt), self.m.k
+        sp = self.m.soft_prompt
+        p_ids = self.tok.encode(prompt)
+        if not docs:
+            return sp, [bos] + p_ids, 0
+        doc_ids = self.tok.encode(render_concat(docs))
+        if method == "prompt_concat_budget":
+            doc_ids = doc_ids[: self.m.k]
+            return sp, [bos] + doc_ids + p_ids, len(doc_ids)
+        ids = self.tok.encode(render_concat(docs) + prompt)
+        n_doc = len(ids) - len(p_ids)
+        room = max_pos - (0 if sp is None else sp.shape[0]) - 1 - len(p_ids) - self.max_new - 64
+        if n_doc > room:
+            ids = ids[n_doc - room :]
+            n_doc = room
+        return sp, [bos] + ids, n_doc
+
+    def evaluate(self, examples: Sequence[EvalExample], method: str, n: int) -> dict:
+        total, count, rouge, prefix = 0.0, 0, [], []
+        for i in range(0, len(examples), self.batch):
+            chunk = examples[i : i + self.batch]
+            rows, targets = [], []
+            for ex in chunk:
+                p, ids, n_doc = self.row(method, ex, n)
+                rows.append((p, ids))
+                prefix.append(n_doc)
+                targets.append(self.tok.encode(target_text(ex.target)) + [self.tok.eos_id])
+            s, c = target_nll(self.m, rows, targets, self.tok.pad_id)
+            total += s
+            count += c
+            outs = greedy_batch(self.m, rows, self.tok.pad_id, self.tok.eos_id, self.max_new)
+            for ex, o in zip(chunk, outs):
+                rouge.append(rouge_l_f1(self.tok.decode(o), ex.target))
+        return {
+            "n_docs": n,
+            "ppl": round(math.exp(total / max(1, count)), 4),
+            "rouge_l": round(float(np.mean(rouge)), 4),
+            "prefix_tokens": round(float(np.mean(prefix)), 2),
+        }
+
+
+def fit_power_law(rows: Sequence[dict]) -> dict:
+    """ppl(n) = a * n^(-b) fitted by least squares in log-log space over n >= 1."""
+    pts = [(r["n_docs"], r["ppl"]) for r in rows if r["n_docs"] >= 1]
+    if len(pts) < 2:
+        return {"form": "ppl = a * n^(-b)", "a": None, "b": None, "r2": None}
+    x = np.log([p[0] for p in pts])
+    y = np.log([p[1] for p in pts])
+    slope, intercept = np.polyfit(x, y, 1)
+    pred = intercept + slope * x
+    ss_res = float(((y - pred) ** 2).sum())
+    ss_tot = float(((y - y.mean()) ** 2).sum())
+    return {
+        "form": "ppl = a * n^(-b), n >= 1",
+        "a": round(float(math.exp(intercept)), 5),
+        "b": round(float(-slope), 5),
+        "r2": round(1 - ss_res / ss_tot, 4) if ss_tot > 0 else None,
+    }
+
+
+def eval_sets(data_file: Optional[Path], data_dir: Path, per_person: Dict[str, int]) -> Tuple[Dict[str, List[EvalExample]], dict]:
+    if data_file is None:
+        c = load_corpus(data_dir)
+        tps = {
+            "paraphrase": paraphrase_persons(c.tweets_of("test")),
+            "headline": headline_persons(c.news_of("test")),
+        }
+        source = {"data": str(data_dir), "split": "test", "persons": {"paraphrase": c.split.tweets["test"], "headline": c.split.news["test"]}}
+    else:
+        kind, persons = sniff_file(data_file)
+        if kind == "tweets":
+            tps = {"paraphrase": paraphrase_persons(persons)}
+        else:
+            tps = {"headline": headline_persons({a: v for a, v in persons.items() if a})}
+        source = {"data": str(data_file), "split": "all persons in the file", "persons": {t: [p.person for p in v] for t, v in tps.items()}}
+    sets = {t: eval_examples([p for p in v if len(p.items) >= 2], per_person[t], max_docs=max(EVAL_DOC_COUNTS)) for t, v in tps.items()}
+    return sets, source
+
+
+def run(
+    backbone: Path,
+    commer: Path,
+    out: Path,
+    data_file: Optional[Path] = None,
+    data_dir: Path = DEFAULT_DATA_DIR,
+    per_person: Optional[Dict[str, int]] = None,
+    doc_counts: Sequence[int] = EVAL_DOC_COUNTS,
+    methods: Sequence[str] = METHODS,
+    max_new_tokens: int = 32,
+    threads: int = 2,
+    plot: bool = True,
+) -> dict:
+    torch.set_num_threads(threads)
+    cfg, state, tok, _ = load_checkpoint(backbone)
+    blob = load_commer_state(commer)
+    model = build_commer_model(cfg, state, blob).eval()
+    per_person = per_person or {"paraphrase": 8, "headline": 6}
+    sets, source = eval_sets(data_file, data_dir, per_person)
+    ev = Evaluator(model, tok, max_new_tokens=max_new_tokens)
+    t0 = time.time()
+    report: dict = {
+        "format": "commer-eval",
+        "format_version": 1,
+        "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "source": source,
+        "model": {"k": model.k, "soft_prompt_length": 0 if model.soft_prompt is None else int(model.soft_prompt.shape[0]),
+                  "backbone": cfg.to_dict(), "lora": blob["lora"]},
+        "ppl_is": "exp(mean NLL of target tokens + EOS)",
+        "prefix_tokens_is": "mean generator positions the documents occupy (soft prompt not counted)",
+    }
+    for task, exs in sets.items():
+        sec: dict = {
+            "n_persons": len({e.person for e in exs}),
+            "n_examples": len(exs),
+            "profile_docs_available": {
+                "min": min((len(e.profile) for e in exs), default=0),
+                "max": max((len(e.profile) for e in exs), default=0),
+            },
+        }
+        for method in methods:
+            sec[f"{method}_by_docs"] = [ev.evaluate(exs, method, n) for n in doc_counts]
+            print(task, method, sec[f"{method}_by_docs"], flush=True)
+        if "commer" in methods:
+            sec["commer_power_law"] = fit_power_law(sec["commer_by_docs"])
+            by = {r["n_docs"]: r for r in sec["commer_by_docs"]}
+            if 0 in by and 8 in by:
+                sec["commer_ppl_change_8_vs_0"] = round(by[8]["ppl"] / by[0]["ppl"] - 1, 4)
+            if "prompt_concat_budget" in methods:
+                bud = {r["n_docs"]: r for r in sec["prompt_concat_budget_by_docs"]}
+                if 8 in by and 8 in bud:
+                    sec["commer_vs_budget_concat_ppl_8"] = round(by[8]["ppl"] / bud[8]["ppl"] - 1, 4)
+        report[task] = sec
+    report["eval_seconds"] = round(time.time() - t0, 1)
+    atomic_write_json(report, out)
+    if plot:
+        plot_report(report, out.with_suffix(".png"))
+    return report
+
+
+def plot_report(report: dict, path: Path) -> Optional[Path]:
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib missing: no plot (apt-get install -y python3-matplotlib)")
+        return None
+    tasks = [t for t in ("paraphrase", "headline") if t in report]
+    fig, axes = plt.subplots(len(tasks), 3, figsize=(15, 4.2 * len(tasks)), squeeze=False)
+    labels = {"commer": "ComMer (mean of compressions)", "prompt_concat": "prompt-concat (full)", "prompt_concat_budget": "prompt-concat (cut to k tokens)"}
+    for r, task in enumerate(tasks):
+        sec = report[task]
+        for m in METHODS:
+            rows = sec.get(f"{m}_by_docs")
+            if not rows:
+                continue
+            xs = [max(x["n_docs"], 0.5) for x in rows]
+            axes[r][0].plot(xs, [x["ppl"] for x in rows], marker="o", label=labels[m])
+            axes[r][1].plot(xs, [x["rouge_l"] for x in rows], marker="o", label=labels[m])
+            axes[r][2].plot([max(x["prefix_tokens"], 0.5) for x in rows], [x["ppl"] for x in rows], marker="o", label=labels[m])
+        for c, (title, xl, yl) in enumerate(
+            [("perplexity vs documents", "documents (0 plotted at 0.5)", "target perplexity"),
+             ("ROUGE-L vs documents", "documents (0 plotted at 0.5)", "ROUGE-L F1"),
+             ("cost vs quality", "document positions in the generator input", "target perplexity")]
+        ):
+            ax = axes[r][c]
+            ax.set_xscale("log")
+            ax.set_title(f"{task}: {title}")
+            ax.set_xlabel(xl)
+            ax.set_ylabel(yl)
+            ax.grid(alpha=0.3)
+            ax.legend(fontsize=7)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=90)
+    plt.close(fig)
+    return path
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description="evaluate a trained ComMer model on held-out persons")
+    ap.add_argument("--backbone", default="models/runs/pretrain/backbone.ckpt")
+    ap.add_argument("--commer", default="models/runs/commer/commer.pt")
+    ap.add_argument("--out", default="models/eval/report.json")
+    ap.add_argument("--data", help="evaluate on all persons of this file (tweets JSONL / tweet CSV / news JSONL)")
+    ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    ap.add_argument("--per-person", type=int, help="targets per person (default 8 tweets, 6 headlines)")
+    ap.add_argument("--doc-counts", default=",".join(map(str, EVAL_DOC_COUNTS)))
+    ap.add_argument("--max-new-tokens", type=int, default=32)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--no-plot", action="store_true")
+    a = ap.parse_args(argv)
+    pp = {"paraphrase": a.per_person, "headline": a.per_person} if a.per_person else None
+    run(
+        Path(a.backbone), Path(a.commer), Path(a.out), Path(a.data) if a.data else None, Path(a.data_dir), pp,
+        [int(x) for x in a.doc_counts.split(",")], METHODS, a.max_new_tokens, a.threads, not a.no_plot,
+    )
+    print(f"wrote {a.out}")
+
+
+if __name__ == "__main__":
+    main()

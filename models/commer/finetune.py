@@ -1,0 +1,478 @@
+"""Stage 3: ComMer training on a frozen backbone (and the prompt-concat baseline).
+
+Modes
+- `commer` (trains LoRA + the k compression embeddings E):
+  stage `ae`   multi-document auto-encoding (the paper's pre-training): n documents,
+               each rendered "Document i: <text[:150]>", compressed one by one and
+               mean-merged; the generator is asked "What does document j contain?"
+               and must reproduce document j.
+  stage `task` both tasks mixed, document counts drawn from {0,1,2,4,8} (tweets) and
+               {0,1,2,4} (headlines), so one model serves any count.
+- `concat` (trains only a soft prompt of length k; the paper's prompt-tuning
+  baseline): soft_prompt ++ [bos] + enc(Document 1: d1\\n ... + prompt) + target.
+
+Sequences follow models/PACK_FORMAT.md "Sequences" (see tasks.py). Loss is
+cross-entropy on target tokens (+ EOS) only. Optimizer per DESIGN.md: AdamW
+(weight decay 0.001), LoRA LR `lora_lr`, E LR `emb_lr` (1e-2), soft prompt LR
+`prompt_lr` (3e-2), grad clip 0.3, cosine schedule with 3 % warm-up, early stopping
+on validation perplexity (validation persons only, a fixed set).
+
+Runs under torchrun unchanged (train_utils). Output: `<out>/commer.pt` in the
+format of checkpoint.save_commer_state (the exporter's --commer input), holding the
+best-validation weights, the templates (extra.templates) and the training record.
+
+    /usr/bin/python3 -m models.commer.finetune --backbone models/runs/pretrain/backbone.ckpt \\
+        --mode commer --stage ae --out models/runs/commer-ae --max-steps 300
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import random
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+from torch.nn.parallel import DistributedDataParallel as DDP
+
+from .checkpoint import load_checkpoint, load_commer_state, save_commer_state
+from .data import DEFAULT_DATA_DIR, Corpus, load_corpus
+from .model import CommerModel, LoraConfig, merge_mean
+from .tasks import (
+    TEMPLATES,
+    TRAIN_DOC_COUNTS,
+    TaskPerson,
+    eval_examples,
+    headline_persons,
+    paraphrase_persons,
+    render_concat,
+    render_document,
+    render_prompt,
+    sample_training_example,
+    target_text,
+)
+from .train_utils import DistInfo, JsonlLog, all_reduce_sum, cleanup_distributed, cosine_lr, setup_distributed
+
+AE_QUERY = "What does document {n} contain?"
+AE_DOC = "Document {i}: {text}"
+AE_CHARS = 150
+
+
+@dataclass
+class FinetuneConfig:
+    mode: str = "commer"  # commer | concat
+    stage: str = "task"  # ae | task (commer mode)
+    k: int = 4
+    lora: dict = field(default_factory=lambda: {"rank": 16, "alpha": 16.0, "dropout": 0.1})
+    lora_lr: float = 1e-3
+    emb_lr: float = 1e-2
+    prompt_lr: float = 3e-2
+    weight_decay: float = 0.001
+    grad_clip: float = 0.3
+    warmup_frac: float = 0.03
+    batch: int = 8
+    max_steps: int = 600
+    max_doc_tokens: int = 96  # training-time cap (the pack allows 256 at run time)
+    max_target_tokens: int = 64
+    max_concat_tokens: int = 768
+    task_mix: Dict[str, float] = field(default_factory=lambda: {"paraphrase": 0.5, "headline": 0.5})
+    ae_doc_counts: Tuple[int, ...] = (1, 1, 2, 4)
+    eval_every: int = 100
+    patience: int = 3
+    val_per_person: int = 6
+    seed: int = 7
+    threads: int = 2
+    time_budget_s: float = 0.0
+
+
+# ------------------------------------------------------------------ encoding
+
+
+@dataclass
+class Example:
+    """One training/eval example before tokenization."""
+
+    prompt: str
+    target: str
+    docs: List[str]  # profile documents (already rendered for the compressor)
+
+
+class Encoder:
+    def __init__(self, tok, max_doc_tokens: int, max_target_tokens: int, max_concat_tokens: int):
+        self.tok = tok
+        self.max_doc = max_doc_tokens
+        self.max_target = max_target_tokens
+        self.max_concat = max_concat_tokens
+        self._cache: Dict[str, List[int]] = {}
+
+    def enc(self, text: str) -> List[int]:
+        ids = self._cache.get(text)
+        if ids is None:
+            ids = self.tok.encode(text)
+            if len(self._cache) < 200_000:
+                self._cache[text] = ids
+        return ids
+
+    def doc(self, text: str) -> List[int]:
+        return [self.tok.bos_id] + self.enc(text)[: self.max_doc]
+
+    def gen_row(self, prompt_ids: List[int], target: str) -> Tuple[List[int], int]:
+        """[bos] + prompt + target + [eos]; returns ids and the index where the target starts."""
+        t = self.enc(target_text(target))[: self.max_target] + [self.tok.eos_id]
+        ids = [self.tok.bos_id] + prompt_ids + t
+        return ids, 1 + len(prompt_ids)
+
+    def prompt(self, text: str) -> List[int]:
+        return self.enc(text)
+
+    def concat_prompt(self, docs: Sequence[str], prompt: str, budget: Optional[int] = None) -> List[int]:
+        """enc(concat_document(...) + prompt). With `budget`, the documents part is cut
+        to `budget` tokens (the budget-matched baseline); otherwise the documents part
+        is cut from the left to max_concat tokens."""
+        if not docs:
+            return self.enc(prompt)
+        if budget is not None:
+            return self.enc(render_concat(docs))[:budget] + self.enc(prompt)
+        ids = self.tok.encode(render_concat(docs) + prompt)
+        p = len(self.enc(prompt))
+        if len(ids) - p > self.max_concat:
+            ids = ids[len(ids) - p - self.max_concat :]
+        return ids
+
+
+def right_pad(rows: Sequence[Sequence[int]], pad: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    n = max(len(r) for r in rows)
+    ids = torch.full((len(rows), n), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), n), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, : len(r)] = torch.tensor(r, dtype=torch.long)
+        mask[i, : len(r)] = 1
+    return ids, mask
+
+
+def left_pad(rows: Sequence[Sequence[int]], pad: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    n = max(len(r) for r in rows)
+    ids = torch.full((len(rows), n), pad, dtype=torch.long)
+    mask = torch.zeros((len(rows), n), dtype=torch.long)
+    for i, r in enumerate(rows):
+        ids[i, n - len(r) :] = torch.tensor(r, dtype=torch.long)
+        mask[i, n - len(r) :] = 1
+    return ids, mask
+
+
+def base(m):
+    return m.module if isinstance(m, DDP) else m
+
+
+def commer_prefix(model, encoder: Encoder, docs_per_row: Sequence[Sequence[str]]) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    """Merged compressions [B, k, d] and prefix mask [B, k] (zeros for 0-document rows)."""
+    m = base(model)
+    flat = [d for docs in docs_per_row for d in docs]
+    b = len(docs_per_row)
+    if not flat:
+        return None, None
+    ids, mask = left_pad([encoder.doc(d) for d in flat], encoder.tok.pad_id)
+    comp = model(ids, mask) if isinstance(model, DDP) else m.compress(ids, mask)  # [N, k, d]
+    n_max = max(len(d) for d in docs_per_row)
+    full = comp.new_zeros(b, n_max, m.k, m.cfg.dim)
+    counts = torch.zeros(b, dtype=torch.long)
+    j = 0
+    for i, docs in enumerate(docs_per_row):
+        n = len(docs)
+        if n:
+            full[i, :n] = comp[j : j + n]
+            j += n
+        counts[i] = n
+    merged = merge_mean(full, counts)
+    pmask = (counts > 0).long()[:, None].expand(b, m.k).contiguous()
+    return merged, pmask
+
+
+class CompressWrapper(torch.nn.Module):
+    """DDP needs one module whose forward runs the trained parameters; compress is it."""
+
+    def __init__(self, m: CommerModel):
+        super().__init__()
+        self.m = m
+
+    def forward(self, ids, mask):
+        return self.m.compress(ids, mask)
+
+
+def target_loss_sum(logits: torch.Tensor, ids: torch.Tensor, starts: Sequence[int], lengths: Sequence[int]) -> Tuple[torch.Tensor, int]:
+    """Sum of CE over target tokens (target + eos) and their count."""
+    lp = F.log_softmax(logits[:, :-1].float(), dim=-1)
+    tgt = ids[:, 1:]
+    sel = torch.zeros_like(tgt, dtype=torch.bool)
+    for i, (s, n) in enumerate(zip(starts, lengths)):
+        sel[i, s - 1 : n - 1] = True
+    nll = -lp.gather(-1, tgt[..., None])[..., 0]
+    return nll[sel].sum(), int(sel.sum())
+
+
+def batch_loss(model, encoder: Encoder, exs: Sequence[Example], mode: str) -> Tuple[torch.Tensor, int]:
+    m = base(model)
+    if mode == "commer":
+        prefix, pmask = commer_prefix(model, encoder, [e.docs for e in exs])
+        rows = [encoder.gen_row(encoder.prompt(e.prompt), e.target) for e in exs]
+    else:
+        rows = [encoder.gen_row(encoder.concat_prompt(e.docs, e.prompt), e.target) for e in exs]
+        if m.soft_prompt is not None:
+            prefix = m.soft_prompt[None].expand(len(exs), -1, -1)
+            pmask = torch.ones(len(exs), m.soft_prompt.shape[0], dtype=torch.long)
+        else:
+            prefix, pmask = None, None
+    ids, mask = right_pad([r[0] for r in rows], encoder.tok.pad_id)
+    logits = m.generator_forward(prefix, pmask, ids, mask)
+    return target_loss_sum(logits, ids, [r[1] for r in rows], [len(r[0]) for r in rows])
+
+
+# ------------------------------------------------------------------ data
+
+
+class TrainData:
+    """Training persons of both tasks plus a fixed validation set."""
+
+    def __init__(self, corpus: Corpus, cfg: FinetuneConfig):
+        self.cfg = cfg
+        self.persons: Dict[str, List[TaskPerson]] = {
+            "paraphrase": [p for p in paraphrase_persons(corpus.tweets_of("train")) if len(p.items) > 0],
+            # headline persons: the train authors, plus authors with 8..19 articles, who
+            # are no person of any split (they can't be validation or test persons)
+            "headline": [
+                p
+                for p in headline_persons(
+                    {a: corpus.news[a] for a in list(corpus.split.news["train"]) + corpus.split.news_pretrain_only if a and len(corpus.news[a]) >= 8}
+                )
+                if p.items
+            ],
+        }
+        self.ae_docs: List[str] = [d for tps in self.persons.values() for tp in tps for d in tp.docs]
+        self.val: List[Example] = []
+        val_persons = {
+            "paraphrase": paraphrase_persons(corpus.tweets_of("val")),
+            "headline": headline_persons(corpus.news_of("val")),
+        }
+        rng = random.Random(12345)
+        for task, tps in val_persons.items():
+            counts = TRAIN_DOC_COUNTS[task]
+            for j, ex in enumerate(eval_examples(tps, cfg.val_per_person, max_docs=max(counts))):
+                n = counts[j % len(counts)]
+                self.val.append(Example(render_prompt(task, ex.input), ex.target, [render_document(d) for d in ex.profile[:n]]))
+        rng.shuffle(self.val)
+
+    def task_example(self, rng: random.Random) -> Example:
+        tasks = sorted(self.cfg.task_mix)
+        task = rng.choices(tasks, weights=[self.cfg.task_mix[t] for t in tasks])[0]
+        tp = rng.choice(self.persons[task])
+        n = rng.choice(TRAIN_DOC_COUNTS[task])
+        item, docs = sample_training_example(tp, n, rng)
+        return Example(render_prompt(task, item.input), item.target, [render_document(d) for d in docs])
+
+    def ae_example(self, rng: random.Random) -> Example:
+        n = rng.choice(self.cfg.ae_doc_counts)
+        docs = [d[:AE_CHARS] for d in rng.sample(self.ae_docs, n)]
+        j = rng.randrange(n)
+        rendered = [AE_DOC.format(i=i + 1, text=d) for i, d in enumerate(docs)]
+        return Example(AE_QUERY.format(n=j + 1), docs[j], rendered)
+
+    def global_batch(self, step: int, batch: int, stage: str) -> List[Example]:
+        rng = random.Random(self.cfg.seed * 1_000_003 + step)
+        make = self.ae_example if stage == "ae" else self.task_example
+        return [make(rng) for _ in range(batch)]
+
+
+# ------------------------------------------------------------------ model
+
+
+def build_model(backbone_ckpt: Path, cfg: FinetuneConfig, init: Optional[Path] = None):
+    mcfg, state, tok, _ = load_checkpoint(backbone_ckpt)
+    lora = LoraConfig(**cfg.lora)
+    torch.manual_seed(cfg.seed)
+    m = CommerModel(mcfg, lora, cfg.k, soft_prompt_len=cfg.k)
+    missing, unexpected = m.backbone.load_state_dict(state, strict=False)
+    assert not unexpected and not [x for x in missing if "lora_" not in x], (missing, unexpected)
+    if init is not None:
+        blob = load_commer_state(init)
+        sd = m.state_dict()
+        loaded = {k: v for k, v in blob["state_dict"].items() if k in sd and sd[k].shape == v.shape}
+        sd.update(loaded)
+        m.load_state_dict(sd)
+    m.freeze_backbone()
+    return m, tok
+
+
+def param_groups(m: CommerModel, cfg: FinetuneConfig) -> List[dict]:
+    lora = [p for n, p in m.named_parameters() if "lora_" in n]
+    if cfg.mode == "commer":
+        for p in [m.soft_prompt]:
+            p.requires_grad_(False)
+        return [
+            {"params": lora, "lr": cfg.lora_lr, "base_lr": cfg.lora_lr, "weight_decay": cfg.weight_decay},
+            {"params": [m.compression], "lr": cfg.emb_lr, "base_lr": cfg.emb_lr, "weight_decay": 0.0},
+        ]
+    for p in lora + [m.compression]:
+        p.requires_grad_(False)
+    return [{"params": [m.soft_prompt], "lr": cfg.prompt_lr, "base_lr": cfg.prompt_lr, "weight_decay": 0.0}]
+
+
+@torch.no_grad()
+def validate(model, encoder: Encoder, exs: Sequence[Example], mode: str, batch: int = 16) -> float:
+    """Target-token perplexity over a fixed example list."""
+    m = base(model)
+    was = m.training
+    m.eval()
+    total, count = 0.0, 0
+    for i in range(0, len(exs), batch):
+        s, n = batch_loss(m, encoder, exs[i : i + batch], mode)
+        total += float(s)
+        count += n
+    m.train(was)
+    return math.exp(total / max(1, count))
+
+
+def trained_state(m: CommerModel) -> Dict[str, torch.Tensor]:
+    return {n: p.detach().clone() for n, p in m.named_parameters() if p.requires_grad}
+
+
+def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Optional[Path] = None, merge_from: Optional[Path] = None) -> dict:
+    torch.set_num_threads(cfg.threads)
+    di: DistInfo = setup_distributed()
+    log = JsonlLog(out / "log.jsonl" if di.is_main else None, echo=di.is_main)
+    model, tok = build_model(backbone, cfg, init)
+    model.to(di.device)
+    groups = param_groups(model, cfg)
+    opt = torch.optim.AdamW(groups, betas=(0.9, 0.999))
+    corpus = load_corpus(data_dir)
+    data = TrainData(corpus, cfg)
+    enc = Encoder(tok, cfg.max_doc_tokens, cfg.max_target_tokens, cfg.max_concat_tokens)
+    val = data.val if cfg.stage == "task" or cfg.mode == "concat" else [data.ae_example(random.Random(900 + i)) for i in range(64)]
+    stage = "task" if cfg.mode == "concat" else cfg.stage
+    trainable = [p for g in groups for p in g["params"]]
+    ddp = None
+    if di.enabled:
+        # The compressor is the only DDP-wrapped forward; the soft prompt (concat mode)
+        # is synchronized by an explicit all-reduce of its gradient.
+        ddp = DDP(CompressWrapper(model)) if cfg.mode == "commer" else None
+    fwd = ddp if ddp is not None else model
+    warmup = max(1, int(cfg.warmup_frac * cfg.max_steps))
+    v0 = validate(model, enc, val, cfg.mode)
+    best, best_step, bad = v0, 0, 0
+    best_state = trained_state(model)
+    log(event="start", mode=cfg.mode, stage=stage, val_ppl=round(v0, 4), n_val=len(val), world=di.world,
+        train_persons={k: len(v) for k, v in data.persons.items()}, config=asdict(cfg))
+    t0 = time.time()
+    step, acc, acc_n, tok_n = 0, 0.0, 0, 0
+    model.train()
+    history = [{"step": 0, "val_ppl": v0}]
+    while step < cfg.max_steps:
+        for g in opt.param_groups:
+            g["lr"] = cosine_lr(step, cfg.max_steps, warmup, g["base_lr"], 0.0)
+        exs = data.global_batch(step, cfg.batch, stage)[di.rank :: di.world]
+        loss_sum, n = batch_loss(fwd, enc, exs, cfg.mode)
+        total = all_reduce_sum(torch.tensor(float(n)), di)
+        loss = loss_sum / total * di.world
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if di.enabled and ddp is None:
+            for p in trainable:
+                if p.grad is not None:
+                    torch.distributed.all_reduce(p.grad)
+                    p.grad /= di.world
+        torch.nn.utils.clip_grad_norm_(trainable, cfg.grad_clip)
+        opt.step()
+        step += 1
+        acc += float(all_reduce_sum(loss_sum.detach(), di) / total)
+        acc_n += 1
+        tok_n += int(total)
+        if step % 10 == 0:
+            log(step=step, loss=round(acc / acc_n, 4), lr=round(opt.param_groups[0]["lr"], 6), elapsed_s=round(time.time() - t0, 1))
+            acc, acc_n = 0.0, 0
+        stop = cfg.time_budget_s and time.time() - t0 > cfg.time_budget_s
+        if step % cfg.eval_every == 0 or step == cfg.max_steps or stop:
+            v = validate(model, enc, val, cfg.mode)
+            history.append({"step": step, "val_ppl": v})
+            improved = v < best
+            if improved:
+                best, best_step, bad = v, step, 0
+                best_state = trained_state(model)
+            else:
+                bad += 1
+            log(event="val", step=step, val_ppl=round(v, 4), best=round(best, 4), best_step=best_step)
+            if di.is_main:
+                _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone)
+            if bad >= cfg.patience:
+                log(event="early_stop", step=step)
+                break
+        if stop:
+            log(event="time_budget_reached", step=step)
+            break
+    if di.is_main:
+        _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone)
+    cleanup_distributed(di)
+    return {"best_val_ppl": best, "best_step": best_step, "start_val_ppl": v0, "steps": step, "history": history}
+
+
+def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_step, merge_from, backbone) -> None:
+    """commer.pt = the best-validation trained tensors (+ the other mode's tensors
+    taken from `merge_from`, so one file holds ComMer weights and the soft prompt)."""
+    cur = {n: p.detach().clone() for n, p in model.named_parameters()}
+    with torch.no_grad():
+        if merge_from is not None:
+            other = load_commer_state(merge_from)["state_dict"]
+            for n, p in model.named_parameters():
+                if n in other and n not in best_state and ("lora_" in n or n in ("compression", "soft_prompt")):
+                    p.copy_(other[n])
+        for n, p in model.named_parameters():
+            if n in best_state:
+                p.copy_(best_state[n])
+    prev = {}
+    if merge_from is not None:
+        prev = (load_commer_state(merge_from).get("extra") or {}).get("training", {})
+    record = dict(prev)
+    record[f"{cfg.mode}:{cfg.stage if cfg.mode == 'commer' else 'task'}"] = {
+        "config": asdict(cfg), "best_val_ppl": best, "best_step": best_step, "history": history, "backbone": str(backbone),
+    }
+    save_commer_state(out / "commer.pt", model, extra={"templates": TEMPLATES, "training": record})
+    with torch.no_grad():
+        for n, p in model.named_parameters():
+            p.copy_(cur[n])
+
+
+def main(argv=None) -> None:
+    ap = argparse.ArgumentParser(description="ComMer training (LoRA + compression embeddings) or the soft-prompt baseline")
+    ap.add_argument("--backbone", default="models/runs/pretrain/backbone.ckpt")
+    ap.add_argument("--config", help="JSON with FinetuneConfig fields")
+    ap.add_argument("--mode", choices=["commer", "concat"])
+    ap.add_argument("--stage", choices=["ae", "task"])
+    ap.add_argument("--init", help="commer.pt to start from (e.g. the ae stage's output)")
+    ap.add_argument("--merge-from", help="commer.pt whose other tensors (e.g. ComMer weights) are kept in the output")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
+    ap.add_argument("--k", type=int)
+    ap.add_argument("--max-steps", type=int)
+    ap.add_argument("--batch", type=int)
+    ap.add_argument("--lora-lr", type=float)
+    ap.add_argument("--eval-every", type=int)
+    ap.add_argument("--time-budget-s", type=float)
+    ap.add_argument("--threads", type=int)
+    a = ap.parse_args(argv)
+    d = json.loads(Path(a.config).read_text()) if a.config else {}
+    for key in ("mode", "stage", "k", "max_steps", "batch", "lora_lr", "eval_every", "time_budget_s", "threads"):
+        v = getattr(a, key)
+        if v is not None:
+            d[key] = v
+    if "ae_doc_counts" in d:
+        d["ae_doc_counts"] = tuple(d["ae_doc_counts"])
+    cfg = FinetuneConfig(**d)
+    res = run(cfg, Path(a.backbone), Path(a.out), Path(a.data_dir), Path(a.init) if a.init else None, Path(a.merge_from) if a.merge_from else None)
+    print(json.dumps({k: v for k, v in res.items() if k != "history"}))
+
+
+if __name__ == "__main__":
+    main()
