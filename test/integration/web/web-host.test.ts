@@ -232,3 +232,29 @@ describe('web host transport', () => {
     assert.equal(events.filter((e) => e.event.type === 'token').map((e) => e.event.text).join(''), 'HELLO BIG WORLD ');
   });
 });
+
+describe('browser client against the web host', () => {
+  test('calls, uploads and imports through the same Api the renderer uses', async () => {
+    const { createWebApi } = await import('../../../main/web/client/web-api.js');
+    // Node's fetch cannot hold the browser's cookie, so the token rides in a header here.
+    const api = createWebApi({
+      baseUrl: `http://127.0.0.1:${host.port}`,
+      fetch: (url, init) => fetch(url, { ...init, headers: { ...(init?.headers as Record<string, string>), 'x-commer-token': host.token } }),
+    });
+    const created = await api.createProfile({ name: 'client' });
+    assert.ok(created.ok, JSON.stringify(created));
+    const bad = await api.renameProfile({ id: created.value.id, name: '' });
+    assert.equal(bad.ok, false);
+    if (!bad.ok) assert.match(bad.error.message, /a profile needs a name/);
+
+    const file = new File(['text\nfrom the client\n'], 'client.csv', { type: 'text/csv' });
+    const started = await api.importFiles({ profileId: created.value.id, files: [file] });
+    assert.ok(started.ok, JSON.stringify(started));
+    await services.imports.wait(started.value.jobIds[0]!);
+    assert.equal(services.imported.at(-1)!.content, 'text\nfrom the client\n');
+
+    const refused = await createWebApi({ baseUrl: `http://127.0.0.1:${host.port}` }).listProfiles();
+    assert.deepEqual(refused.ok, false);
+    if (!refused.ok) assert.equal(refused.error.code, 'FORBIDDEN');
+  });
+});
