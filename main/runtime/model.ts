@@ -480,7 +480,9 @@ class Model implements CommerModel {
         past[this.pastNames[j]!] = n === 1 ? p : repeatRows(p, n);
       }
       let logits = out.logits!.data as Float32Array;
-      let rowStride = T * vocab; // logits of row c, last position: c*rowStride + (seqOut-1)*vocab
+      // Candidate c reads its next-token logits at c*rowStride + lastOffset. The
+      // prefill ran on one row that every candidate shares, hence stride 0.
+      let rowStride = 0;
       let lastOffset = (T - 1) * vocab;
 
       const stepEmbeds = new Float32Array(n * dim);
