@@ -41,7 +41,7 @@ export interface TokenEvent {
   tokenId: number;
   text: string;
   done?: boolean;
-  finishReason?: 'eos' | 'length' | 'aborted';
+  finishReason?: 'eos' | 'stop' | 'length' | 'aborted';
 }
 
 export interface ProtocolError {

@@ -195,7 +195,7 @@ export type RestyleEvent =
       type: 'candidate-done';
       candidate: number;
       text: string;
-      finishReason: 'eos' | 'length' | 'aborted';
+      finishReason: 'eos' | 'stop' | 'length' | 'aborted';
       /** History row id (null when the candidate was aborted before any text). */
       generationId: number | null;
     }

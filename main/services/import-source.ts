@@ -1,0 +1,234 @@
+// The Node side of importing: reading files and archive entries as byte streams,
+// decoding them to text with precise errors, and feeding the pure parsers in
+// main/core/import. Nothing here decides what a row means.
+import { createReadStream } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
+import { Readable } from 'node:stream';
+import yauzl from 'yauzl';
+import { parse as parseCsv, type CsvError } from 'csv-parse';
+import { ImportParseError, type CsvRow } from '../core/import/index.js';
+
+/** Counts raw bytes as they stream by, for progress and ETA. */
+export interface ByteCounter {
+  bytes: number;
+}
+
+const MAGIC: Array<[number[], string]> = [
+  [[0x50, 0x4b, 0x03, 0x04], 'a ZIP archive'],
+  [[0x25, 0x50, 0x44, 0x46], 'a PDF document'],
+  [[0x89, 0x50, 0x4e, 0x47], 'a PNG image'],
+  [[0xff, 0xd8, 0xff], 'a JPEG image'],
+  [[0x47, 0x49, 0x46, 0x38], 'a GIF image'],
+  [[0x1f, 0x8b], 'a gzip file'],
+  [[0x53, 0x51, 0x4c, 0x69, 0x74, 0x65], 'an SQLite database'],
+  [[0xd0, 0xcf, 0x11, 0xe0], 'an old Microsoft Office document'],
+];
+
+/** Offset of the first byte that breaks UTF-8 in buf, or -1 (an incomplete sequence at the very end is fine). */
+export function firstInvalidUtf8(buf: Uint8Array): number {
+  let i = 0;
+  while (i < buf.length) {
+    const b = buf[i]!;
+    let n = 0;
+    if (b < 0x80) n = 0;
+    else if (b >= 0xc2 && b <= 0xdf) n = 1;
+    else if (b >= 0xe0 && b <= 0xef) n = 2;
+    else if (b >= 0xf0 && b <= 0xf4) n = 3;
+    else return i;
+    if (i + n >= buf.length) return -1;
+    for (let j = 1; j <= n; j++) if ((buf[i + j]! & 0xc0) !== 0x80) return i;
+    i += n + 1;
+  }
+  return -1;
+}
+
+/**
+ * Decodes a byte stream to text chunks. A BOM picks UTF-8 or UTF-16; otherwise
+ * the bytes must be valid UTF-8. Binary files and bad bytes are refused with the
+ * file, the byte offset and the line, never silently replaced by U+FFFD.
+ */
+export async function* decodeBytes(bytes: AsyncIterable<Uint8Array>, file: string, counter?: ByteCounter): AsyncGenerator<string> {
+  let decoder: TextDecoder | null = null;
+  let offset = 0;
+  let lines = 1;
+  let head: Uint8Array = new Uint8Array(0);
+  let sawAny = false;
+  for await (const raw of bytes) {
+    const chunk = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
+    if (counter) counter.bytes += chunk.length;
+    if (!chunk.length) continue;
+    sawAny = true;
+    let data = chunk;
+    if (!decoder) {
+      // Gather enough bytes to recognise a BOM or a binary signature.
+      head = concat(head, chunk);
+      if (head.length < 8) continue;
+      decoder = pickDecoder(head, file);
+      data = head;
+    }
+    let text: string;
+    try {
+      text = decoder.decode(data, { stream: true });
+    } catch {
+      throw encodingError(file, data, offset, lines, decoder.encoding);
+    }
+    if (decoder.encoding === 'utf-8' && offset < 8192 && text.slice(0, 8192).includes('\u0000')) {
+      throw new ImportParseError(`${file} contains NUL bytes: it is a binary file, not text`, null);
+    }
+    offset += data.length;
+    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
+    if (text) yield text;
+  }
+  if (!sawAny) throw new ImportParseError(`${file} is empty (0 bytes)`, null);
+  if (!decoder) {
+    decoder = pickDecoder(head, file);
+    try {
+      const t = decoder.decode(head, { stream: true });
+      if (t) yield t;
+    } catch {
+      throw encodingError(file, head, 0, 1, decoder.encoding);
+    }
+  }
+  let tail: string;
+  try {
+    tail = decoder.decode();
+  } catch {
+    throw new ImportParseError(`${file} ends in the middle of a ${decoder.encoding === 'utf-8' ? 'UTF-8' : 'UTF-16'} character (truncated?) at line ${lines}`, lines);
+  }
+  if (tail) yield tail;
+}
+
+function pickDecoder(head: Uint8Array, file: string): TextDecoder {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
+  if (head[0] === 0xff && head[1] === 0xfe) return new TextDecoder('utf-16le', { fatal: true });
+  if (head[0] === 0xfe && head[1] === 0xff) return new TextDecoder('utf-16be', { fatal: true });
+  for (const [sig, what] of MAGIC) {
+    if (sig.every((b, i) => head[i] === b)) throw new ImportParseError(`${file} is ${what}, not a text file this importer reads`, null);
+  }
+  // UTF-16 without a BOM shows as every other byte zero in ASCII text.
+  if (head.length >= 4 && ((head[1] === 0 && head[3] === 0 && head[0] !== 0) || (head[0] === 0 && head[2] === 0 && head[1] !== 0))) {
+    throw new ImportParseError(`${file} looks like UTF-16 text without a byte-order mark; save it as UTF-8`, null);
+  }
+  return new TextDecoder('utf-8', { fatal: true });
+}
+
+function encodingError(file: string, data: Uint8Array, offset: number, linesBefore: number, encoding: string): ImportParseError {
+  if (encoding !== 'utf-8') return new ImportParseError(`${file} is not valid ${encoding.toUpperCase()} near byte ${offset}`, linesBefore);
+  const at = firstInvalidUtf8(data);
+  const pos = at === -1 ? 0 : at;
+  let line = linesBefore;
+  for (let i = 0; i < pos; i++) if (data[i] === 10) line++;
+  const bad = Array.from(data.slice(pos, pos + 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
+  return new ImportParseError(
+    `${file} is not UTF-8 text: invalid byte sequence ${bad} at byte ${offset + pos} (line ${line}); save the file as UTF-8 and import it again`,
+    line,
+  );
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (!a.length) return b;
+  const out = new Uint8Array(a.length + b.length);
+  out.set(a, 0);
+  out.set(b, a.length);
+  return out;
+}
+
+/** A file's bytes as a stream of chunks. */
+export function fileBytes(path: string, signal?: AbortSignal): AsyncIterable<Uint8Array> {
+  return createReadStream(path, { highWaterMark: 256 * 1024, signal });
+}
+
+/** The first bytes of a file, for format sniffing. */
+export async function readHead(path: string, n = 4096): Promise<Buffer> {
+  const fh = await openFile(path, 'r');
+  try {
+    const buf = Buffer.alloc(n);
+    const { bytesRead } = await fh.read(buf, 0, n, 0);
+    return buf.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/** Decoded text as CSV rows, with the line each row starts on. */
+export async function* csvRows(text: AsyncIterable<string>, file: string, delimiter: string): AsyncGenerator<CsvRow> {
+  const parser = parseCsv({ delimiter, relax_column_count: true, relax_quotes: false, info: true, bom: true, skip_empty_lines: false });
+  const input = Readable.from(text, { objectMode: false });
+  input.on('error', (e) => parser.destroy(e));
+  input.pipe(parser);
+  let nextLine = 1;
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      yield { cells: rec.record, line: nextLine };
+      nextLine = rec.info.lines + 1;
+    }
+  } catch (err) {
+    if (err instanceof ImportParseError) throw err;
+    const e = err as CsvError & { lines?: number };
+    const line = typeof e.lines === 'number' ? e.lines : nextLine;
+    throw new ImportParseError(`${file}: CSV error at line ${line}: ${e.message.replace(/^[\w ]+: /, '')}`, line);
+  } finally {
+    input.destroy();
+  }
+}
+
+export interface ZipTextEntry {
+  name: string;
+  bytes: AsyncIterable<Uint8Array>;
+}
+
+/** Entry names of a Twitter/X archive that hold tweets (data/tweets.js, data/tweet.js, data/tweets-part1.js, ...). */
+export const TWEET_ENTRY = /(^|\/)(data\/)?tweets?(-part\d+)?\.js$/i;
+
+/**
+ * Streams the tweet entries of a Twitter/X archive zip one after another,
+ * without unpacking the archive (media folders can be gigabytes).
+ */
+export async function* zipTweetEntries(path: string, counter?: ByteCounter): AsyncGenerator<ZipTextEntry> {
+  const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, z) =>
+      err ? reject(new ImportParseError(`${path} is not a readable zip archive (truncated or damaged: ${err.message})`, null)) : resolve(z!),
+    ),
+  );
+  try {
+    const names: string[] = [];
+    const wanted: yauzl.Entry[] = [];
+    await new Promise<void>((resolve, reject) => {
+      zip.on('entry', (e: yauzl.Entry) => {
+        names.push(e.fileName);
+        if (TWEET_ENTRY.test(e.fileName) && !/deleted|note-tweet/i.test(e.fileName)) wanted.push(e);
+        zip.readEntry();
+      });
+      zip.on('end', () => resolve());
+      zip.on('error', (e: Error) => reject(new ImportParseError(`${path}: damaged zip archive (${e.message})`, null)));
+      zip.readEntry();
+    });
+    if (!wanted.length) {
+      throw new ImportParseError(
+        `${path} has no data/tweets.js: is it a Twitter/X archive? Entries found: ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, … (${names.length})` : ''}`,
+        null,
+      );
+    }
+    for (const entry of wanted) {
+      const stream = await new Promise<Readable>((resolve, reject) =>
+        zip.openReadStream(entry, (err, s) => (err ? reject(new ImportParseError(`${path}: cannot read ${entry.fileName} (${err.message})`, null)) : resolve(s!))),
+      );
+      yield { name: entry.fileName, bytes: wrapEntryErrors(stream, `${path}:${entry.fileName}`, counter, entry.compressedSize, entry.uncompressedSize) };
+    }
+  } finally {
+    zip.close();
+  }
+}
+
+async function* wrapEntryErrors(stream: Readable, label: string, counter: ByteCounter | undefined, compressed: number, uncompressed: number): AsyncGenerator<Uint8Array> {
+  // Progress counts compressed bytes so it lines up with the archive's size on disk.
+  const ratio = uncompressed > 0 ? compressed / uncompressed : 1;
+  try {
+    for await (const c of stream as AsyncIterable<Buffer>) {
+      if (counter) counter.bytes += Math.round(c.length * ratio);
+      yield c;
+    }
+  } catch (err) {
+    throw new ImportParseError(`${label}: the archive entry is damaged or truncated (${(err as Error).message})`, null);
+  }
+}
