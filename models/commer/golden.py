@@ -5,7 +5,7 @@ Keys beyond the format's example (all additive): `forward` also carries
 `hidden_last`; `forward_lora` is the same ids at lora_scale 1; `compress_batch`
 holds the left-padded batch's compressions in `compress_batch_texts` order;
 `generate` entries carry `doc_ids` (each document's [bos] + enc(text)), `prompt_ids`
-(the exact [bos] + enc(prompt) fed after the prefix) and `min_logit_gap`; `generate_concat` is the prompt-concat baseline
+(the exact [bos] + enc(prompt) fed after the prefix) and `min_logit_gap`; `generate_concat` lists prompt-concat baseline cases
 (soft prompt included when the pack has one); `continue` also has `full_text`.
 `greedy_ids` never include the stop token.
 """
@@ -35,7 +35,7 @@ def build_golden(
     forward_text: str,
     compress_texts_: Sequence[str],
     generate_cases: Sequence[dict],
-    concat_case: dict,
+    concat_cases: Sequence[dict],
     continue_text: str = "Once upon a time",
     continue_tokens: int = 30,
     stop_ids: Optional[Sequence[int]] = None,
@@ -73,21 +73,22 @@ def build_golden(
             "min_logit_gap": gap,
         })
 
-    c = concat_case
-    task_prompt = render(templates["tasks"][c["task"]]["prompt"], input=c["input"])
-    cids = prompt_ids(tok, concat_prompt_text(templates, c["docs"], task_prompt), limits)
-    cids_out, cgap = greedy(model, model.soft_prompt, cids, c["max_new_tokens"], stop)
-    concat = {
-        "docs": list(c["docs"]),
-        "task": c["task"],
-        "input": c["input"],
-        "soft_prompt": model.soft_prompt is not None,
-        "prompt_ids": cids,
-        "greedy_ids": cids_out,
-        "greedy_text": tok.decode(cids_out),
-        "max_new_tokens": c["max_new_tokens"],
-        "min_logit_gap": cgap,
-    }
+    concat = []
+    for c in concat_cases:
+        task_prompt = render(templates["tasks"][c["task"]]["prompt"], input=c["input"])
+        cids = prompt_ids(tok, concat_prompt_text(templates, c["docs"], task_prompt), limits)
+        cids_out, cgap = greedy(model, model.soft_prompt, cids, c["max_new_tokens"], stop)
+        concat.append({
+            "docs": list(c["docs"]),
+            "task": c["task"],
+            "input": c["input"],
+            "soft_prompt": model.soft_prompt is not None,
+            "prompt_ids": cids,
+            "greedy_ids": cids_out,
+            "greedy_text": tok.decode(cids_out),
+            "max_new_tokens": c["max_new_tokens"],
+            "min_logit_gap": cgap,
+        })
 
     cont_in = [tok.bos_id] + tok.encode(continue_text)
     cont_ids, cont_gap = greedy(model, None, cont_in, continue_tokens, stop)

@@ -94,7 +94,10 @@ def generate_cases(max_new: int) -> tuple:
         {"docs": [], "task": "paraphrase", "input": "i am so tired of this weather", "max_new_tokens": max_new},
         {"docs": [f"{news[10]['headline']} — {news[10]['short_description']}"], "task": "headline", "input": news[11]["short_description"], "max_new_tokens": max_new},
     ]
-    concat = {"docs": [u[4], u[5]], "task": "paraphrase", "input": "coffee first, then work", "max_new_tokens": max_new}
+    concat = [
+        {"docs": [u[4], u[5]], "task": "paraphrase", "input": "coffee first, then work", "max_new_tokens": max_new},
+        {"docs": [u[6]], "task": "headline", "input": news[12]["short_description"], "max_new_tokens": max_new},
+    ]
     return cases, concat
 
 
@@ -119,7 +122,7 @@ def make_stories(out: Path) -> Path:
     golden = build_golden(
         model, tok, DEFAULT_TEMPLATES, limits,
         tokenizer_texts=tokenizer_sample(), forward_text="Once upon a time there was a little",
-        compress_texts_=compress_sample(), generate_cases=cases, concat_case=concat,
+        compress_texts_=compress_sample(), generate_cases=cases, concat_cases=concat,
         continue_text="Once upon a time", continue_tokens=30,
     )
     write_golden(pack, golden)
@@ -174,7 +177,7 @@ def make_tiny_random(out: Path) -> Path:
     golden = build_golden(
         model, tok, DEFAULT_TEMPLATES, limits,
         tokenizer_texts=tokenizer_sample(), forward_text="Once upon a time there was a little",
-        compress_texts_=compress_sample(), generate_cases=cases, concat_case=concat,
+        compress_texts_=compress_sample(), generate_cases=cases, concat_cases=concat,
         continue_text="Once upon a time", continue_tokens=30,
     )
     write_golden(pack, golden)
