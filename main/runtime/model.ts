@@ -116,8 +116,8 @@ export interface CommerModel {
   generateConcat(request: ConcatRequest): AsyncIterable<TokenEvent>;
   /** Plain continuation of `[bos] + enc(text)`, no prefix (checks a converted base model). */
   continueText(text: string, options?: GenerateOptions): AsyncIterable<TokenEvent>;
-  /** Logits of the last position of `ids` (no BOS added) with the given lora_scale. */
-  forwardLastLogits(ids: number[], loraScale: 0 | 1): Promise<Float32Array>;
+  /** Logits and final hidden state of the last position of `ids` (no BOS added) at the given lora_scale. */
+  forwardLast(ids: number[], loraScale: 0 | 1): Promise<{ logits: Float32Array; hidden: Float32Array }>;
   dispose(): Promise<void>;
 }
 
@@ -355,7 +355,7 @@ class Model implements CommerModel {
     return this.run(null, 0, ids, options);
   }
 
-  forwardLastLogits(ids: number[], loraScale: 0 | 1): Promise<Float32Array> {
+  forwardLast(ids: number[], loraScale: 0 | 1): Promise<{ logits: Float32Array; hidden: Float32Array }> {
     return this.exclusive(async () => {
       const T = ids.length;
       if (T === 0) throw new RuntimeInputError('ids must not be empty');
@@ -369,10 +369,11 @@ class Model implements CommerModel {
           lora_scale: loraScale === 1 ? this.scale1 : this.scale0,
           ...this.emptyPast(1),
         },
-        ['logits'],
+        ['logits', 'last_hidden_state'],
       );
       const logits = r.logits!.data as Float32Array;
-      return logits.slice((T - 1) * this.vocab, T * this.vocab);
+      const hidden = r.last_hidden_state!.data as Float32Array;
+      return { logits: logits.slice((T - 1) * this.vocab, T * this.vocab), hidden: hidden.slice((T - 1) * this.dim, T * this.dim) };
     });
   }
 

@@ -31,7 +31,7 @@ async function collect(stream: AsyncIterable<TokenEvent>, onEvent?: (ev: TokenEv
   return out;
 }
 
-describe('CommerModel', { skip: pack ? false : 'no fixture pack under test/fixtures/packs yet' }, () => {
+describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test fails for that)' }, () => {
   let m: CommerModel;
   const docs = [
     'Just shipped the new release 🚀 thanks everyone who tested it!',

@@ -48,7 +48,7 @@ async function refused(dir: string, code: string, file: string | undefined, mess
   });
 }
 
-describe('pack loader', { skip: source ? false : 'no fixture pack under test/fixtures/packs yet' }, () => {
+describe('pack loader', { skip: source ? false : 'no fixture pack (the golden test fails for that)' }, () => {
   before(async () => {
     work = await mkdtemp(join(tmpdir(), 'commer-pack-'));
   });
