@@ -9,6 +9,13 @@ async function boot(): Promise<void> {
   if (import.meta.env.DEV && !window.api && new URLSearchParams(location.search).has('fake')) {
     await import('./dev/fake-api');
   }
+  // In Electron the preload has installed window.api before any script runs. Served
+  // by the web host, the page installs the HTTP + SSE implementation of the same Api;
+  // it is a separate chunk, so the Electron window never loads it.
+  if (!window.api) {
+    const { installWebApi } = await import('../../main/web/client/web-api');
+    installWebApi();
+  }
   const root = createRoot(document.getElementById('root')!);
   if (!window.api) {
     root.render(

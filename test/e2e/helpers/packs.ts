@@ -1,0 +1,54 @@
+// Builds the pack folder an e2e run uses, in its temp data folder, from real packs:
+// the committed fixtures (and the shipped packs under models/packs when present),
+// plus one deliberately broken copy so the Settings page has an error to show.
+import { cp, mkdir, readdir, readFile, truncate, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from './paths.js';
+
+export interface PreparedPacks {
+  dir: string;
+  /** Ids of the packs that should validate. */
+  valid: string[];
+  broken: { id: string; name: string };
+}
+
+async function manifestOf(dir: string): Promise<{ id: string; name: string; evaluation?: unknown }> {
+  return JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+}
+
+export async function preparePacks(dataDir: string): Promise<PreparedPacks> {
+  const dir = join(dataDir, 'packs');
+  await mkdir(dir, { recursive: true });
+  const sources: string[] = [];
+  // Shipped packs first: when the trained default pack exists, the model page plots its real evaluation.
+  const shipped = join(repoRoot, 'models/packs');
+  if (existsSync(shipped)) {
+    for (const name of (await readdir(shipped)).sort()) {
+      if (existsSync(join(shipped, name, 'manifest.json'))) sources.push(join(shipped, name));
+    }
+  }
+  for (const name of ['stories260k', 'tiny-random']) {
+    const p = join(repoRoot, 'test/fixtures/packs', name);
+    if (existsSync(join(p, 'manifest.json'))) sources.push(p);
+  }
+  if (sources.length < 2) throw new Error(`e2e needs two real packs; found ${sources.length} (test/fixtures/packs, models/packs)`);
+
+  const valid: string[] = [];
+  for (const src of sources) {
+    const m = await manifestOf(src);
+    if (valid.includes(m.id)) continue;
+    await cp(src, join(dir, m.id), { recursive: true, filter: (s) => !s.endsWith('golden.json') });
+    valid.push(m.id);
+  }
+
+  // A copy of the smallest fixture with a truncated tensor: its hash and size no longer match.
+  const brokenSrc = sources[sources.length - 1]!;
+  const broken = { id: 'broken-e2e', name: 'Broken pack (e2e)' };
+  const brokenDir = join(dir, broken.id);
+  await cp(brokenSrc, brokenDir, { recursive: true, filter: (s) => !s.endsWith('golden.json') });
+  const m = await manifestOf(brokenDir);
+  await writeFile(join(brokenDir, 'manifest.json'), JSON.stringify({ ...m, id: broken.id, name: broken.name }, null, 2));
+  await truncate(join(brokenDir, 'embeddings.f32'), 1000);
+  return { dir, valid, broken };
+}

@@ -1,0 +1,85 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, statSync, readdirSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { preparePacks, type PreparedPacks } from './packs.js';
+import { repoRoot } from './paths.js';
+
+export interface RunningHost {
+  url: string;
+  origin: string;
+  port: number;
+  token: string;
+  dataDir: string;
+  packs: PreparedPacks;
+  /** Everything the host printed on stderr, for failure messages. */
+  log(): string;
+  close(): Promise<void>;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const name of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, name.name);
+    newest = Math.max(newest, name.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/**
+ * Makes sure dist/renderer holds a build of the current renderer sources. `npm test`
+ * builds first (scripts/build.mjs --if-stale); this covers running the e2e file alone.
+ */
+export function ensureRendererBuilt(): void {
+  const index = join(repoRoot, 'dist/renderer/index.html');
+  const fresh = existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(repoRoot, 'renderer'));
+  if (fresh) return;
+  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
+  if (r.status !== 0) throw new Error('building the renderer failed');
+}
+
+/** Starts the real web host over real services in a child process, on a fresh temp data folder. */
+export async function startHost(): Promise<RunningHost> {
+  ensureRendererBuilt();
+  const dataDir = await mkdtemp(join(tmpdir(), 'commer-e2e-'));
+  const packs = await preparePacks(dataDir);
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/e2e/helpers/host-main.ts')], {
+    cwd: repoRoot,
+    env: { ...process.env, COMMER_DATA_DIR: dataDir, COMMER_E2E_PACK_DIR: packs.dir },
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const info = await new Promise<{ url: string; port: number; token: string }>((resolve, reject) => {
+    let out = '';
+    const onData = (d: Buffer) => {
+      out += d.toString();
+      const line = out.split('\n').find((l) => l.startsWith('{'));
+      if (line) {
+        child.stdout!.off('data', onData);
+        resolve(JSON.parse(line));
+      }
+    };
+    child.stdout!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`web host exited with ${code} before it was ready:\n${stderr}`)));
+  });
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    ...info,
+    origin: `http://127.0.0.1:${info.port}`,
+    dataDir,
+    packs,
+    log: () => stderr,
+    async close() {
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      await exited;
+      clearTimeout(timer);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}

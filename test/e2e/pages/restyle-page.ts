@@ -1,0 +1,45 @@
+import type { Locator, Page } from 'playwright-core';
+
+export class RestylePage {
+  constructor(private readonly page: Page) {}
+
+  get draft(): Locator {
+    return this.page.getByLabel('Your draft');
+  }
+  get suggestions(): Locator {
+    return this.page.getByTestId('suggestion');
+  }
+  suggestionText(i: number): Locator {
+    return this.suggestions.nth(i).getByTestId('suggestion-text');
+  }
+
+  async chooseTask(label: 'Tweet paraphrase' | 'Headline'): Promise<void> {
+    await this.page.getByRole('radiogroup', { name: 'Task' }).getByLabel(label).check();
+  }
+
+  async useRelevant(n: number): Promise<void> {
+    await this.page.getByLabel('Most relevant').check();
+    await this.page.getByLabel('Number of relevant documents').fill(String(n));
+  }
+
+  /** Types the draft and runs with the keyboard shortcut, as a user would. */
+  async run(draft: string): Promise<void> {
+    await this.draft.fill(draft);
+    await this.draft.press('Control+Enter');
+  }
+
+  async waitAllDone(timeout: number): Promise<void> {
+    await this.page.waitForFunction(
+      () => {
+        const cards = [...document.querySelectorAll('[data-testid=suggestion]')];
+        return cards.length === 3 && cards.every((c) => c.getAttribute('aria-busy') === 'false');
+      },
+      undefined,
+      { timeout },
+    );
+  }
+
+  async copy(i: number): Promise<void> {
+    await this.page.getByRole('button', { name: `Copy suggestion ${i + 1}` }).click();
+  }
+}

@@ -1,0 +1,32 @@
+import type { Locator, Page } from 'playwright-core';
+
+export class SettingsPage {
+  constructor(private readonly page: Page) {}
+
+  pack(id: string): Locator {
+    return this.page.locator(`[data-testid=pack-row][data-pack-id="${id}"]`);
+  }
+  get packs(): Locator {
+    return this.page.getByTestId('pack-row');
+  }
+
+  async activePackId(): Promise<string | null> {
+    const row = this.packs.filter({ has: this.page.locator('.chip', { hasText: 'in use' }) });
+    return (await row.count()) ? row.first().getAttribute('data-pack-id') : null;
+  }
+
+  async validate(id: string): Promise<void> {
+    await this.pack(id).getByRole('button', { name: 'Validate' }).click();
+  }
+
+  async use(id: string): Promise<void> {
+    await this.pack(id).getByRole('button', { name: 'Use this pack' }).click();
+  }
+
+  get provider(): Locator {
+    return this.page.getByTestId('execution-provider');
+  }
+  get dataDir(): Locator {
+    return this.page.getByTestId('data-dir');
+  }
+}

@@ -1,0 +1,87 @@
+// Page objects for the e2e suite: each screen's selectors and actions live here, so
+// the tests read as user stories and a markup change is fixed in one place.
+import type { Locator, Page } from 'playwright-core';
+import { ImportPage } from './import-page.js';
+import { LibraryPage } from './library-page.js';
+import { RestylePage } from './restyle-page.js';
+import { HistoryPage } from './history-page.js';
+import { ProfilesPage } from './profiles-page.js';
+import { SettingsPage } from './settings-page.js';
+import { ModelPage } from './model-page.js';
+
+export type View = 'Restyle' | 'Library' | 'Import' | 'History' | 'Profiles' | 'Model' | 'Settings';
+
+export interface DroppedFile {
+  name: string;
+  bytes: Buffer;
+  type?: string;
+}
+
+export class Studio {
+  readonly importPage: ImportPage;
+  readonly library: LibraryPage;
+  readonly restyle: RestylePage;
+  readonly history: HistoryPage;
+  readonly profiles: ProfilesPage;
+  readonly settings: SettingsPage;
+  readonly model: ModelPage;
+
+  constructor(readonly page: Page) {
+    this.importPage = new ImportPage(page);
+    this.library = new LibraryPage(page);
+    this.restyle = new RestylePage(page);
+    this.history = new HistoryPage(page);
+    this.profiles = new ProfilesPage(page);
+    this.settings = new SettingsPage(page);
+    this.model = new ModelPage(page);
+  }
+
+  get heading(): Locator {
+    return this.page.getByRole('heading', { level: 1 });
+  }
+
+  async open(url: string): Promise<void> {
+    await this.page.goto(url);
+    await this.page.getByRole('navigation', { name: 'Main' }).waitFor();
+  }
+
+  async go(view: View): Promise<void> {
+    await this.page.getByRole('navigation', { name: 'Main' }).getByRole('button', { name: view, exact: true }).click();
+    await this.heading.filter({ hasText: view }).waitFor();
+  }
+
+  /** The profile the sidebar says is in use. */
+  async activeProfileName(): Promise<string> {
+    const select = this.page.getByLabel('Writing as');
+    return (await select.locator('option:checked').textContent()) ?? '';
+  }
+
+  async switchProfile(name: string): Promise<void> {
+    await this.page.getByLabel('Writing as').selectOption({ label: name });
+  }
+
+  /**
+   * Drops files on the window the way the OS does: a drag-enter, then a drop whose
+   * DataTransfer carries real File objects built from the bytes.
+   */
+  async dropFiles(files: DroppedFile[]): Promise<void> {
+    const payload = files.map((f) => ({ name: f.name, type: f.type ?? '', b64: f.bytes.toString('base64') }));
+    const dt = await this.page.evaluateHandle((items) => {
+      const transfer = new DataTransfer();
+      for (const it of items) {
+        const bin = Uint8Array.from(atob(it.b64), (c) => c.charCodeAt(0));
+        transfer.items.add(new File([bin], it.name, { type: it.type }));
+      }
+      return transfer;
+    }, payload);
+    const root = this.page.getByTestId('app-root');
+    await root.dispatchEvent('dragenter', { dataTransfer: dt });
+    await root.dispatchEvent('dragover', { dataTransfer: dt });
+    await root.dispatchEvent('drop', { dataTransfer: dt });
+    await dt.dispose();
+  }
+
+  toast(text: string | RegExp): Locator {
+    return this.page.locator('.toast').filter({ hasText: text });
+  }
+}

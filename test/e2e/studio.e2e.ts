@@ -1,0 +1,255 @@
+// End to end: Debian's Chromium drives the real renderer, served by the real web host
+// over the real services (SQLite, onnxruntime, real model packs), on a fresh data
+// folder. The tests run in order as one user's first session: each builds on the
+// state the previous one left, the way a person would use the app.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { startHost, type RunningHost } from './helpers/web-host.js';
+import { chromiumPath, hasChromium, obamaCsv, screenshotDir } from './helpers/paths.js';
+import { Studio } from './pages/studio.js';
+
+const skip = !hasChromium() ? `no Chromium at ${chromiumPath}` : !existsSync(obamaCsv) ? `no ${obamaCsv}` : false;
+
+describe('ComMer Studio in a browser', { skip }, () => {
+  let host: RunningHost;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let app: Studio;
+  const pageErrors: string[] = [];
+  let preferredPack = '';
+  let copied = '';
+
+  const shot = (name: string) => page.screenshot({ path: join(screenshotDir, name) });
+
+  before(async () => {
+    mkdirSync(screenshotDir, { recursive: true });
+    host = await startHost();
+    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 }, colorScheme: 'light' });
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: host.origin });
+    page = await context.newPage();
+    page.on('pageerror', (e) => pageErrors.push(e.message));
+    app = new Studio(page);
+    // The real pack with real weights writes readable text; prefer it for the session.
+    preferredPack = host.packs.valid.find((id) => id !== 'tiny-random') ?? host.packs.valid[0]!;
+  });
+
+  after(async () => {
+    await browser?.close();
+    await host?.close();
+  });
+
+  test('first run: an empty state tells the user what to do', async () => {
+    await app.open(host.url);
+    // The token came in the URL once; the host moved it to a cookie and cleaned the address.
+    assert.equal(new URL(page.url()).search, '');
+    await page.getByRole('heading', { name: 'Welcome to ComMer Studio' }).waitFor();
+    await page.getByRole('button', { name: 'Create your first profile' }).waitFor();
+    await shot('01-empty-first-run.png');
+  });
+
+  test('settings: the preferred real pack is put in use', async () => {
+    await app.go('Settings');
+    await app.settings.pack(preferredPack).waitFor();
+    if ((await app.settings.activePackId()) !== preferredPack) {
+      await app.settings.use(preferredPack);
+    }
+    await app.settings.pack(preferredPack).locator('.chip', { hasText: 'in use' }).waitFor();
+    assert.equal(await app.settings.activePackId(), preferredPack);
+  });
+
+  test('create a profile, rename it and see it in the switcher', async () => {
+    await app.go('Profiles');
+    await app.profiles.create('Barack');
+    await page.getByRole('heading', { name: 'Import', level: 1 }).waitFor(); // first profile leads on to import
+    await app.go('Profiles');
+    await app.profiles.rename('Barack', 'Obama');
+    await app.profiles.card('Obama').waitFor();
+    assert.equal(await app.activeProfileName(), 'Obama');
+    assert.match((await app.profiles.card('Obama').textContent()) ?? '', /No documents yet/);
+  });
+
+  test('drop the real CSV export anywhere and watch the import finish', { timeout: 600_000 }, async () => {
+    await app.go('Restyle'); // dropping works from any screen
+    await app.dropFiles([{ name: 'BarackObama.csv', bytes: await readFile(obamaCsv), type: 'text/csv' }]);
+    await app.importPage.progress.waitFor();
+    // Progress moves while the work runs; capture it mid-flight.
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=stat-stored]')?.textContent?.replace(/\D/g, '') ?? 0) > 0, undefined, {
+      timeout: 120_000,
+    });
+    await shot('02-import-progress.png');
+    // The window stays usable during the import: navigate away and back.
+    await app.go('Library');
+    await app.go('Import');
+    const phase = await app.importPage.waitFinished(540_000);
+    assert.equal(phase, 'done', host.log());
+    const stored = await app.importPage.stat('stored');
+    const parsed = await app.importPage.stat('parsed');
+    assert.ok(stored > 3000, `stored ${stored}`);
+    assert.ok(parsed >= stored);
+    assert.equal(await app.importPage.errors.count(), 0);
+    await app.toast(/Import finished/).waitFor();
+  });
+
+  test('the library lists the documents and full-text search narrows them', async () => {
+    await app.go('Library');
+    await page.getByTestId('library-count').filter({ hasText: /documents/ }).waitFor();
+    const all = await app.library.count();
+    assert.ok(all > 3000, `library shows ${all}`);
+    // Virtualized: only a screenful of rows exists in the DOM.
+    const rendered = await app.library.rows.count();
+    assert.ok(rendered > 0 && rendered < 100, `rendered ${rendered} rows`);
+
+    await app.library.search('health');
+    const hits = await app.library.count();
+    assert.ok(hits > 0 && hits < all, `search found ${hits} of ${all}`);
+    await app.library.rows.first().waitFor();
+    for (const text of await app.library.rowTexts()) assert.match(text, /health/i);
+
+    await app.library.search('zzqxjv');
+    assert.equal(await app.library.count(), 0);
+    await page.getByText('No document matches').waitFor();
+    await app.library.search('');
+  });
+
+  test('restyle a draft: three suggestions stream in token by token', { timeout: 300_000 }, async () => {
+    await app.go('Restyle');
+    await app.restyle.chooseTask('Tweet paraphrase');
+    // Record what the first card shows at every change, to see it grow while streaming.
+    await page.evaluate(() => {
+      const w = window as unknown as { __frames: { len: number; busy: boolean }[] };
+      w.__frames = [];
+      new MutationObserver(() => {
+        const card = document.querySelector('[data-testid=suggestion]');
+        const text = card?.querySelector('[data-testid=suggestion-text]')?.textContent ?? '';
+        w.__frames.push({ len: text.replace(/Thinking…/, '').length, busy: card?.getAttribute('aria-busy') === 'true' });
+      }).observe(document.body, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    await app.restyle.run('We need to make health care affordable for every family in America.');
+    await page.getByRole('button', { name: 'Stop' }).waitFor(); // running
+    await app.restyle.waitAllDone(240_000);
+    assert.equal(await app.restyle.suggestions.count(), 3);
+    const texts = await Promise.all([0, 1, 2].map((i) => app.restyle.suggestionText(i).textContent()));
+    for (const t of texts) assert.ok((t ?? '').trim().length > 0 && t !== '(no text)', `empty suggestion: ${JSON.stringify(texts)}`);
+    const frames = await page.evaluate(() => (window as unknown as { __frames: { len: number; busy: boolean }[] }).__frames);
+    const finalLen = Math.max(...frames.map((f) => f.len));
+    const partial = frames.filter((f) => f.busy && f.len > 0 && f.len < finalLen);
+    assert.ok(partial.length > 0, 'no partial text was shown while the suggestion was still being written');
+    await page.getByRole('button', { name: 'Regenerate' }).waitFor();
+    await shot('03-suggestions.png');
+  });
+
+  test('copy a suggestion with one click', async () => {
+    const expected = ((await app.restyle.suggestionText(0).textContent()) ?? '').trim();
+    await app.restyle.copy(0);
+    await page.getByRole('button', { name: 'Copy suggestion 1' }).filter({ hasText: 'Copied' }).waitFor();
+    copied = await page.evaluate(() => navigator.clipboard.readText());
+    assert.equal(copied, expected);
+  });
+
+  test('stop ends a running generation', { timeout: 300_000 }, async () => {
+    await app.restyle.run('Thank you to every volunteer who knocked on doors this weekend.');
+    await page.getByRole('button', { name: 'Stop' }).click();
+    await page.getByRole('button', { name: 'Regenerate' }).waitFor({ timeout: 60_000 });
+    assert.equal(await page.getByRole('button', { name: 'Stop' }).count(), 0);
+  });
+
+  test('the copied suggestion is in history with its settings; delete and undo', async () => {
+    await app.go('History');
+    const item = app.history.item(copied);
+    await item.waitFor();
+    const meta = (await item.textContent()) ?? '';
+    assert.match(meta, /Tweet paraphrase/);
+    assert.match(meta, /all documents/);
+    assert.match(meta, new RegExp(preferredPack));
+    const before = await app.history.items.count();
+    await app.history.remove(item);
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=history-item]').length === n - 1, before);
+    await app.history.undo();
+    await item.waitFor();
+    assert.equal(await app.history.items.count(), before);
+  });
+
+  test('a corrupt file shows a clear error and nothing is lost', { timeout: 120_000 }, async () => {
+    await app.go('Library');
+    await page.getByTestId('library-count').filter({ hasText: /documents/ }).waitFor();
+    const before = await app.library.count();
+    const junk = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) % 256))]);
+    await app.dropFiles([{ name: 'corrupt-archive.zip', bytes: junk, type: 'application/zip' }]);
+    await app.importPage.progress.waitFor();
+    await app.importPage.waitFinished(90_000);
+    await app.importPage.errors.waitFor();
+    const errors = (await app.importPage.errors.textContent()) ?? '';
+    assert.match(errors, /corrupt-archive\.zip/);
+    assert.match((await app.importPage.file('corrupt-archive.zip').getAttribute('data-phase')) ?? '', /failed/);
+    await app.go('Library');
+    await page.getByTestId('library-count').filter({ hasText: /documents/ }).waitFor();
+    assert.equal(await app.library.count(), before);
+  });
+
+  test('model page: the active pack and its evaluation (or a clear empty state)', async () => {
+    await app.go('Model');
+    await page.getByText('Soft tokens per document (k)').waitFor();
+    const sections = await app.model.evalSections.count();
+    if (sections > 0) assert.ok((await app.model.charts.count()) >= 2);
+    else await app.model.emptyState.waitFor();
+    await shot('04-model-page.png');
+  });
+
+  test('switch packs; a broken pack shows its error and cannot be used', { timeout: 120_000 }, async () => {
+    await app.go('Settings');
+    const broken = app.settings.pack(host.packs.broken.id);
+    await broken.waitFor();
+    await app.settings.validate(host.packs.broken.id);
+    await broken.getByTestId('pack-error').waitFor();
+    assert.ok(((await broken.getByTestId('pack-error').textContent()) ?? '').length > 10);
+    assert.ok(await broken.getByRole('button', { name: 'Use this pack' }).isDisabled());
+
+    const other = host.packs.valid.find((id) => id !== preferredPack)!;
+    await app.settings.use(other);
+    await app.settings.pack(other).locator('.chip', { hasText: 'in use' }).waitFor({ timeout: 60_000 });
+    assert.equal(await app.settings.activePackId(), other);
+    assert.notEqual(((await app.settings.provider.textContent()) ?? '').trim(), '');
+    assert.match((await app.settings.dataDir.textContent()) ?? '', /commer-e2e-/);
+    await shot('05-settings.png');
+    // Back to the readable pack for the remaining screenshots.
+    await app.settings.use(preferredPack);
+    await app.settings.pack(preferredPack).locator('.chip', { hasText: 'in use' }).waitFor({ timeout: 60_000 });
+  });
+
+  test('dark theme and a small window stay readable', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await app.go('Restyle');
+    await shot('06-dark-restyle.png');
+    await page.setViewportSize({ width: 720, height: 600 });
+    await app.go('Library');
+    await shot('07-small-window-library.png');
+    // Nothing spills sideways at this size.
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  test('a request without the token is refused', async () => {
+    const res = await fetch(`${host.origin}/api/invoke/profiles:list`, { method: 'POST', headers: { 'content-type': 'application/json' } });
+    assert.equal(res.status, 401);
+    assert.match(await res.text(), /token/);
+    const withToken = await fetch(`${host.origin}/api/invoke/profiles:list`, { method: 'POST', headers: { 'x-commer-token': host.token } });
+    assert.equal(withToken.status, 200);
+    // A browser without the cookie gets no page either.
+    const stranger = await browser.newContext();
+    const r = await (await stranger.newPage()).goto(`${host.origin}/`);
+    assert.equal(r?.status(), 401);
+    await stranger.close();
+  });
+
+  test('no uncaught errors in the page', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});
