@@ -73,9 +73,23 @@ const argmax = (data, off, n) => {
   return best;
 };
 
+/** Element-wise mean over the batch of the last k rows of a [b, t, dim] tensor: the
+ * merge of a batch of compressions. */
+function meanLastRows(t, k) {
+  const [b, n, d] = t.dims.map(Number);
+  const out = new Float32Array(k * d);
+  for (let i = 0; i < b; i++) {
+    for (let r = 0; r < k; r++) {
+      for (let j = 0; j < d; j++) out[r * d + j] += t.data[(i * n + n - k + r) * d + j] / b;
+    }
+  }
+  return out;
+}
+
 /** Greedy decoding with the KV cache, the plain loop a runtime would run. */
 async function greedy(g) {
-  const prefix = g.prefix_embeds ? Float32Array.from(g.prefix_embeds.data) : new Float32Array(0);
+  const prefix = g.prefix_from ? meanLastRows(raw[g.prefix_from.run].last_hidden_state, g.prefix_from.k)
+    : g.prefix_embeds ? Float32Array.from(g.prefix_embeds.data) : new Float32Array(0);
   let embeds = embedRows([g.ids], prefix, new Float32Array(0));
   let total = embeds.dims[1];
   let feeds = {

@@ -60,14 +60,15 @@ def hf_encode(tokenizer_json: dict, texts: list, tmp_path: Path) -> list:
 
 def assert_parity(tok: Tokenizer, texts: list, tmp_path: Path) -> None:
     rows = hf_encode(tok.to_hf_tokenizer_json(), texts, tmp_path)
-    mismatches = [(t, tok.encode(t), r["ids"]) for t, r in zip(texts, rows) if tok.encode(t) != r["ids"]]
+    ours = [tok.encode(t) for t in texts]
+    mismatches = [(t, a, r["ids"]) for t, a, r in zip(texts, ours, rows) if a != r["ids"]]
     assert not mismatches, f"{len(mismatches)} of {len(texts)} differ, first: {mismatches[0]!r}"
-    bad_decode = [(t, tok.decode(tok.encode(t)), r["decoded"]) for t, r in zip(texts, rows) if tok.decode(tok.encode(t)) != r["decoded"]]
+    bad_decode = [(t, tok.decode(a), r["decoded"]) for t, a, r in zip(texts, ours, rows) if tok.decode(a) != r["decoded"]]
     assert not bad_decode, f"decode differs: {bad_decode[0]!r}"
 
 
-def train_small(remove_extra_whitespaces: bool, **kw) -> Tokenizer:
-    tweets = [json.loads(l)["text"] for l in (DATA / "tweets" / "users40.jsonl").open(encoding="utf-8")][:2000]
+def train_small(remove_extra_whitespaces: bool, n_lines: int = 2000, **kw) -> Tokenizer:
+    tweets = [json.loads(l)["text"] for l in (DATA / "tweets" / "users40.jsonl").open(encoding="utf-8")][:n_lines]
     w = io.BytesIO()
     args = dict(
         sentence_iterator=iter(tweets),
@@ -106,6 +107,15 @@ def test_trained_bpe_tokenizer_matches_sentencepiece_in_js(tmp_path, rew):
     assert_parity(tok, sample_texts(200, 50), tmp_path)
 
 
+def test_training_pipeline_layout_matches_in_js(tmp_path):
+    """The settings models/commer/train_tokenizer.py uses: pad 0, bos 1, eos 2, unk 3,
+    split digits; checked on every tweet of the shared data."""
+    tok = train_small(False, split_digits=True, pad_id=0, unk_id=3, pad_piece="<pad>")
+    assert (tok.pad_id, tok.bos_id, tok.eos_id, tok.unk_id) == (0, 1, 2, 3)
+    tweets = [json.loads(l)["text"] for l in (DATA / "tweets" / "users40.jsonl").open(encoding="utf-8")]
+    assert_parity(tok, tweets[::2] + EDGE_CASES + ["1234567 9.99 $100"], tmp_path)
+
+
 def test_no_special_tokens_and_ids():
     tok = read_llama2c_tokenizer(STORIES / "tok512.bin", 512)
     assert (tok.unk_id, tok.bos_id, tok.eos_id, tok.pad_id, tok.vocab_size) == (0, 1, 2, 0, 512)
@@ -119,11 +129,11 @@ def test_no_special_tokens_and_ids():
 
 def test_refuses_what_it_cannot_reproduce():
     with pytest.raises(TokenizerError, match="model_type='bpe'"):
-        train_small(False, model_type="unigram").to_hf_tokenizer_json()
+        train_small(False, 400, model_type="unigram", vocab_size=100, byte_fallback=False).to_hf_tokenizer_json()
     with pytest.raises(TokenizerError, match="identity"):
-        train_small(False, normalization_rule_name="nmt_nfkc").to_hf_tokenizer_json()
+        train_small(False, 400, normalization_rule_name="nmt_nfkc").to_hf_tokenizer_json()
     with pytest.raises(TokenizerError, match="user-defined"):
-        train_small(False, user_defined_symbols=["<sep>"]).to_hf_tokenizer_json()
+        train_small(False, 400, user_defined_symbols=["<sep>"]).to_hf_tokenizer_json()
     with pytest.raises(TokenizerError, match="empty"):
         Tokenizer(b"")
     with pytest.raises(TokenizerError, match="not a SentencePiece model"):
