@@ -3,6 +3,8 @@ import { useActiveProfile, useProfilesStore } from '../stores/use-profiles-store
 import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore, type View } from '../stores/use-ui-store';
 import { Icon, type IconName } from './Icon';
+import { ProgressBar } from './ProgressBar';
+import { duration, num } from '../lib/format';
 
 const NAV: { view: View; label: string; icon: IconName }[] = [
   { view: 'restyle', label: 'Restyle', icon: 'sparkles' },
@@ -22,6 +24,7 @@ export function Sidebar() {
   const active = useActiveProfile();
   const pack = useActivePack();
   const ep = useSettingsStore((s) => s.settings?.provider);
+  const queue = useSettingsStore((s) => s.queue);
   const selectId = useId();
 
   return (
@@ -64,6 +67,17 @@ export function Sidebar() {
           </button>
         ))}
       </nav>
+
+      {queue?.state === 'running' && queue.pending > 0 && (
+        <div className="queue-status" role="status" aria-label="Background learning">
+          <span className="label-small">Learning the style</span>
+          <ProgressBar value={queue.done} max={Math.max(queue.total, 1)} label="Documents learned" />
+          <span className="muted small">
+            {num(queue.done)} / {num(queue.total)}
+            {queue.etaSec != null && <> · {duration(queue.etaSec)} left</>}
+          </span>
+        </div>
+      )}
 
       <div className="sidebar-foot" title={pack ? `Model pack ${pack.id}` : undefined}>
         <Icon name="cpu" size={16} />

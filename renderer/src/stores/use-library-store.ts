@@ -10,6 +10,8 @@ interface LibraryState {
   /** Sparse: rows are fetched page by page as the virtual list scrolls to them. */
   rows: (DocumentItem | undefined)[];
   loading: boolean;
+  /** A new query or profile is loading (a refresh of the same list is not shown). */
+  searching: boolean;
   error: string | null;
   generation: number;
   load(profileId: number | null, query: string): Promise<void>;
@@ -18,6 +20,7 @@ interface LibraryState {
 }
 
 const inFlight = new Set<string>();
+let visibleStart = 0;
 
 export const useLibraryStore = create<LibraryState>((set, get) => ({
   profileId: null,
@@ -25,26 +28,35 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
   total: 0,
   rows: [],
   loading: false,
+  searching: false,
   error: null,
   generation: 0,
   load: async (profileId, query) => {
     const generation = get().generation + 1;
-    set({ profileId, query, generation, loading: true, error: null });
+    const sameList = get().profileId === profileId && get().query === query;
+    set({ profileId, query, generation, loading: true, searching: !sameList, error: null });
     if (profileId == null) {
-      set({ total: 0, rows: [], loading: false });
+      set({ total: 0, rows: [], loading: false, searching: false });
       return;
     }
+    // A refresh of the same list (new documents arriving during an import) also
+    // re-reads the page the user is looking at, so the rows never blank out.
+    const offsets = [0];
+    const seen = Math.floor(visibleStart / PAGE) * PAGE;
+    if (sameList && seen > 0) offsets.push(seen);
     try {
-      const page = await unwrap(api().listDocuments({ profileId, search: query, offset: 0, limit: PAGE }));
+      const pages = await Promise.all(offsets.map((offset) => unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE }))));
       if (get().generation !== generation) return;
-      const rows: (DocumentItem | undefined)[] = new Array(page.total);
-      page.items.forEach((d, i) => (rows[i] = d));
-      set({ total: page.total, rows, loading: false });
+      const total = pages[0]!.total;
+      const rows: (DocumentItem | undefined)[] = new Array(total);
+      pages.forEach((page, k) => page.items.forEach((d, i) => (rows[offsets[k]! + i] = d)));
+      set({ total, rows, loading: false, searching: false });
     } catch (e) {
-      if (get().generation === generation) set({ loading: false, error: errorMessage(e), total: 0, rows: [] });
+      if (get().generation === generation) set({ loading: false, searching: false, error: errorMessage(e), total: 0, rows: [] });
     }
   },
   ensureRange: (start, end) => {
+    visibleStart = start;
     const { rows, profileId, query, generation } = get();
     if (profileId == null) return;
     for (let page = Math.floor(start / PAGE); page * PAGE <= end; page++) {

@@ -24,8 +24,8 @@ export const useSettingsStore = create<SettingsState>((set, get) => ({
   busyPack: null,
   refresh: async () => {
     try {
-      const [settings, packs] = await Promise.all([unwrap(api().getSettings()), unwrap(api().listPacks())]);
-      set({ settings, packs, loaded: true, error: null });
+      const [settings, packs, queue] = await Promise.all([unwrap(api().getSettings()), unwrap(api().listPacks()), unwrap(api().getQueueStatus())]);
+      set({ settings, packs, queue, loaded: true, error: null });
     } catch (e) {
       set({ loaded: true, error: errorMessage(e) });
     }

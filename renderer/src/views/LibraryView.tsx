@@ -33,7 +33,7 @@ export function LibraryView() {
   const profile = useActiveProfile();
   const setView = useUiStore((s) => s.setView);
   const toast = useUiStore((s) => s.toast);
-  const { rows, total, loading, error, load, ensureRange, remove, query } = useLibraryStore();
+  const { rows, total, searching, error, load, ensureRange, remove, query } = useLibraryStore();
   const [text, setText] = useState(query);
   const searchId = useId();
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -98,11 +98,11 @@ export function LibraryView() {
               <input id={searchId} className="input search-input" type="search" placeholder="Search this profile’s writing" value={text} onChange={(e) => setText(e.target.value)} />
             </div>
             <span className="muted small" data-testid="library-count" aria-live="polite">
-              {loading ? 'Searching…' : query ? `${num(total)} matching` : `${num(total)} documents`}
+              {searching ? 'Searching…' : query ? `${num(total)} matching` : `${num(total)} documents`}
             </span>
           </div>
           {error && <p className="form-error" role="alert">{error}</p>}
-          {total === 0 && !loading ? (
+          {total === 0 && !searching ? (
             <p className="muted center pad">No document matches “{query}”.</p>
           ) : (
             <div ref={scrollRef} className="library-scroll" tabIndex={0} aria-label="Document list" role="list">

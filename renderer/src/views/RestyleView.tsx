@@ -5,7 +5,7 @@ import { Icon } from '../components/Icon';
 import { SuggestionCard } from '../components/SuggestionCard';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useRestyleStore } from '../stores/use-restyle-store';
-import { useActivePack } from '../stores/use-settings-store';
+import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore } from '../stores/use-ui-store';
 import { TASK_LABELS, docsLabel, plural } from '../lib/format';
 import type { TaskId } from '../api';
@@ -15,6 +15,7 @@ const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(naviga
 export function RestyleView() {
   const profile = useActiveProfile();
   const pack = useActivePack();
+  const loadedPacks = useSettingsStore((s) => s.loaded);
   const setView = useUiStore((s) => s.setView);
   const st = useRestyleStore();
   const draftId = useId();
@@ -66,6 +67,19 @@ export function RestyleView() {
           </>
         }
       />
+
+      {loadedPacks && !pack && (
+        <div className="notice notice-error" role="note">
+          <Icon name="alert" size={18} />
+          <span>
+            No model pack is in use, so nothing can be generated.{' '}
+            <button type="button" className="link" onClick={() => setView('settings')}>
+              Choose one in Settings
+            </button>
+            .
+          </span>
+        </div>
+      )}
 
       {docs === 0 && (
         <div className="notice" role="note">
