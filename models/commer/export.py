@@ -26,6 +26,7 @@ import json
 import os
 import shutil
 import tempfile
+import warnings
 from pathlib import Path
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -116,7 +117,9 @@ def export_onnx(backbone: Backbone, path: Path) -> None:
         for kv in ("key", "value"):
             axes[f"past_key_values.{i}.{kv}"] = {0: "batch", 2: "past_seq"}
             axes[f"present.{i}.{kv}"] = {0: "batch", 2: "total_seq"}
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # rope's `theta ** x` makes the tracer note that theta became a constant: it is one.
+        warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
         torch.onnx.export(
             model,
             tuple(feeds),

@@ -95,6 +95,11 @@ def test_ort_equals_pytorch_with_kv_cache(exported):
          "outputs": ["logits", "present.0.key"]},
         {"ids": [ids], "attention_mask": [[1] * 7], "position_ids": [list(range(7))], "lora_scale": 1, "outputs": ["logits"]},
     ])
+    hi = list(range(2040, 2047))  # far positions: RoPE angles from position_ids, no table
+    with torch.no_grad():
+        far, _, _ = bb(bb.embed(x), m, torch.tensor([hi]), None, lora_scale=0.0)
+    far_ort = ort(pack, [{"ids": [ids], "attention_mask": [[1] * 7], "position_ids": [hi], "lora_scale": 0, "outputs": ["logits"]}])
+    assert np.abs(arr(far_ort[0]["logits"])[0] - far[0].numpy()).max() < TOL
     assert runs[0]["present.1.value"]["dims"] == [1, 2, 5, 8]
     assert runs[1]["present.0.key"]["dims"] == [1, 2, 7, 8]
     assert np.abs(arr(runs[0]["logits"])[0] - full0[0, :5].numpy()).max() < TOL
@@ -198,6 +203,32 @@ def test_exporter_refuses_bad_inputs(tmp_path, stories_tok):
     short.cfg.max_positions = 512
     with pytest.raises(ExportError, match="2048"):
         export_pack(short, stories_tok, tmp_path / "q", "q")
+
+
+def test_cli_exports_a_trained_state(tmp_path, stories_tok):
+    from models.commer.export import main as export_main
+
+    model = small_model(9)
+    ckpt_state = {k: v for k, v in model.backbone.state_dict().items() if "lora_" not in k}
+    save_checkpoint(tmp_path / "b.pt", model.cfg, ckpt_state, stories_tok)
+    templates = {"document": "{text}", "concat_document": "Doc {i}: {text}\n",
+                 "tasks": {"paraphrase": {"label": "P", "prompt": "P: {input}\n"}, "headline": {"label": "H", "prompt": "H: {input}\n"}}}
+    save_commer_state(tmp_path / "c.pt", model, extra={"templates": templates})
+    report = {"paraphrase": {"commer_by_docs": []}}
+    (tmp_path / "r.json").write_text(json.dumps(report))
+    assert export_main(["--checkpoint", str(tmp_path / "b.pt"), "--commer", str(tmp_path / "c.pt"), "--out", str(tmp_path / "pk"),
+                        "--id", "trained", "--evaluation", str(tmp_path / "r.json"), "--max-new-tokens", "32"]) == 0
+    man = json.loads((tmp_path / "pk" / "manifest.json").read_text())
+    assert man["templates"] == templates and man["evaluation"] == report and man["limits"]["max_new_tokens"] == 32
+    assert man["compression"]["k"] == model.k and man["lora"]["rank"] == 4
+    comp = np.fromfile(tmp_path / "pk" / "compression.f32", "<f4").reshape(model.k, 32)
+    assert np.array_equal(comp, model.compression.detach().numpy())
+    lora_b = model.backbone.layers[1].feed_forward.w2.lora_B.detach().numpy()
+    import onnx
+    from onnx import numpy_helper
+
+    inits = [numpy_helper.to_array(t) for t in onnx.load(str(tmp_path / "pk" / "backbone.onnx")).graph.initializer]
+    assert any((a.shape == lora_b.shape and np.array_equal(a, lora_b)) or (a.shape == lora_b.T.shape and np.array_equal(a, lora_b.T)) for a in inits)
 
 
 def test_cli_refuses_missing_checkpoint(tmp_path):
