@@ -10,9 +10,22 @@ export function inferenceWorkerUrl(): URL {
   return new URL(`./inference.worker${ext}`, import.meta.url);
 }
 
+/**
+ * Starts a worker for a module. A .ts module gets a tiny bootstrap that
+ * registers tsx's loader inside the worker first: tsx may hook the parent through
+ * module.register(), which does not carry over to worker threads, so inheriting
+ * execArgv alone is not enough.
+ */
+function startWorker(url: URL): Worker {
+  if (!url.pathname.endsWith('.ts')) return new Worker(url);
+  const api = import.meta.resolve('tsx/esm/api');
+  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
+  return new Worker(code, { eval: true });
+}
+
 /** Runs the inference host in a worker thread. */
 export function createWorkerTransport(url: URL = inferenceWorkerUrl()): InferenceTransport {
-  const worker = new Worker(url, { execArgv: process.execArgv });
+  const worker = startWorker(url);
   let exitListeners: Array<(code: number | null) => void> = [];
   let exited = false;
   const fireExit = (code: number | null) => {

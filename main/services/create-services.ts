@@ -1,8 +1,653 @@
-import type { ServicesOptions } from './index.js';
-import type { Services } from './types.js';
+// The composition of the service layer: one database, one inference host, one
+// compression queue, and the task-shaped operations of types.ts on top.
+import { randomUUID } from 'node:crypto';
+import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname, join, resolve } from 'node:path';
+import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
+import { parsePackManifest } from '../core/pack-manifest.js';
+import { readPack } from '../runtime/pack-loader.js';
+import * as store from '../store/index.js';
+import { StoreError, type Database } from '../store/index.js';
+import { CompressionQueue, type Compressor } from '../jobs/compression-queue.js';
+import { InferenceClient, InferenceError } from '../jobs/inference-client.js';
+import { createWorkerTransport } from '../jobs/worker-transport.js';
+import type { GenerateParams } from '../jobs/inference-protocol.js';
+import { runImport, type ImportJobContext } from './import-runner.js';
 import { ServiceError } from './errors.js';
+import type { ServicesOptions } from './index.js';
+import {
+  DOC_KINDS,
+  TASKS,
+  type DocKind,
+  type DocumentItem,
+  type GenerationItem,
+  type ImportProgress,
+  type PackSummary,
+  type ProfileSummary,
+  type QueueStatus,
+  type RestyleEvent,
+  type RestyleRequest,
+  type ServiceEvent,
+  type Services,
+  type SettingsInfo,
+} from './types.js';
 
-/** Opens the database and returns the services (implementation in progress). */
-export async function createServices(_opts: ServicesOptions = {}): Promise<Services> {
-  throw new ServiceError('INTERNAL', 'createServices is still being implemented');
+const REPO_PACKS = fileURLToPath(new URL('../../models/packs', import.meta.url));
+const TASK_KIND: Record<'paraphrase' | 'headline', DocKind> = { paraphrase: 'tweet', headline: 'article' };
+const UNDO_DAYS = 30;
+
+/** Runs a store call and turns StoreErrors into ServiceErrors with the same code. */
+function s<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof StoreError) throw new ServiceError(err.code, err.message);
+    if ((err as { code?: string } | null)?.code === 'SQLITE_FULL') throw new ServiceError('DISK_FULL', 'the disk (or the database size limit) is full; nothing of this change was written');
+    throw err;
+  }
+}
+
+function int(v: unknown, name: string, min: number, max: number): number {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw new ServiceError('INVALID_INPUT', `${name} must be an integer from ${min} to ${max}, got ${JSON.stringify(v)}`);
+  return v;
+}
+
+function ids(v: unknown, name: string): number[] {
+  if (!Array.isArray(v) || v.length > 100_000 || !v.every((x) => Number.isInteger(x))) throw new ServiceError('INVALID_INPUT', `${name} must be an array of integer ids`);
+  return v as number[];
+}
+
+interface PackEntry {
+  id: string;
+  dir: string;
+  name: string;
+  description: string;
+  k: number | null;
+  dim: number | null;
+  error: string | null;
+  evaluation: unknown;
+}
+
+/** Opens the database and returns the services; the active pack loads in the background. */
+export async function createServices(opts: ServicesOptions = {}): Promise<Services> {
+  const dataDir = resolve(opts.dataDir ?? store.defaultDataDir());
+  const dbPath = join(dataDir, store.DB_FILE_NAME);
+  const packDirs = (opts.packDirs ?? [REPO_PACKS, join(dataDir, 'packs')]).map((d) => resolve(d));
+  let db: Database;
+  try {
+    db = store.openDatabase(dbPath);
+  } catch (err) {
+    if (err instanceof StoreError) throw new ServiceError(err.code, err.message);
+    throw err;
+  }
+  recoverInterruptedImports(db);
+  store.purgeDeletedGenerations(db, new Date(Date.now() - UNDO_DAYS * 86400_000).toISOString());
+
+  const listeners = new Set<(e: ServiceEvent) => void>();
+  const emit = (e: ServiceEvent) => {
+    for (const l of listeners) {
+      try {
+        l(e);
+      } catch {
+        // A failing listener must not stop the others or the job that emitted.
+      }
+    }
+  };
+
+  const client = new InferenceClient(opts.createInferenceTransport ?? (() => createWorkerTransport()));
+  const jobs = new Map<string, { ctx: ImportJobContext; ac: AbortController; finished: Promise<void>; settled: Array<() => void> }>();
+
+  const queue = new CompressionQueue(db, {
+    batchSize: opts.compressBatchSize ?? 8,
+    onStatus: (st) => {
+      emit({ type: 'queue', status: st as QueueStatus });
+      updateCompressingJobs();
+    },
+  });
+
+  let activePackId: string | null = store.getSetting<string | null>(db, 'activePackId', null);
+  let threads = store.getSetting<number>(db, 'threads', 0);
+  let activation: Promise<void> = Promise.resolve();
+  let activationError: string | null = null;
+  let closed = false;
+
+  function scanPacks(): PackEntry[] {
+    const out: PackEntry[] = [];
+    const seen = new Set<string>();
+    for (const root of packDirs) {
+      if (!existsSync(root)) continue;
+      for (const name of readdirSync(root).sort()) {
+        const dir = join(root, name);
+        const mf = join(dir, 'manifest.json');
+        if (!existsSync(mf) || !statSync(dir).isDirectory()) continue;
+        let entry: PackEntry;
+        try {
+          const r = parsePackManifest(JSON.parse(readFileSync(mf, 'utf8')));
+          entry = r.ok
+            ? {
+                id: r.manifest.id,
+                dir,
+                name: r.manifest.name,
+                description: r.manifest.description,
+                k: r.manifest.compression.k,
+                dim: r.manifest.backbone.dim,
+                error: null,
+                evaluation: r.manifest.evaluation ?? null,
+              }
+            : { id: name, dir, name, description: '', k: null, dim: null, error: r.message, evaluation: null };
+        } catch (err) {
+          entry = { id: name, dir, name, description: '', k: null, dim: null, error: `manifest.json is not valid JSON (${(err as Error).message})`, evaluation: null };
+        }
+        if (seen.has(entry.id)) continue;
+        seen.add(entry.id);
+        out.push(entry);
+      }
+    }
+    return out;
+  }
+
+  function summary(p: PackEntry): PackSummary {
+    const err = p.id === activePackId && activationError ? activationError : p.error;
+    return { id: p.id, name: p.name, description: p.description, dir: p.dir, k: p.k, dim: p.dim, valid: err === null, error: err, active: p.id === activePackId, evaluation: p.evaluation };
+  }
+
+  async function activate(id: string): Promise<void> {
+    const entry = scanPacks().find((p) => p.id === id);
+    if (!entry) throw new ServiceError('NOT_FOUND', `no model pack "${id}" in ${packDirs.join(', ')}`);
+    if (entry.error) throw new ServiceError('PACK_INVALID', `${entry.dir}: ${entry.error}`);
+    await queue.setCompressor(null);
+    let info;
+    try {
+      info = await client.load(entry.dir, { threads });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      throw new ServiceError(err instanceof InferenceError && err.code === 'PACK_INVALID' ? 'PACK_INVALID' : 'INFERENCE_FAILED', msg);
+    }
+    const compressor: Compressor = { packId: info.packId, k: info.k, dim: info.dim, compress: (texts, signal) => client.compress(texts, signal) };
+    activePackId = info.packId;
+    store.setSetting(db, 'activePackId', info.packId);
+    await queue.setCompressor(compressor);
+  }
+
+  function startActivation(id: string): Promise<void> {
+    activationError = null;
+    activation = activate(id).catch((err) => {
+      activationError = err instanceof Error ? err.message : String(err);
+      emit({ type: 'queue', status: queueStatus() });
+      throw err;
+    });
+    return activation;
+  }
+
+  // Pick up where the last session left: the saved pack, else the first shipped one.
+  {
+    const packs = scanPacks();
+    const chosen = (activePackId && packs.find((p) => p.id === activePackId)) || packs.find((p) => p.error === null);
+    if (chosen) {
+      activePackId = chosen.id;
+      if (opts.autoStartQueue === false) queue.pause();
+      startActivation(chosen.id).catch(() => undefined);
+    }
+  }
+
+  function queueStatus(): QueueStatus {
+    const st = queue.status() as QueueStatus;
+    if (st.state === 'no-pack' && activationError) return { ...st, state: 'error', packId: activePackId, error: { code: 'PACK_INVALID', message: activationError } };
+    return st;
+  }
+
+  function profileSummary(row: store.ProfileRow): ProfileSummary {
+    const counts = store.countDocuments(db, row.id);
+    const packId = activePackId;
+    const compression = packId ? { packId, ...store.profileCompressionCounts(db, row.id, packId) } : { packId: null, compressed: 0, pending: counts.tweet + counts.article };
+    return { id: row.id, name: row.name, createdAt: row.created_at, docCounts: counts, compression };
+  }
+
+  function requireProfile(id: unknown): store.ProfileRow {
+    const pid = int(id, 'profileId', 1, Number.MAX_SAFE_INTEGER);
+    const row = store.getProfile(db, pid);
+    if (!row) throw new ServiceError('NOT_FOUND', `no profile with id ${pid}`);
+    return row;
+  }
+
+  function updateCompressingJobs(): void {
+    for (const j of jobs.values()) {
+      const p = j.ctx.progress;
+      if (p.phase !== 'compressing' || j.ctx.importId === undefined || !activePackId) continue;
+      const docs = (db.prepare('SELECT count(*) AS n FROM documents WHERE import_id = ?').get(j.ctx.importId) as { n: number }).n;
+      p.compressed = store.importCompressedCount(db, j.ctx.importId, activePackId);
+      const st = queue.status();
+      if (p.compressed >= docs || st.state === 'paused' || st.state === 'error' || st.state === 'no-pack') {
+        p.phase = 'done';
+        for (const r of j.settled.splice(0)) r();
+      }
+      emit({ type: 'import', progress: { ...p, errors: [...p.errors] } });
+    }
+  }
+
+  const services: Services = {
+    profiles: {
+      list: () => s(() => store.listProfiles(db).map(profileSummary)),
+      get: (id) => s(() => profileSummary(requireProfile(id))),
+      create: (name) =>
+        s(() => {
+          if (typeof name !== 'string') throw new ServiceError('INVALID_INPUT', 'a profile name must be text');
+          const p = profileSummary(store.createProfile(db, name));
+          emit({ type: 'data-changed', what: 'profiles', profileId: p.id });
+          return p;
+        }),
+      rename: (id, name) =>
+        s(() => {
+          if (typeof name !== 'string') throw new ServiceError('INVALID_INPUT', 'a profile name must be text');
+          const p = profileSummary(store.renameProfile(db, requireProfile(id).id, name));
+          emit({ type: 'data-changed', what: 'profiles', profileId: p.id });
+          return p;
+        }),
+      delete: (id) =>
+        s(() => {
+          const row = requireProfile(id);
+          for (const j of jobs.values()) if (j.ctx.progress.profileId === row.id) j.ac.abort();
+          store.deleteProfile(db, row.id);
+          emit({ type: 'data-changed', what: 'profiles', profileId: row.id });
+        }),
+    },
+
+    documents: {
+      list: (req) =>
+        s(() => {
+          const p = requireProfile(req?.profileId);
+          if (req.kind !== undefined && !DOC_KINDS.includes(req.kind)) throw new ServiceError('INVALID_INPUT', `kind must be one of ${DOC_KINDS.join(', ')}`);
+          const offset = req.offset === undefined ? 0 : int(req.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+          const limit = req.limit === undefined ? 50 : int(req.limit, 'limit', 1, 500);
+          const r = store.listDocuments(db, { profileId: p.id, kind: req.kind, search: typeof req.search === 'string' ? req.search : undefined, offset, limit, packId: activePackId });
+          const items: DocumentItem[] = r.items.map((d) => ({
+            id: d.id,
+            profileId: d.profile_id,
+            kind: d.kind,
+            text: d.text,
+            source: d.source,
+            writtenAt: d.written_at,
+            importedAt: d.imported_at,
+            compressed: d.compressed === 1,
+          }));
+          return { items, total: r.total, offset, limit };
+        }),
+      delete: (list) =>
+        s(() => {
+          const n = store.deleteDocuments(db, ids(list, 'ids'));
+          emit({ type: 'data-changed', what: 'documents' });
+          return { deleted: n };
+        }),
+    },
+
+    imports: {
+      start: (req) => {
+        const profile = s(() => requireProfile(req?.profileId));
+        if (typeof req.path !== 'string' || !req.path.trim()) throw new ServiceError('INVALID_INPUT', 'path must be a file path');
+        const options = { ...(req.options ?? {}) };
+        if (options.onBadRow !== undefined && options.onBadRow !== 'skip' && options.onBadRow !== 'abort') throw new ServiceError('INVALID_INPUT', "onBadRow must be 'skip' or 'abort'");
+        if (options.kind !== undefined && !DOC_KINDS.includes(options.kind)) throw new ServiceError('INVALID_INPUT', `kind must be one of ${DOC_KINDS.join(', ')}`);
+        const jobId = randomUUID();
+        const progress: ImportProgress = {
+          jobId,
+          profileId: profile.id,
+          file: req.path,
+          format: null,
+          phase: 'queued',
+          parsed: 0,
+          stored: 0,
+          duplicates: 0,
+          skipped: 0,
+          errors: [],
+          errorCount: 0,
+          compressed: 0,
+          bytesRead: 0,
+          bytesTotal: 0,
+          docsPerSec: 0,
+          etaSec: null,
+        };
+        const ac = new AbortController();
+        const ctx: ImportJobContext = {
+          db,
+          progress,
+          options,
+          path: resolve(req.path),
+          signal: ac.signal,
+          emit: (p) => emit({ type: 'import', progress: p }),
+          onStored: () => queue.notify(),
+        };
+        const job = { ctx, ac, settled: [] as Array<() => void>, finished: Promise.resolve() };
+        job.finished = runImport(ctx).then(() => {
+          emit({ type: 'data-changed', what: 'documents', profileId: profile.id });
+          const st = queue.status();
+          if (progress.phase === 'done' && progress.stored > 0 && st.packId && st.state !== 'paused' && st.state !== 'error') {
+            progress.phase = 'compressing';
+            queue.notify();
+            updateCompressingJobs();
+          }
+        });
+        jobs.set(jobId, job);
+        return { jobId };
+      },
+      get: (jobId) => {
+        const j = jobs.get(jobId);
+        if (!j) throw new ServiceError('NOT_FOUND', `no import job ${jobId}`);
+        return { ...j.ctx.progress, errors: [...j.ctx.progress.errors] };
+      },
+      list: () => [...jobs.values()].map((j) => ({ ...j.ctx.progress, errors: [...j.ctx.progress.errors] })),
+      cancel: (jobId) => {
+        const j = jobs.get(jobId);
+        if (!j) throw new ServiceError('NOT_FOUND', `no import job ${jobId}`);
+        j.ac.abort();
+        if (j.ctx.progress.phase === 'compressing') {
+          j.ctx.progress.phase = 'done';
+          for (const r of j.settled.splice(0)) r();
+        }
+      },
+      wait: async (jobId, o) => {
+        const j = jobs.get(jobId);
+        if (!j) throw new ServiceError('NOT_FOUND', `no import job ${jobId}`);
+        await j.finished;
+        if (o?.waitForCompression && j.ctx.progress.phase === 'compressing') await new Promise<void>((r) => j.settled.push(r));
+        return { ...j.ctx.progress, errors: [...j.ctx.progress.errors] };
+      },
+    },
+
+    queue: {
+      status: () => queueStatus(),
+      pause: () => (queue.pause(), queueStatus()),
+      resume: () => (queue.resume(), queueStatus()),
+      cancel: () => (queue.cancel(), queueStatus()),
+      drain: async (signal) => {
+        await activation.catch(() => undefined);
+        await queue.drain(signal);
+        return queueStatus();
+      },
+    },
+
+    restyle: {
+      run: (req, signal) => restyle(req, signal),
+    },
+
+    history: {
+      list: (req = {}) =>
+        s(() => {
+          const offset = req.offset === undefined ? 0 : int(req.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
+          const limit = req.limit === undefined ? 50 : int(req.limit, 'limit', 1, 500);
+          const r = store.listGenerations(db, { profileId: req.profileId, offset, limit });
+          const items: GenerationItem[] = r.items.map((g) => ({
+            id: g.id,
+            profileId: g.profile_id,
+            profileName: g.profile_name,
+            task: g.task,
+            draft: g.draft,
+            output: g.output,
+            packId: g.pack_id,
+            settings: JSON.parse(g.settings) as GenerationItem['settings'],
+            createdAt: g.created_at,
+          }));
+          return { items, total: r.total, offset, limit };
+        }),
+      delete: (list) =>
+        s(() => {
+          const n = store.softDeleteGenerations(db, ids(list, 'ids'));
+          emit({ type: 'data-changed', what: 'history' });
+          return { deleted: n };
+        }),
+      undoDelete: (list) =>
+        s(() => {
+          const n = store.restoreGenerations(db, ids(list, 'ids'));
+          emit({ type: 'data-changed', what: 'history' });
+          return { restored: n };
+        }),
+    },
+
+    packs: {
+      list: () => scanPacks().map(summary),
+      validate: async (dir) => {
+        if (typeof dir !== 'string' || !dir.trim()) throw new ServiceError('INVALID_INPUT', 'dir must be a folder path');
+        try {
+          const pack = await readPack(resolve(dir));
+          const m = pack.manifest;
+          return {
+            ok: true as const,
+            pack: { id: m.id, name: m.name, description: m.description, dir: resolve(dir), k: m.compression.k, dim: m.backbone.dim, valid: true, error: null, active: m.id === activePackId, evaluation: m.evaluation ?? null },
+          };
+        } catch (err) {
+          return { ok: false as const, error: err instanceof Error ? err.message : String(err) };
+        }
+      },
+      setActive: async (id) => {
+        if (typeof id !== 'string' || !id) throw new ServiceError('INVALID_INPUT', 'id must be a pack id');
+        await activation.catch(() => undefined);
+        await startActivation(id);
+        emit({ type: 'data-changed', what: 'packs' });
+        return summary(scanPacks().find((p) => p.id === id)!);
+      },
+    },
+
+    settings: {
+      get: () => settingsInfo(),
+      update: async (patch) => {
+        if (patch.threads !== undefined) {
+          threads = int(patch.threads, 'threads', 0, 256);
+          s(() => store.setSetting(db, 'threads', threads));
+          if (activePackId) {
+            await activation.catch(() => undefined);
+            await startActivation(activePackId);
+          }
+        }
+        emit({ type: 'data-changed', what: 'settings' });
+        return settingsInfo();
+      },
+      exportAll: (path) => exportAll(path),
+      deleteAll: () =>
+        s(() => {
+          for (const j of jobs.values()) j.ac.abort();
+          db.transaction(() => {
+            db.prepare('DELETE FROM generations').run();
+            db.prepare('DELETE FROM profiles').run();
+            db.prepare('DELETE FROM imports').run();
+            // The pack choice and thread count are app configuration, not the user's data; they stay.
+            db.prepare("DELETE FROM settings WHERE key NOT IN ('activePackId', 'threads')").run();
+          })();
+          db.pragma('wal_checkpoint(TRUNCATE)');
+          emit({ type: 'data-changed', what: 'profiles' });
+          emit({ type: 'data-changed', what: 'history' });
+        }),
+      recompute: () =>
+        s(() => {
+          const t0 = performance.now();
+          const r = store.recomputeMeans(db);
+          return { groups: r.groups, documents: r.documents, maxAbsDiff: r.maxAbsDiff, ms: Math.round((performance.now() - t0) * 10) / 10 };
+        }),
+    },
+
+    onEvent: (l) => {
+      listeners.add(l);
+      return () => listeners.delete(l);
+    },
+
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      for (const j of jobs.values()) j.ac.abort();
+      await Promise.all([...jobs.values()].map((j) => j.finished.catch(() => undefined)));
+      await queue.close();
+      await client.dispose();
+      listeners.clear();
+      db.close();
+    },
+  };
+
+  function settingsInfo(): SettingsInfo {
+    let dbBytes = 0;
+    for (const f of [dbPath, `${dbPath}-wal`]) if (existsSync(f)) dbBytes += statSync(f).size;
+    return {
+      dataDir,
+      dbPath,
+      dbBytes,
+      schemaVersion: store.schemaVersion(db),
+      activePackId,
+      threads,
+      provider: client.info?.provider ?? null,
+      packDirs,
+    };
+  }
+
+  async function* restyle(req: RestyleRequest, signal?: AbortSignal): AsyncGenerator<RestyleEvent> {
+    const profile = s(() => requireProfile(req?.profileId));
+    if (!TASKS.includes(req.task)) throw new ServiceError('INVALID_INPUT', `task must be one of ${TASKS.join(', ')}`);
+    if (typeof req.draft !== 'string' || !req.draft.trim()) throw new ServiceError('INVALID_INPUT', 'the draft is empty');
+    if (req.draft.length > 20_000) throw new ServiceError('INVALID_INPUT', 'the draft is longer than 20,000 characters');
+    const n = req.n === undefined ? 3 : int(req.n, 'n', 1, 5);
+    await activation.catch(() => undefined);
+    const info = client.info;
+    if (!info || !activePackId) throw new ServiceError('NO_PACK', activationError ?? 'no model pack is loaded; choose one in Settings');
+
+    const taskKind = TASK_KIND[req.task];
+    const counts = store.countDocuments(db, profile.id);
+    const kinds: DocKind[] = req.kind && req.kind !== 'any' ? [req.kind] : req.kind === 'any' ? [...DOC_KINDS] : counts[taskKind] > 0 ? [taskKind] : [...DOC_KINDS];
+    let merged: Float32Array | null = null;
+    let usedDocs = 0;
+    if (req.docs !== 'none') {
+      let mean: store.Mean | null = null;
+      if (typeof req.docs === 'object' && req.docs !== null) {
+        const want = int(req.docs.relevant, 'docs.relevant', 1, 10_000);
+        const found = store.relevantDocumentIds(db, profile.id, req.draft, want, kinds, info.packId);
+        mean = found.length ? store.meanOfDocuments(db, info.packId, found) : null;
+      } else if (req.docs !== 'all') throw new ServiceError('INVALID_INPUT', "docs must be 'all', 'none' or {relevant: N}");
+      // No document shares a word with the draft: the whole profile is the next best evidence of style.
+      mean ??= store.getMean(db, profile.id, info.packId, kinds);
+      if (!mean) {
+        const pending = store.profileCompressionCounts(db, profile.id, info.packId).pending;
+        throw new ServiceError(
+          'NO_DOCUMENTS',
+          pending > 0 ? `"${profile.name}" has ${pending} documents still being compressed; try again when the queue is done` : `"${profile.name}" has no documents yet; import some first`,
+        );
+      }
+      merged = mean.mean;
+      usedDocs = mean.count;
+    }
+    const sp = req.sampling ?? {};
+    const params: GenerateParams = {
+      merged,
+      task: req.task,
+      input: req.draft.trim(),
+      n,
+      temperature: sp.temperature ?? 0.8,
+      topK: sp.topK ?? 40,
+      topP: sp.topP ?? 0.95,
+      repetitionPenalty: sp.repetitionPenalty ?? 1.1,
+      seed: sp.seed ?? Math.floor(Math.random() * 2 ** 31),
+      maxNewTokens: sp.maxNewTokens ?? info.maxNewTokens,
+    };
+    const texts: string[] = Array.from({ length: n }, () => '');
+    yield { type: 'start', restyleId: randomUUID(), packId: info.packId, usedDocs, n };
+    let aborted = false;
+    try {
+      for await (const ev of client.generate(params, signal)) {
+        if (!ev.done) {
+          texts[ev.candidate] += ev.text;
+          yield { type: 'token', candidate: ev.candidate, tokenId: ev.tokenId, text: ev.text };
+          continue;
+        }
+        texts[ev.candidate] += ev.text;
+        const reason = ev.finishReason ?? 'eos';
+        if (reason === 'aborted') aborted = true;
+        const text = texts[ev.candidate]!.trim();
+        let generationId: number | null = null;
+        if (reason !== 'aborted' && text) {
+          generationId = s(() =>
+            store.insertGeneration(db, {
+              profileId: profile.id,
+              profileName: profile.name,
+              task: req.task,
+              draft: req.draft,
+              output: text,
+              packId: info.packId,
+              settings: { docs: req.docs, usedDocs, sampling: { ...params, merged: undefined, input: undefined, task: undefined, n: undefined }, candidate: ev.candidate },
+            }),
+          );
+        }
+        yield { type: 'candidate-done', candidate: ev.candidate, text, finishReason: reason, generationId };
+      }
+    } catch (err) {
+      if (err instanceof InferenceError) {
+        if (err.code === 'CANCELLED') aborted = true;
+        else throw new ServiceError('INFERENCE_FAILED', err.message);
+      } else throw err;
+    }
+    if (signal?.aborted) aborted = true;
+    emit({ type: 'data-changed', what: 'history' });
+    yield { type: 'done', aborted };
+  }
+
+  async function exportAll(path: string): Promise<{ path: string; bytes: number }> {
+    if (typeof path !== 'string' || !path.trim()) throw new ServiceError('INVALID_INPUT', 'path must be a file path');
+    const out = resolve(path);
+    await mkdir(dirname(out), { recursive: true });
+    const ws = createWriteStream(out, { encoding: 'utf8' });
+    let bytes = 0;
+    // Streamed row by row: a profile of 100k documents must not be built as one string.
+    const write = async (chunk: string) => {
+      bytes += Buffer.byteLength(chunk);
+      if (!ws.write(chunk)) await once(ws, 'drain');
+    };
+    try {
+      await write(`{"format":"commer-studio-export","version":1,"exportedAt":${JSON.stringify(new Date().toISOString())},"schemaVersion":${store.schemaVersion(db)},\n`);
+      await write(`"settings":${JSON.stringify(store.allSettings(db))},\n"profiles":[`);
+      let firstP = true;
+      for (const p of store.listProfiles(db)) {
+        await write(`${firstP ? '' : ','}\n{"id":${p.id},"name":${JSON.stringify(p.name)},"createdAt":${JSON.stringify(p.created_at)},"documents":[`);
+        firstP = false;
+        let firstD = true;
+        for (const d of db.prepare('SELECT id, kind, text, source, written_at, imported_at FROM documents WHERE profile_id = ? ORDER BY id').iterate(p.id) as Iterable<Record<string, unknown>>) {
+          await write(`${firstD ? '' : ','}\n${JSON.stringify({ id: d.id, kind: d.kind, text: d.text, source: d.source, writtenAt: d.written_at, importedAt: d.imported_at })}`);
+          firstD = false;
+        }
+        await write(']}');
+      }
+      await write('],\n"generations":[');
+      let firstG = true;
+      for (const g of db.prepare('SELECT * FROM generations WHERE deleted_at IS NULL ORDER BY id').iterate() as Iterable<store.GenerationRow>) {
+        await write(
+          `${firstG ? '' : ','}\n${JSON.stringify({ id: g.id, profileId: g.profile_id, profileName: g.profile_name, task: g.task, draft: g.draft, output: g.output, packId: g.pack_id, settings: JSON.parse(g.settings), createdAt: g.created_at })}`,
+        );
+        firstG = false;
+      }
+      await write(']}\n');
+      ws.end();
+      await once(ws, 'finish');
+    } catch (err) {
+      ws.destroy();
+      throw new ServiceError('INTERNAL', `export to ${out} failed: ${(err as Error).message}`);
+    }
+    return { path: out, bytes };
+  }
+
+  return services;
+}
+
+/**
+ * Imports cut short by a crash: mark them interrupted, and for those that asked
+ * for all-or-nothing, remove what they had stored.
+ */
+function recoverInterruptedImports(db: Database): void {
+  const rows = db.prepare("SELECT id, options FROM imports WHERE status = 'running'").all() as Array<{ id: number; options: string }>;
+  for (const r of rows) {
+    let abort = false;
+    try {
+      abort = (JSON.parse(r.options) as { onBadRow?: string }).onBadRow === 'abort';
+    } catch {
+      abort = false;
+    }
+    if (abort) {
+      const docIds = (db.prepare('SELECT id FROM documents WHERE import_id = ?').all(r.id) as Array<{ id: number }>).map((x) => x.id);
+      store.deleteDocuments(db, docIds);
+    }
+  }
+  store.markInterruptedImports(db);
 }

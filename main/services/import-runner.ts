@@ -21,7 +21,7 @@ import {
   type ParseEvent,
 } from '../core/import/index.js';
 import { beginImport, deleteDocuments, insertDocuments, updateImport, StoreError, type Database, type NewDocument } from '../store/index.js';
-import { csvRows, decodeBytes, fileBytes, readHead, zipTweetEntries, type ByteCounter } from './import-source.js';
+import { checkEncoding, csvRows, decodeBytes, fileBytes, readHead, zipTweetEntries, type ByteCounter } from './import-source.js';
 import { ServiceError } from './errors.js';
 import type { DocKind, ImportOptions, ImportProgress, ImportRowError } from './types.js';
 
@@ -37,6 +37,8 @@ export interface ImportJobContext {
   emit(p: ImportProgress): void;
   /** Called after each committed batch so the compression queue can pick the documents up. */
   onStored(): void;
+  /** Set once the job has an imports row (its documents point at it). */
+  importId?: number;
 }
 
 interface Source {
@@ -50,11 +52,11 @@ async function* sources(path: string, format: ImportFormat, opts: ImportOptions,
   const rec = { textField: opts.textColumn, includeReplies: opts.includeReplies ?? false, includeRetweets: opts.includeRetweets ?? false };
   if (format === 'twitter-zip') {
     for await (const entry of zipTweetEntries(path, counter)) {
-      yield { label: `${file}:${entry.name}`, events: parseJsonArray(decodeBytes(entry.bytes, `${file}:${entry.name}`), { ...rec, twitter: true }) };
+      yield { label: `${file}:${entry.name}`, events: parseJsonArray(decodeBytes(entry.bytes, `${file}:${entry.name}`, undefined, opts.encoding), { ...rec, twitter: true }) };
     }
     return;
   }
-  const text = decodeBytes(fileBytes(path, signal), file, counter);
+  const text = decodeBytes(fileBytes(path, signal), file, counter, opts.encoding);
   switch (format) {
     case 'tweets-js':
       yield { label: file, events: parseJsonArray(text, { ...rec, twitter: true }) };
@@ -129,6 +131,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     if (!st.isFile()) throw new ServiceError('INVALID_INPUT', `${ctx.path} is not a file`);
     p.bytesTotal = st.size;
     if (st.size === 0) throw new ServiceError('IMPORT_FAILED', `${basename(ctx.path)} is empty (0 bytes)`, { errors: [] });
+    if (ctx.options.encoding !== undefined) checkEncoding(ctx.options.encoding);
     const format = await resolveFormat(ctx.path, ctx.options);
     p.format = format;
     const kind: DocKind = ctx.options.kind ?? defaultKindFor(format, ctx.options.textSplit);
@@ -153,6 +156,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     }
 
     importId = beginImport(ctx.db, p.profileId, basename(ctx.path), format, ctx.options);
+    ctx.importId = importId;
     p.phase = 'storing';
     let batch: NewDocument[] = [];
     const flush = () => {

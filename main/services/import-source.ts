@@ -44,15 +44,16 @@ export function firstInvalidUtf8(buf: Uint8Array): number {
 
 /**
  * Decodes a byte stream to text chunks. A BOM picks UTF-8 or UTF-16; otherwise
- * the bytes must be valid UTF-8. Binary files and bad bytes are refused with the
- * file, the byte offset and the line, never silently replaced by U+FFFD.
+ * the bytes are read as UTF-8, or as the encoding the user chose. Binary files
+ * are refused outright. Bytes invalid in the encoding become U+FFFD, which the
+ * parsers turn into an error for the row that holds them (naming its line), so
+ * the good rows can still be imported when the user asks for that.
  */
-export async function* decodeBytes(bytes: AsyncIterable<Uint8Array>, file: string, counter?: ByteCounter): AsyncGenerator<string> {
+export async function* decodeBytes(bytes: AsyncIterable<Uint8Array>, file: string, counter?: ByteCounter, encoding?: string): AsyncGenerator<string> {
   let decoder: TextDecoder | null = null;
-  let offset = 0;
-  let lines = 1;
   let head: Uint8Array = new Uint8Array(0);
   let sawAny = false;
+  let checked = 0;
   for await (const raw of bytes) {
     const chunk = raw instanceof Uint8Array ? raw : new Uint8Array(raw);
     if (counter) counter.bytes += chunk.length;
@@ -63,45 +64,40 @@ export async function* decodeBytes(bytes: AsyncIterable<Uint8Array>, file: strin
       // Gather enough bytes to recognise a BOM or a binary signature.
       head = concat(head, chunk);
       if (head.length < 8) continue;
-      decoder = pickDecoder(head, file);
+      decoder = pickDecoder(head, file, encoding);
       data = head;
     }
-    let text: string;
-    try {
-      text = decoder.decode(data, { stream: true });
-    } catch {
-      throw encodingError(file, data, offset, lines, decoder.encoding);
+    const text = decoder.decode(data, { stream: true });
+    if (checked < 8192 && decoder.encoding === 'utf-8') {
+      if (text.slice(0, 8192 - checked).includes('\u0000')) throw new ImportParseError(`${file} contains NUL bytes: it is a binary file, not text`, null);
+      checked += text.length;
     }
-    if (decoder.encoding === 'utf-8' && offset < 8192 && text.slice(0, 8192).includes('\u0000')) {
-      throw new ImportParseError(`${file} contains NUL bytes: it is a binary file, not text`, null);
-    }
-    offset += data.length;
-    for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) lines++;
     if (text) yield text;
   }
   if (!sawAny) throw new ImportParseError(`${file} is empty (0 bytes)`, null);
   if (!decoder) {
-    decoder = pickDecoder(head, file);
-    try {
-      const t = decoder.decode(head, { stream: true });
-      if (t) yield t;
-    } catch {
-      throw encodingError(file, head, 0, 1, decoder.encoding);
-    }
+    decoder = pickDecoder(head, file, encoding);
+    const t = decoder.decode(head, { stream: true });
+    if (t.includes('\u0000')) throw new ImportParseError(`${file} contains NUL bytes: it is a binary file, not text`, null);
+    if (t) yield t;
   }
-  let tail: string;
-  try {
-    tail = decoder.decode();
-  } catch {
-    throw new ImportParseError(`${file} ends in the middle of a ${decoder.encoding === 'utf-8' ? 'UTF-8' : 'UTF-16'} character (truncated?) at line ${lines}`, lines);
-  }
+  const tail = decoder.decode();
   if (tail) yield tail;
 }
 
-function pickDecoder(head: Uint8Array, file: string): TextDecoder {
-  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-  if (head[0] === 0xff && head[1] === 0xfe) return new TextDecoder('utf-16le', { fatal: true });
-  if (head[0] === 0xfe && head[1] === 0xff) return new TextDecoder('utf-16be', { fatal: true });
+/** Checks an encoding label the user gave; returns the label TextDecoder will use. */
+export function checkEncoding(label: string): string {
+  try {
+    return new TextDecoder(label).encoding;
+  } catch {
+    throw new ImportParseError(`unknown text encoding "${label}" (try utf-8, utf-16le, windows-1252, iso-8859-1, macintosh)`, null);
+  }
+}
+
+function pickDecoder(head: Uint8Array, file: string, encoding?: string): TextDecoder {
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return new TextDecoder('utf-8');
+  if (head[0] === 0xff && head[1] === 0xfe) return new TextDecoder('utf-16le');
+  if (head[0] === 0xfe && head[1] === 0xff) return new TextDecoder('utf-16be');
   for (const [sig, what] of MAGIC) {
     if (sig.every((b, i) => head[i] === b)) throw new ImportParseError(`${file} is ${what}, not a text file this importer reads`, null);
   }
@@ -109,20 +105,7 @@ function pickDecoder(head: Uint8Array, file: string): TextDecoder {
   if (head.length >= 4 && ((head[1] === 0 && head[3] === 0 && head[0] !== 0) || (head[0] === 0 && head[2] === 0 && head[1] !== 0))) {
     throw new ImportParseError(`${file} looks like UTF-16 text without a byte-order mark; save it as UTF-8`, null);
   }
-  return new TextDecoder('utf-8', { fatal: true });
-}
-
-function encodingError(file: string, data: Uint8Array, offset: number, linesBefore: number, encoding: string): ImportParseError {
-  if (encoding !== 'utf-8') return new ImportParseError(`${file} is not valid ${encoding.toUpperCase()} near byte ${offset}`, linesBefore);
-  const at = firstInvalidUtf8(data);
-  const pos = at === -1 ? 0 : at;
-  let line = linesBefore;
-  for (let i = 0; i < pos; i++) if (data[i] === 10) line++;
-  const bad = Array.from(data.slice(pos, pos + 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-  return new ImportParseError(
-    `${file} is not UTF-8 text: invalid byte sequence ${bad} at byte ${offset + pos} (line ${line}); save the file as UTF-8 and import it again`,
-    line,
-  );
+  return new TextDecoder(encoding ? checkEncoding(encoding) : 'utf-8');
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -97,6 +97,8 @@ export interface ImportOptions {
   textColumn?: string;
   /** Plain text: one document per blank-line-separated block ('blocks') or per file ('file'). */
   textSplit?: 'blocks' | 'file';
+  /** Text encoding when the file has no byte-order mark (default utf-8), e.g. 'windows-1252'. */
+  encoding?: string;
   /** 'skip' imports the good rows and reports the bad ones; 'abort' imports nothing if any row is bad. Default 'skip'. */
   onBadRow?: 'skip' | 'abort';
 }

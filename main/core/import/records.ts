@@ -97,6 +97,14 @@ export function textEvent(text: string, line: number, writtenAt: string | null, 
   if (!t) return { type: 'skip', line, reason: 'empty' };
   if (t.length > MAX_DOC_CHARS) return { type: 'error', line, message: `the text is ${t.length} characters long, more than the ${MAX_DOC_CHARS} one document may have` };
   if (t.includes('\u0000')) return { type: 'error', line, message: 'the text contains NUL characters (binary data?)' };
+  // The decoder replaces bytes that are not valid in the file's encoding with U+FFFD; such a row would store damaged text.
+  if (t.includes('\uFFFD')) {
+    return {
+      type: 'error',
+      line,
+      message: 'the row contains bytes that are not valid UTF-8 (the file is in another encoding); save the file as UTF-8, or import it again choosing its encoding (e.g. windows-1252)',
+    };
+  }
   return { type: 'doc', doc: { text: t, line, writtenAt } };
 }
 

@@ -1,0 +1,221 @@
+// Background compression: finds documents without a compression for the active
+// pack, compresses them in batches through a Compressor (the inference host),
+// and commits each batch with its running-mean updates in one transaction. The
+// queue keeps no state of its own on disk: "pending" is simply "no compression
+// row for this pack", so a restart (or a crash) resumes exactly where the last
+// committed batch ended.
+import { addCompressions, compressionTotals, pendingDocuments, type Database } from '../store/index.js';
+
+/** The queue's view of a model: the inference client or anything with the same shape. */
+export interface Compressor {
+  readonly packId: string;
+  readonly k: number;
+  readonly dim: number;
+  compress(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
+}
+
+export type QueueState = 'idle' | 'running' | 'paused' | 'no-pack' | 'error';
+
+export interface QueueSnapshot {
+  state: QueueState;
+  packId: string | null;
+  total: number;
+  done: number;
+  pending: number;
+  docsPerSec: number;
+  etaSec: number | null;
+  error?: { code: string; message: string };
+}
+
+export interface QueueOptions {
+  batchSize?: number;
+  /** The runtime truncates to the pack's max_doc_tokens anyway; this keeps huge articles off the message channel. */
+  maxChars?: number;
+  onStatus?: (s: QueueSnapshot) => void;
+  /** Consecutive failed batches before the queue stops with state 'error'. */
+  maxFailures?: number;
+}
+
+export class CompressionQueue {
+  private compressor: Compressor | null = null;
+  private state: QueueState = 'no-pack';
+  private paused = false;
+  private loop: Promise<void> | null = null;
+  private ac: AbortController | null = null;
+  private dirty = false;
+  private rate = 0;
+  private error: { code: string; message: string } | undefined;
+  private waiters: Array<() => void> = [];
+  private readonly batchSize: number;
+  private readonly maxChars: number;
+  private readonly maxFailures: number;
+
+  constructor(
+    private readonly db: Database,
+    private readonly opts: QueueOptions = {},
+  ) {
+    this.batchSize = opts.batchSize ?? 8;
+    this.maxChars = opts.maxChars ?? 16_000;
+    this.maxFailures = opts.maxFailures ?? 3;
+  }
+
+  /** Sets the model to compress with (null: none); pending work for the new pack starts unless paused. */
+  async setCompressor(c: Compressor | null): Promise<void> {
+    await this.stopLoop();
+    this.compressor = c;
+    this.error = undefined;
+    this.rate = 0;
+    this.state = c ? 'idle' : 'no-pack';
+    this.kick();
+  }
+
+  /** Tells the queue new documents exist. */
+  notify(): void {
+    this.dirty = true;
+    this.kick();
+  }
+
+  pause(): QueueSnapshot {
+    this.paused = true;
+    this.ac?.abort();
+    if (this.compressor) this.state = 'paused';
+    this.publish();
+    return this.status();
+  }
+
+  resume(): QueueSnapshot {
+    this.paused = false;
+    this.error = undefined;
+    if (this.compressor && (this.state === 'paused' || this.state === 'error')) this.state = 'idle';
+    this.kick();
+    return this.status();
+  }
+
+  /** Stops the current batch; the queue stays paused until resume(). */
+  cancel(): QueueSnapshot {
+    return this.pause();
+  }
+
+  status(): QueueSnapshot {
+    const c = this.compressor;
+    const t = c ? compressionTotals(this.db, c.packId) : { total: 0, done: 0, pending: 0 };
+    const s: QueueSnapshot = {
+      state: this.state,
+      packId: c?.packId ?? null,
+      total: t.total,
+      done: t.done,
+      pending: t.pending,
+      docsPerSec: Math.round(this.rate * 10) / 10,
+      etaSec: this.rate > 0 && t.pending > 0 ? Math.round(t.pending / this.rate) : t.pending === 0 ? 0 : null,
+    };
+    if (this.error) s.error = this.error;
+    return s;
+  }
+
+  /** Resolves when nothing is pending, or the queue is paused, failed or has no pack. */
+  async drain(signal?: AbortSignal): Promise<QueueSnapshot> {
+    for (;;) {
+      if (signal?.aborted) return this.status();
+      const s = this.status();
+      if (s.state !== 'running' && (s.pending === 0 || s.state !== 'idle')) return s;
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        signal?.addEventListener('abort', () => r(), { once: true });
+        if (this.state === 'idle' && !this.loop) this.kick();
+      });
+    }
+  }
+
+  /** Stops work and waits for the current batch to settle. */
+  async close(): Promise<void> {
+    this.paused = true;
+    await this.stopLoop();
+  }
+
+  private async stopLoop(): Promise<void> {
+    this.ac?.abort();
+    await this.loop?.catch(() => undefined);
+  }
+
+  private kick(): void {
+    if (this.loop || this.paused || !this.compressor || this.state === 'error') {
+      this.wakeWaiters();
+      return;
+    }
+    this.loop = this.run().finally(() => {
+      this.loop = null;
+      this.wakeWaiters();
+      // Documents that arrived while the loop was finishing.
+      if (this.dirty && !this.paused && this.state === 'idle') this.kick();
+    });
+  }
+
+  private publish(): void {
+    this.opts.onStatus?.(this.status());
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    const w = this.waiters;
+    this.waiters = [];
+    for (const r of w) r();
+  }
+
+  private async run(): Promise<void> {
+    const c = this.compressor!;
+    const ac = new AbortController();
+    this.ac = ac;
+    let cursor = 0;
+    let failures = 0;
+    this.dirty = false;
+    this.state = 'running';
+    this.publish();
+    try {
+      for (;;) {
+        if (ac.signal.aborted || this.compressor !== c) return;
+        const batch = pendingDocuments(this.db, c.packId, cursor, this.batchSize);
+        if (!batch.length) {
+          // New ids can be lower than the cursor only if the newest document was deleted; rescan once when told of new work.
+          if (this.dirty && cursor > 0) {
+            this.dirty = false;
+            cursor = 0;
+            continue;
+          }
+          break;
+        }
+        const t0 = performance.now();
+        let vectors: Float32Array[];
+        try {
+          vectors = await c.compress(batch.map((d) => (d.text.length > this.maxChars ? d.text.slice(0, this.maxChars) : d.text)), ac.signal);
+        } catch (err) {
+          if (ac.signal.aborted || this.compressor !== c) return;
+          failures++;
+          if (failures >= this.maxFailures) {
+            const e = err as { code?: string; message?: string };
+            this.error = { code: 'INFERENCE_FAILED', message: `compression stopped after ${failures} failed attempts: ${e.message ?? String(err)}` };
+            this.state = 'error';
+            return;
+          }
+          continue;
+        }
+        if (ac.signal.aborted || this.compressor !== c) return;
+        failures = 0;
+        // Only now, with the vectors in hand, do the documents start counting in the means.
+        addCompressions(this.db, c.packId, c.k, c.dim, batch.map((d, i) => ({ documentId: d.id, data: vectors[i]! })));
+        cursor = batch[batch.length - 1]!.id;
+        const perSec = batch.length / Math.max((performance.now() - t0) / 1000, 1e-6);
+        this.rate = this.rate === 0 ? perSec : 0.8 * this.rate + 0.2 * perSec;
+        this.publish();
+      }
+    } catch (err) {
+      // A store failure (disk full) stops the queue; the batch's transaction rolled back whole.
+      this.error = { code: (err as { code?: string }).code === 'SQLITE_FULL' ? 'DISK_FULL' : 'INTERNAL', message: (err as Error).message };
+      this.state = 'error';
+      return;
+    } finally {
+      if (this.ac === ac) this.ac = null;
+      if (this.state === 'running') this.state = this.paused ? 'paused' : 'idle';
+      this.publish();
+    }
+  }
+}
