@@ -83,6 +83,7 @@ class FinetuneConfig:
     task_mix: Dict[str, float] = field(default_factory=lambda: {"paraphrase": 0.5, "headline": 0.5})
     ae_doc_counts: Tuple[int, ...] = (1, 1, 2, 4)
     eval_every: int = 100
+    log_every: int = 10
     patience: int = 3
     val_per_person: int = 6
     seed: int = 7
@@ -166,7 +167,9 @@ def left_pad(rows: Sequence[Sequence[int]], pad: int) -> Tuple[torch.Tensor, tor
 
 
 def base(m):
-    return m.module if isinstance(m, DDP) else m
+    """The CommerModel behind a DDP(CompressWrapper(model)) or the model itself."""
+    m = m.module if isinstance(m, DDP) else m
+    return m.m if isinstance(m, CompressWrapper) else m
 
 
 def commer_prefix(model, encoder: Encoder, docs_per_row: Sequence[Sequence[str]]) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
@@ -217,9 +220,15 @@ def target_loss_sum(logits: torch.Tensor, ids: torch.Tensor, starts: Sequence[in
 
 def batch_loss(model, encoder: Encoder, exs: Sequence[Example], mode: str) -> Tuple[torch.Tensor, int]:
     m = base(model)
+    keepalive = None
     if mode == "commer":
         prefix, pmask = commer_prefix(model, encoder, [e.docs for e in exs])
         rows = [encoder.gen_row(encoder.prompt(e.prompt), e.target) for e in exs]
+        if prefix is None and isinstance(model, DDP):
+            # every rank must run the DDP forward each step, even one whose slice of
+            # the batch has no documents; a zero-weighted dummy compression does it
+            one = torch.tensor([[encoder.tok.bos_id]])
+            keepalive = model(one, torch.ones_like(one)).sum() * 0.0
     else:
         rows = [encoder.gen_row(encoder.concat_prompt(e.docs, e.prompt), e.target) for e in exs]
         if m.soft_prompt is not None:
@@ -229,7 +238,8 @@ def batch_loss(model, encoder: Encoder, exs: Sequence[Example], mode: str) -> Tu
             prefix, pmask = None, None
     ids, mask = right_pad([r[0] for r in rows], encoder.tok.pad_id)
     logits = m.generator_forward(prefix, pmask, ids, mask)
-    return target_loss_sum(logits, ids, [r[1] for r in rows], [len(r[0]) for r in rows])
+    loss, n = target_loss_sum(logits, ids, [r[1] for r in rows], [len(r[0]) for r in rows])
+    return (loss + keepalive if keepalive is not None else loss), n
 
 
 # ------------------------------------------------------------------ data
@@ -390,7 +400,7 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
         acc += float(all_reduce_sum(loss_sum.detach(), di) / total)
         acc_n += 1
         tok_n += int(total)
-        if step % 10 == 0:
+        if step % cfg.log_every == 0:
             log(step=step, loss=round(acc / acc_n, 4), lr=round(opt.param_groups[0]["lr"], 6), elapsed_s=round(time.time() - t0, 1))
             acc, acc_n = 0.0, 0
         stop = cfg.time_budget_s and time.time() - t0 > cfg.time_budget_s

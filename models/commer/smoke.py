@@ -26,6 +26,24 @@ TINY_MODEL = {"dim": 64, "n_layers": 2, "n_heads": 4, "n_kv_heads": 2, "hidden_d
               "max_positions": 2048, "rope_theta": 10000.0, "norm_eps": 1e-5, "tied_embeddings": True}
 
 
+def tiny_assets(out: Path, data_dir: Path = DEFAULT_DATA_DIR, seed: int = 0) -> Path:
+    """A tokenizer trained on a slice (vocab 512) and a *random* tiny backbone
+    checkpoint, for tests of the trainers: returns the checkpoint path."""
+    from .checkpoint import save_checkpoint
+    from .model import Backbone, ModelConfig
+    from .tokenizer import Tokenizer
+
+    tok_path = out / "tok" / "spm.model"
+    if not tok_path.is_file():
+        train_tokenizer.train(train_tokenizer.training_lines(data_dir, max_chars=120_000), tok_path, vocab_size=512)
+    ckpt = out / "tiny.ckpt"
+    if not ckpt.is_file():
+        torch.manual_seed(seed)
+        cfg = ModelConfig.from_dict(TINY_MODEL)
+        save_checkpoint(ckpt, cfg, Backbone(cfg).state_dict(), Tokenizer.from_file(tok_path))
+    return ckpt
+
+
 def run(out: Path, data_dir: Path = DEFAULT_DATA_DIR, steps: int = 20, threads: int = 1) -> dict:
     torch.set_num_threads(threads)
     t0 = time.time()

@@ -1,0 +1,99 @@
+"""Trainer pieces: a 20-step pre-training smoke run lowers the loss; ComMer
+batches follow the pack's sequence layout and put the loss on target tokens only."""
+
+import json
+
+import pytest
+import torch
+
+from models.commer import finetune as FT
+from models.commer import pretrain as PT
+from models.commer.data import DEFAULT_DATA_DIR, TWEETS_FILE
+from models.commer.model import CommerModel, LoraConfig, ModelConfig
+from models.commer.tasks import render_prompt
+
+HAVE_DATA = (DEFAULT_DATA_DIR / TWEETS_FILE).is_file()
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def assets(tmp_path_factory):
+    if not HAVE_DATA:
+        pytest.skip("shared data not present")
+    from models.commer.smoke import tiny_assets
+
+    d = tmp_path_factory.mktemp("assets")
+    return d, tiny_assets(d)
+
+
+def test_twenty_pretraining_steps_lower_the_loss(assets):
+    d, _ = assets
+    cfg = PT.PretrainConfig(
+        model={"dim": 48, "n_layers": 2, "n_heads": 4, "n_kv_heads": 2, "hidden_dim": 128, "vocab_size": 512, "max_positions": 2048},
+        seq=48, batch=8, lr=1e-2, warmup=2, max_steps=20, task_examples=100, book_chars=5000,
+        save_every_s=1e9, log_every=5, threads=1,
+    )
+    PT.run(cfg, d / "pt", d / "tok" / "spm.model", DEFAULT_DATA_DIR, resume=False)
+    losses = [json.loads(l)["loss"] for l in (d / "pt" / "log.jsonl").read_text().splitlines() if '"loss"' in l]
+    assert len(losses) == 4
+    assert losses[-1] < losses[0] - 0.5, losses
+    assert (d / "pt" / "backbone.ckpt").is_file() and (d / "pt" / "state.pt").is_file()
+
+
+def test_resume_continues_from_the_saved_step(assets):
+    d, _ = assets
+    cfg = PT.PretrainConfig(
+        model={"dim": 32, "n_layers": 1, "n_heads": 2, "n_kv_heads": 1, "hidden_dim": 64, "vocab_size": 512, "max_positions": 2048},
+        seq=16, batch=2, max_steps=3, task_examples=20, book_chars=2000, save_every_s=1e9, log_every=1, threads=1,
+    )
+    PT.run(cfg, d / "res", d / "tok" / "spm.model", DEFAULT_DATA_DIR, resume=False)
+    cfg.max_steps = 5
+    PT.run(cfg, d / "res", d / "tok" / "spm.model", DEFAULT_DATA_DIR, resume=True)
+    recs = [json.loads(l) for l in (d / "res" / "log.jsonl").read_text().splitlines()]
+    assert any(r.get("event") == "resumed" and r["step"] == 3 for r in recs)
+    assert [r["step"] for r in recs if "loss" in r] == [1, 2, 3, 4, 5]
+
+
+class _Tok:
+    """A fixed toy tokenizer: one id per character (ids 10+)."""
+
+    bos_id, eos_id, pad_id = 1, 2, 0
+
+    def encode(self, text):
+        return [10 + (ord(c) % 50) for c in text]
+
+
+def test_generator_row_layout_and_target_only_loss():
+    enc = FT.Encoder(_Tok(), max_doc_tokens=8, max_target_tokens=16, max_concat_tokens=64)
+    prompt = render_prompt("headline", "ab")
+    ids, start = enc.gen_row(enc.prompt(prompt), "xyz")
+    # [bos] + enc(prompt) + enc(target) + [eos]  (models/PACK_FORMAT.md "Sequences")
+    assert ids == [1] + _Tok().encode(prompt) + _Tok().encode("xyz") + [2]
+    assert start == 1 + len(prompt)
+    # loss covers exactly the 3 target tokens and EOS
+    v = 64
+    logits = torch.zeros(1, len(ids), v)
+    total, n = FT.target_loss_sum(logits, torch.tensor([ids]), [start], [len(ids)])
+    assert n == 4
+    assert float(total) == pytest.approx(4 * torch.log(torch.tensor(float(v))).item(), rel=1e-5)
+    # changing a prompt logit leaves the loss unchanged; changing a target-predicting one does not
+    logits2 = logits.clone()
+    logits2[0, 2, 5] = 9.0
+    assert float(FT.target_loss_sum(logits2, torch.tensor([ids]), [start], [len(ids)])[0]) == pytest.approx(float(total))
+    logits2[0, start - 1, ids[start]] = 9.0
+    assert float(FT.target_loss_sum(logits2, torch.tensor([ids]), [start], [len(ids)])[0]) < float(total)
+
+
+def test_prefix_is_the_mean_of_single_compressions_and_zero_rows_are_masked():
+    torch.manual_seed(0)
+    cfg = ModelConfig(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, hidden_dim=64, vocab_size=64)
+    m = CommerModel(cfg, LoraConfig(rank=4, alpha=8, dropout=0.0), k=3).eval()
+    enc = FT.Encoder(_Tok(), max_doc_tokens=16, max_target_tokens=8, max_concat_tokens=64)
+    docs = [["hello", "a longer document"], [], ["x"]]
+    with torch.no_grad():
+        merged, pmask = FT.commer_prefix(m, enc, docs)
+        singles = [m.compress(torch.tensor([enc.doc(t)]), torch.ones(1, len(enc.doc(t)), dtype=torch.long))[0] for t in docs[0]]
+    assert merged.shape == (3, 3, 32)
+    assert pmask.tolist() == [[1, 1, 1], [0, 0, 0], [1, 1, 1]]
+    assert torch.allclose(merged[0], (singles[0] + singles[1]) / 2, atol=1e-5)
+    assert float(merged[1].abs().max()) == 0.0
