@@ -231,6 +231,18 @@ def test_cli_exports_a_trained_state(tmp_path, stories_tok):
     assert any((a.shape == lora_b.shape and np.array_equal(a, lora_b)) or (a.shape == lora_b.T.shape and np.array_equal(a, lora_b.T)) for a in inits)
 
 
+def test_json_only_tokenizer_is_copied_verbatim(tmp_path, stories_tok):
+    from models.commer.checkpoint import HFJsonTokenizer
+
+    data = stories_tok.to_hf_tokenizer_json()
+    data["model"]["vocab"] = dict(data["model"]["vocab"])
+    hf = HFJsonTokenizer(data, {"bos_id": 1, "eos_id": 2, "pad_id": None})
+    pack = export_pack(small_model(), hf, tmp_path / "j", "j")
+    assert json.loads((pack / "tokenizer.json").read_text()) == data
+    man = json.loads((pack / "manifest.json").read_text())
+    assert man["tokens"] == {"bos_id": 1, "eos_id": 2, "pad_id": 2, "stop_ids": [2]}  # no pad token: eos pads (masked anyway)
+
+
 def test_cli_refuses_missing_checkpoint(tmp_path):
     r = subprocess.run(
         ["/usr/bin/python3", "-m", "models.commer.export", "--checkpoint", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "x"), "--id", "x"],
