@@ -42,32 +42,37 @@ export function ensureRendererBuilt(): void {
   if (r.status !== 0) throw new Error('building the renderer failed');
 }
 
-/** Starts the real web host over real services in a child process, on a fresh temp data folder. */
+/**
+ * Starts the real web host (main/app/web-main.ts, what `npm start` runs without
+ * Electron) in a child process, on a fresh temp data folder, with only the packs
+ * this run prepared.
+ */
 export async function startHost(): Promise<RunningHost> {
   ensureRendererBuilt();
   const dataDir = await mkdtemp(join(tmpdir(), 'commer-e2e-'));
   const packs = await preparePacks(dataDir);
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'test/e2e/helpers/host-main.ts')], {
-    cwd: repoRoot,
-    env: { ...process.env, COMMER_DATA_DIR: dataDir, COMMER_E2E_PACK_DIR: packs.dir },
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--import', 'tsx', join(repoRoot, 'main/app/web-main.ts'), '--data-dir', dataDir, '--pack-dir', packs.dir],
+    { cwd: repoRoot, env: { ...process.env, COMMER_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
   const info = await new Promise<{ url: string; port: number; token: string }>((resolve, reject) => {
     let out = '';
     const onData = (d: Buffer) => {
       out += d.toString();
-      const line = out.split('\n').find((l) => l.startsWith('{'));
-      if (line) {
+      // The host prints the URL it listens on, with the per-run token.
+      const m = /(http:\/\/127\.0\.0\.1:(\d+)\/\?token=([0-9a-f]+))/.exec(out);
+      if (m) {
         child.stdout!.off('data', onData);
-        resolve(JSON.parse(line));
+        resolve({ url: m[1]!, port: Number(m[2]), token: m[3]! });
       }
     };
     child.stdout!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`web host exited with ${code} before it was ready:\n${stderr}`)));
   });
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     ...info,
     origin: `http://127.0.0.1:${info.port}`,
@@ -75,7 +80,7 @@ export async function startHost(): Promise<RunningHost> {
     packs,
     log: () => stderr,
     async close() {
-      child.stdin!.end();
+      child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
       await exited;
       clearTimeout(timer);
