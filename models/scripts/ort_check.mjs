@@ -19,28 +19,40 @@
 //   } | {"greedy": {"ids": [...], "prefix_embeds": null | {"data": [...]}, "max_new_tokens": n, "stop_ids": [...]}}]
 // }
 // stdout: {"runs": [{<name>: {"dims": [...], "data": [...]}} | {"greedy_ids": [...]}]}
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import * as ort from 'onnxruntime-node';
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import * as ort from "onnxruntime-node";
 
-const spec = JSON.parse(readFileSync(0, 'utf8'));
-const manifest = JSON.parse(readFileSync(join(spec.pack, 'manifest.json'), 'utf8'));
-const { dim, n_layers: nLayers, n_kv_heads: nKv, head_dim: headDim } = manifest.backbone;
+const spec = JSON.parse(readFileSync(0, "utf8"));
+const manifest = JSON.parse(
+  readFileSync(join(spec.pack, "manifest.json"), "utf8"),
+);
+const {
+  dim,
+  n_layers: nLayers,
+  n_kv_heads: nKv,
+  head_dim: headDim,
+} = manifest.backbone;
 
 function f32File(name) {
   const buf = readFileSync(join(spec.pack, name));
-  return new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
+  return new Float32Array(
+    buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength),
+  );
 }
-const embeddings = f32File('embeddings.f32');
-const compression = f32File('compression.f32');
-const softPrompt = manifest.files['soft_prompt.f32'] ? f32File('soft_prompt.f32') : new Float32Array(0);
+const embeddings = f32File("embeddings.f32");
+const compression = f32File("compression.f32");
+const softPrompt = manifest.files["soft_prompt.f32"]
+  ? f32File("soft_prompt.f32")
+  : new Float32Array(0);
 
 function embedRows(ids, before, after) {
   const b = ids.length;
   const rows = before.length / dim + ids[0].length + after.length / dim;
   const out = new Float32Array(b * rows * dim);
   for (let i = 0; i < b; i++) {
-    if (ids[i].length !== ids[0].length) throw new Error('ids rows must have equal length (pad them)');
+    if (ids[i].length !== ids[0].length)
+      throw new Error("ids rows must have equal length (pad them)");
     let o = i * rows * dim;
     out.set(before, o);
     o += before.length;
@@ -50,20 +62,33 @@ function embedRows(ids, before, after) {
     }
     out.set(after, o);
   }
-  return new ort.Tensor('float32', out, [b, rows, dim]);
+  return new ort.Tensor("float32", out, [b, rows, dim]);
 }
 
-const i64 = (rows) => new ort.Tensor('int64', BigInt64Array.from(rows.flat().map((x) => BigInt(x))), [rows.length, rows[0].length]);
+const i64 = (rows) =>
+  new ort.Tensor(
+    "int64",
+    BigInt64Array.from(rows.flat().map((x) => BigInt(x))),
+    [rows.length, rows[0].length],
+  );
 
-const session = await ort.InferenceSession.create(join(spec.pack, 'backbone.onnx'), {
-  intraOpNumThreads: 1,
-  interOpNumThreads: 1,
-  graphOptimizationLevel: 'all',
-});
+const session = await ort.InferenceSession.create(
+  join(spec.pack, "backbone.onnx"),
+  {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    graphOptimizationLevel: "all",
+  },
+);
 const emptyPast = (batch) => {
   const feeds = {};
   for (let l = 0; l < nLayers; l++) {
-    for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor('float32', new Float32Array(0), [batch, nKv, 0, headDim]);
+    for (const kv of ["key", "value"])
+      feeds[`past_key_values.${l}.${kv}`] = new ort.Tensor(
+        "float32",
+        new Float32Array(0),
+        [batch, nKv, 0, headDim],
+      );
   }
   return feeds;
 };
@@ -80,7 +105,8 @@ function meanLastRows(t, k) {
   const out = new Float32Array(k * d);
   for (let i = 0; i < b; i++) {
     for (let r = 0; r < k; r++) {
-      for (let j = 0; j < d; j++) out[r * d + j] += t.data[(i * n + n - k + r) * d + j] / b;
+      for (let j = 0; j < d; j++)
+        out[r * d + j] += t.data[(i * n + n - k + r) * d + j] / b;
     }
   }
   return out;
@@ -88,15 +114,18 @@ function meanLastRows(t, k) {
 
 /** Greedy decoding with the KV cache, the plain loop a runtime would run. */
 async function greedy(g) {
-  const prefix = g.prefix_from ? meanLastRows(raw[g.prefix_from.run].last_hidden_state, g.prefix_from.k)
-    : g.prefix_embeds ? Float32Array.from(g.prefix_embeds.data) : new Float32Array(0);
+  const prefix = g.prefix_from
+    ? meanLastRows(raw[g.prefix_from.run].last_hidden_state, g.prefix_from.k)
+    : g.prefix_embeds
+      ? Float32Array.from(g.prefix_embeds.data)
+      : new Float32Array(0);
   let embeds = embedRows([g.ids], prefix, new Float32Array(0));
   let total = embeds.dims[1];
   let feeds = {
     inputs_embeds: embeds,
     attention_mask: i64([Array(total).fill(1)]),
     position_ids: i64([Array.from({ length: total }, (_, i) => i)]),
-    lora_scale: new ort.Tensor('float32', Float32Array.from([0]), []),
+    lora_scale: new ort.Tensor("float32", Float32Array.from([0]), []),
     ...emptyPast(1),
   };
   const out = [];
@@ -109,13 +138,18 @@ async function greedy(g) {
     out.push(next);
     total += 1;
     feeds = {
-      inputs_embeds: embedRows([[next]], new Float32Array(0), new Float32Array(0)),
+      inputs_embeds: embedRows(
+        [[next]],
+        new Float32Array(0),
+        new Float32Array(0),
+      ),
       attention_mask: i64([Array(total).fill(1)]),
       position_ids: i64([[total - 1]]),
       lora_scale: feeds.lora_scale,
     };
     for (let l = 0; l < nLayers; l++) {
-      for (const kv of ['key', 'value']) feeds[`past_key_values.${l}.${kv}`] = res[`present.${l}.${kv}`];
+      for (const kv of ["key", "value"])
+        feeds[`past_key_values.${l}.${kv}`] = res[`present.${l}.${kv}`];
     }
   }
   return out;
@@ -130,28 +164,48 @@ for (const run of spec.runs) {
     continue;
   }
   const embeds = run.ids
-    ? embedRows(run.ids, run.prepend_soft_prompt ? softPrompt : new Float32Array(0), run.append_compression ? compression : new Float32Array(0))
-    : new ort.Tensor('float32', Float32Array.from(run.inputs_embeds.data), run.inputs_embeds.dims);
+    ? embedRows(
+        run.ids,
+        run.prepend_soft_prompt ? softPrompt : new Float32Array(0),
+        run.append_compression ? compression : new Float32Array(0),
+      )
+    : new ort.Tensor(
+        "float32",
+        Float32Array.from(run.inputs_embeds.data),
+        run.inputs_embeds.dims,
+      );
   const batch = embeds.dims[0];
   const feeds = {
     inputs_embeds: embeds,
     attention_mask: i64(run.attention_mask),
     position_ids: i64(run.position_ids),
-    lora_scale: new ort.Tensor('float32', Float32Array.from([run.lora_scale]), []),
+    lora_scale: new ort.Tensor(
+      "float32",
+      Float32Array.from([run.lora_scale]),
+      [],
+    ),
   };
   for (let l = 0; l < nLayers; l++) {
-    for (const kv of ['key', 'value']) {
+    for (const kv of ["key", "value"]) {
       feeds[`past_key_values.${l}.${kv}`] =
         run.past_from === null || run.past_from === undefined
-          ? new ort.Tensor('float32', new Float32Array(0), [batch, nKv, 0, headDim])
+          ? new ort.Tensor("float32", new Float32Array(0), [
+              batch,
+              nKv,
+              0,
+              headDim,
+            ])
           : raw[run.past_from][`present.${l}.${kv}`];
     }
   }
   const out = await session.run(feeds);
   raw.push(out);
   const rec = {};
-  for (const name of run.outputs ?? ['logits', 'last_hidden_state']) {
-    rec[name] = { dims: out[name].dims.map(Number), data: Array.from(out[name].data) };
+  for (const name of run.outputs ?? ["logits", "last_hidden_state"]) {
+    rec[name] = {
+      dims: out[name].dims.map(Number),
+      data: Array.from(out[name].data),
+    };
   }
   results.push(rec);
 }
