@@ -310,3 +310,26 @@ def test_committed_pack_matches_golden_in_ort(pack_id):
         if want is not None:
             assert run["greedy_ids"] == want, f"greedy case {i}"
     assert sum(w is not None for w in expect) == len(g["generate"]) + len(g["generate_concat"])
+
+
+def test_hf_folder_to_pack_end_to_end(tmp_path):
+    """A Llama-family safetensors folder -> internal checkpoint -> pack; onnxruntime-node
+    gives the reference (transformers-style) logits."""
+    from models.commer.checkpoint import load_checkpoint
+    from models.commer.convert_hf import convert as convert_hf
+    from models.tests.test_convert_hf import HF_CFG, hf_reference_logits, random_hf_state, small_sp_model, write_folder
+
+    sd = random_hf_state(HF_CFG, seed=4)
+    write_folder(tmp_path / "hf", HF_CFG, sd, "BF16", small_sp_model(HF_CFG["vocab_size"]))
+    ckpt = convert_hf(tmp_path / "hf", tmp_path / "c.pt")
+    cfg, state, tok, _ = load_checkpoint(ckpt)
+    model = fresh_commer_model(cfg, state, rank=4, alpha=8.0, k=2, soft_prompt=0, seed=0, lora_b_std=0.0).eval()
+    pack = export_pack(model, tok, tmp_path / "pk", "hf-tiny")
+    ids = [1] + tok.encode("hello world, this is a test")
+    rounded = {k: v.to(torch.bfloat16).float() for k, v in sd.items()}
+    ref = hf_reference_logits(rounded, HF_CFG, ids).numpy()
+    n = len(ids)
+    out = ort(pack, [{"ids": [ids], "attention_mask": [[1] * n], "position_ids": [list(range(n))], "lora_scale": 0, "outputs": ["logits"]}])
+    assert np.abs(arr(out[0]["logits"])[0] - ref).max() < TOL
+    man = json.loads((pack / "manifest.json").read_text())
+    assert man["backbone"]["rope_theta"] == 500.0 and man["backbone"]["tied_embeddings"] is False
