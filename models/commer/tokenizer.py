@@ -15,6 +15,7 @@ Ids never include special tokens: callers add BOS/EOS themselves.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple, Union
 
@@ -41,8 +42,11 @@ class Tokenizer:
         self.model_proto_bytes = bytes(model_proto)
         proto = sp_pb2.ModelProto()
         try:
-            proto.ParseFromString(self.model_proto_bytes)
-        except Exception as e:  # protobuf raises DecodeError
+            with warnings.catch_warnings():
+                # the pure-Python protobuf only warns on some malformed input; make it fatal
+                warnings.simplefilter("error")
+                proto.ParseFromString(self.model_proto_bytes)
+        except Exception as e:  # DecodeError, RuntimeWarning
             raise TokenizerError(f"not a SentencePiece model: {e}") from e
         if len(proto.pieces) == 0:
             raise TokenizerError("not a SentencePiece model: it has no pieces")
