@@ -65,7 +65,7 @@ export class CompressionQueue {
     this.compressor = c;
     this.error = undefined;
     this.rate = 0;
-    this.state = c ? 'idle' : 'no-pack';
+    this.state = c ? (this.paused ? 'paused' : 'idle') : 'no-pack';
     this.kick();
   }
 
@@ -119,8 +119,12 @@ export class CompressionQueue {
       const s = this.status();
       if (s.state !== 'running' && (s.pending === 0 || s.state !== 'idle')) return s;
       await new Promise<void>((r) => {
-        this.waiters.push(r);
-        signal?.addEventListener('abort', () => r(), { once: true });
+        const done = () => {
+          signal?.removeEventListener('abort', done);
+          r();
+        };
+        this.waiters.push(done);
+        signal?.addEventListener('abort', done, { once: true });
         if (this.state === 'idle' && !this.loop) this.kick();
       });
     }

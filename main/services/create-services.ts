@@ -111,6 +111,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   let threads = store.getSetting<number>(db, 'threads', 0);
   let activation: Promise<void> = Promise.resolve();
   let activationError: string | null = null;
+  let activationStarted = false;
   let closed = false;
 
   function scanPacks(): PackEntry[] {
@@ -172,6 +173,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   }
 
   function startActivation(id: string): Promise<void> {
+    activationStarted = true;
     activationError = null;
     activation = activate(id).catch((err) => {
       activationError = err instanceof Error ? err.message : String(err);
@@ -188,8 +190,14 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     if (chosen) {
       activePackId = chosen.id;
       if (opts.autoStartQueue === false) queue.pause();
-      startActivation(chosen.id).catch(() => undefined);
+      if (opts.loadModelAtStart !== false) startActivation(chosen.id).catch(() => undefined);
     }
+  }
+
+  /** Waits for the active pack to be loaded, starting the load if the host deferred it. */
+  async function ensureActivated(): Promise<void> {
+    if (!activationStarted && activePackId) startActivation(activePackId).catch(() => undefined);
+    await activation.catch(() => undefined);
   }
 
   function queueStatus(): QueueStatus {
@@ -358,10 +366,14 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     queue: {
       status: () => queueStatus(),
       pause: () => (queue.pause(), queueStatus()),
-      resume: () => (queue.resume(), queueStatus()),
+      resume: () => {
+        void ensureActivated();
+        queue.resume();
+        return queueStatus();
+      },
       cancel: () => (queue.cancel(), queueStatus()),
       drain: async (signal) => {
-        await activation.catch(() => undefined);
+        await ensureActivated();
         await queue.drain(signal);
         return queueStatus();
       },
@@ -503,7 +515,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     if (typeof req.draft !== 'string' || !req.draft.trim()) throw new ServiceError('INVALID_INPUT', 'the draft is empty');
     if (req.draft.length > 20_000) throw new ServiceError('INVALID_INPUT', 'the draft is longer than 20,000 characters');
     const n = req.n === undefined ? 3 : int(req.n, 'n', 1, 5);
-    await activation.catch(() => undefined);
+    await ensureActivated();
     const info = client.info;
     if (!info || !activePackId) throw new ServiceError('NO_PACK', activationError ?? 'no model pack is loaded; choose one in Settings');
 

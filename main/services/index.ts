@@ -22,6 +22,11 @@ export interface ServicesOptions {
   createInferenceTransport?: () => InferenceTransport;
   /** Start compressing pending documents as soon as the services open (default true). */
   autoStartQueue?: boolean;
+  /**
+   * Load the active pack at once (default true). The CLI passes false for commands
+   * that need no model; restyle, queue.resume and queue.drain then load it on demand.
+   */
+  loadModelAtStart?: boolean;
   /** Documents per compression batch (default 8). */
   compressBatchSize?: number;
 }

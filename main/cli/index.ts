@@ -1,0 +1,302 @@
+#!/usr/bin/env node
+// `commer`: the services from a terminal. Exit codes: 0 done, 1 the work failed,
+// 2 the command line was wrong.
+import { delimiter } from 'node:path';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { createServices, ServiceError, type ImportOptions, type ImportProgress, type Services, type ServicesOptions } from '../services/index.js';
+import { ProgressBar } from './progress.js';
+
+const EXIT_OK = 0;
+const EXIT_FAIL = 1;
+const EXIT_USAGE = 2;
+
+class UsageError extends Error {}
+
+function positiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+function num(v: string): number {
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
+  return n;
+}
+
+interface Globals {
+  dataDir?: string;
+  packs?: string[];
+  json?: boolean;
+}
+
+async function open(g: Globals, extra: Partial<ServicesOptions> = {}): Promise<Services> {
+  return createServices({ dataDir: g.dataDir, packDirs: g.packs, ...extra });
+}
+
+/** The profile by name, created when asked for and missing. */
+function profileId(svc: Services, name: string, create: boolean): number {
+  const found = svc.profiles.list().find((p) => p.name.toLowerCase() === name.trim().toLowerCase());
+  if (found) return found.id;
+  if (!create) throw new ServiceError('NOT_FOUND', `no profile named "${name}" (see: commer profiles)`);
+  return svc.profiles.create(name).id;
+}
+
+function out(g: Globals, value: unknown, text: () => string): void {
+  process.stdout.write(g.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
+}
+
+export function buildProgram(): Command {
+  const program = new Command('commer')
+    .description('ComMer Studio from the terminal: import writing, compress it, restyle drafts in that voice')
+    .option('--data-dir <dir>', 'data folder (default: COMMER_DATA_DIR or the OS user-data folder)')
+    .option('--packs <dirs>', `folders holding model packs, separated by "${delimiter}" (default: the shipped packs and <data-dir>/packs)`, (v: string) => v.split(delimiter).filter(Boolean))
+    .option('--json', 'print machine-readable JSON')
+    .showHelpAfterError()
+    .exitOverride();
+
+  const globals = (): Globals => program.opts<Globals>();
+
+  program
+    .command('profiles')
+    .description('list profiles with document counts and compression status')
+    .action(async () => {
+      const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
+      try {
+        const list = svc.profiles.list();
+        out(globals(), list, () =>
+          list.length === 0
+            ? 'no profiles yet (commer import FILE --profile NAME creates one)'
+            : list
+                .map((p) => `${p.name}\t${p.docCounts.tweet} tweets, ${p.docCounts.article} articles\t${p.compression.compressed} compressed, ${p.compression.pending} pending (${p.compression.packId ?? 'no pack'})`)
+                .join('\n'),
+        );
+      } finally {
+        await svc.close();
+      }
+    });
+
+  program
+    .command('import')
+    .description('import tweets or articles from files into a profile, then compress them')
+    .argument('<files...>', 'Twitter/X archive .zip, tweets.js, .csv, .json, .jsonl, .txt, .md or .html')
+    .requiredOption('-p, --profile <name>', 'profile to import into (created if missing)')
+    .addOption(new Option('--kind <kind>', 'document kind').choices(['tweet', 'article']))
+    .addOption(new Option('--format <format>', 'override format detection').choices(['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html']))
+    .option('--replies', 'keep replies from Twitter archives')
+    .option('--retweets', 'keep retweets')
+    .option('--column <name>', 'CSV column / JSON field holding the text')
+    .option('--encoding <label>', 'text encoding of files without a byte-order mark (default utf-8)')
+    .addOption(new Option('--split <mode>', 'plain text: one document per blank-line block or per file').choices(['blocks', 'file']))
+    .addOption(new Option('--on-bad-row <mode>', 'skip bad rows or import nothing').choices(['skip', 'abort']).default('skip'))
+    .option('--no-compress', 'store only; compress later (commer compress)')
+    .action(async (files: string[], o: Record<string, string | boolean | undefined>) => {
+      const g = globals();
+      const svc = await open(g, { autoStartQueue: o.compress !== false });
+      let failed = false;
+      try {
+        const pid = profileId(svc, String(o.profile), true);
+        const options: ImportOptions = {
+          kind: o.kind as ImportOptions['kind'],
+          format: o.format as ImportOptions['format'],
+          includeReplies: o.replies === true,
+          includeRetweets: o.retweets === true,
+          textColumn: o.column as string | undefined,
+          encoding: o.encoding as string | undefined,
+          textSplit: o.split as ImportOptions['textSplit'],
+          onBadRow: o.onBadRow as 'skip' | 'abort',
+        };
+        const results: ImportProgress[] = [];
+        for (const file of files) {
+          const bar = new ProgressBar(`import ${file}`);
+          const { jobId } = svc.imports.start({ path: file, profileId: pid, options });
+          const off = svc.onEvent((e) => {
+            if (e.type === 'import' && e.progress.jobId === jobId) bar.update(e.progress.bytesRead, e.progress.bytesTotal, `${e.progress.stored} new, ${e.progress.duplicates} dup`, e.progress.etaSec);
+          });
+          const r = await svc.imports.wait(jobId);
+          off();
+          bar.done();
+          results.push(r);
+          const summary = `${file}: ${r.phase}, ${r.parsed} read, ${r.stored} new, ${r.duplicates} duplicates, ${r.skipped} skipped, ${r.errorCount} bad rows`;
+          if (!g.json) {
+            process.stderr.write(`${summary}\n`);
+            for (const e of r.errors.slice(0, 5)) process.stderr.write(`  ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
+            if (r.errorCount > 5) process.stderr.write(`  … and ${r.errorCount - 5} more\n`);
+            if (r.error) process.stderr.write(`error: ${r.error.message}\n`);
+          }
+          if (r.phase !== 'done') failed = true;
+        }
+        if (o.compress !== false) await compressWithBar(svc);
+        out(g, results, () => `profile "${o.profile}": ${svc.profiles.get(pid).docCounts.tweet} tweets, ${svc.profiles.get(pid).docCounts.article} articles`);
+      } finally {
+        await svc.close();
+      }
+      if (failed) throw new ExitCode(EXIT_FAIL);
+    });
+
+  program
+    .command('compress')
+    .description('compress every pending document with the active pack')
+    .action(async () => {
+      const svc = await open(globals());
+      try {
+        const st = await compressWithBar(svc);
+        out(globals(), st, () => `${st.done} of ${st.total} documents compressed with ${st.packId ?? 'no pack'} (${st.state})`);
+        if (st.state === 'error' || st.state === 'no-pack') throw new ExitCode(EXIT_FAIL);
+      } finally {
+        await svc.close();
+      }
+    });
+
+  program
+    .command('restyle')
+    .description('rewrite a draft in a profile\'s voice (streams the text)')
+    .argument('<draft>', 'the draft text')
+    .requiredOption('-p, --profile <name>', 'whose voice')
+    .addOption(new Option('-t, --task <task>', 'what to write').choices(['paraphrase', 'headline']).default('paraphrase'))
+    .option('-n, --candidates <n>', 'number of candidates (1-5)', positiveInt, 1)
+    .option('--relevant <n>', 'merge only the N documents most relevant to the draft', positiveInt)
+    .option('--no-personal', 'no personalization (the baseline)')
+    .option('--temperature <t>', 'sampling temperature (0 = greedy)', num)
+    .option('--top-k <k>', 'top-k', positiveInt)
+    .option('--top-p <p>', 'nucleus p', num)
+    .option('--seed <seed>', 'random seed', positiveInt)
+    .option('--max-new-tokens <n>', 'length limit', positiveInt)
+    .action(async (draft: string, o: Record<string, unknown>) => {
+      const g = globals();
+      const svc = await open(g, { autoStartQueue: false, loadModelAtStart: false });
+      const ac = new AbortController();
+      const onSig = () => ac.abort();
+      process.once('SIGINT', onSig);
+      try {
+        const pid = profileId(svc, String(o.profile), false);
+        const n = o.candidates as number;
+        const texts: string[] = [];
+        let usedDocs = 0;
+        for await (const ev of svc.restyle.run(
+          {
+            profileId: pid,
+            task: o.task as 'paraphrase' | 'headline',
+            draft,
+            docs: o.personal === false ? 'none' : o.relevant ? { relevant: o.relevant as number } : 'all',
+            n,
+            sampling: { temperature: o.temperature as number | undefined, topK: o.topK as number | undefined, topP: o.topP as number | undefined, seed: o.seed as number | undefined, maxNewTokens: o.maxNewTokens as number | undefined },
+          },
+          ac.signal,
+        )) {
+          if (ev.type === 'start') usedDocs = ev.usedDocs;
+          else if (ev.type === 'token' && n === 1 && !g.json) process.stdout.write(ev.text);
+          else if (ev.type === 'candidate-done') {
+            texts[ev.candidate] = ev.text;
+            if (n === 1 && !g.json) process.stdout.write('\n');
+            else if (!g.json) process.stdout.write(`${ev.candidate + 1}. ${ev.text}\n`);
+          }
+        }
+        if (g.json) out(g, { usedDocs, candidates: texts }, () => '');
+        else process.stderr.write(`(${usedDocs ? `${usedDocs} documents merged` : 'no personalization'})\n`);
+      } finally {
+        process.off('SIGINT', onSig);
+        await svc.close();
+      }
+    });
+
+  program
+    .command('recompute')
+    .description('rebuild every running mean from the stored compressions')
+    .action(async () => {
+      const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
+      try {
+        const r = svc.settings.recompute();
+        out(globals(), r, () => `recomputed ${r.groups} means over ${r.documents} compressions in ${r.ms} ms; largest drift was ${r.maxAbsDiff.toExponential(2)}`);
+      } finally {
+        await svc.close();
+      }
+    });
+
+  program
+    .command('packs')
+    .description('list the model packs found')
+    .action(async () => {
+      const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
+      try {
+        const packs = svc.packs.list();
+        out(globals(), packs, () => (packs.length ? packs.map((p) => `${p.active ? '*' : ' '} ${p.id}\t${p.valid ? `k=${p.k} dim=${p.dim}` : `INVALID: ${p.error}`}\t${p.dir}`).join('\n') : 'no packs found'));
+      } finally {
+        await svc.close();
+      }
+    });
+
+  program
+    .command('export')
+    .description('write all profiles, documents and history to one JSON file')
+    .argument('<file>', 'output file')
+    .action(async (file: string) => {
+      const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
+      try {
+        const r = await svc.settings.exportAll(file);
+        out(globals(), r, () => `wrote ${r.bytes} bytes to ${r.path}`);
+      } finally {
+        await svc.close();
+      }
+    });
+
+  return program;
+}
+
+class ExitCode extends Error {
+  constructor(readonly code: number) {
+    super(`exit ${code}`);
+  }
+}
+
+async function compressWithBar(svc: Services) {
+  const bar = new ProgressBar('compress');
+  const off = svc.onEvent((e) => {
+    if (e.type === 'queue') bar.update(e.status.done, e.status.total, `${e.status.docsPerSec} docs/s`, e.status.etaSec);
+  });
+  const stop = new AbortController();
+  const onSig = () => {
+    svc.queue.pause();
+    stop.abort();
+  };
+  process.once('SIGINT', onSig);
+  try {
+    return await svc.queue.drain(stop.signal);
+  } finally {
+    process.off('SIGINT', onSig);
+    off();
+    bar.done();
+  }
+}
+
+/** Runs the CLI and returns its exit code. */
+export async function main(argv: string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync(argv);
+    return EXIT_OK;
+  } catch (err) {
+    if (err instanceof ExitCode) return err.code;
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
+      return EXIT_USAGE;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`error: ${err.message}\n`);
+      return EXIT_USAGE;
+    }
+    if (err instanceof ServiceError) {
+      process.stderr.write(`error (${err.code}): ${err.message}\n`);
+      return err.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAIL;
+    }
+    process.stderr.write(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    return EXIT_FAIL;
+  }
+}
+
+const isEntry = process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href;
+if (isEntry) {
+  main(process.argv).then((code) => {
+    process.exitCode = code;
+  });
+}
