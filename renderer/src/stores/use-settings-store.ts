@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import { api, errorMessage, unwrap, type PackSummary, type QueueStatus, type SettingsInfo } from '../api';
+import { ApiError, api, errorMessage, unwrap, type PackSummary, type QueueStatus, type SettingsInfo } from '../api';
 
 interface SettingsState {
   settings: SettingsInfo | null;
@@ -33,8 +33,15 @@ export const useSettingsStore = create<SettingsState>((set, get) => ({
   validate: async (p) => {
     set({ busyPack: p.id });
     try {
-      const r = await unwrap(api().validatePack({ id: p.id }));
-      const updated: PackSummary = { ...r, active: p.active };
+      let updated: PackSummary;
+      try {
+        const r = await unwrap(api().validatePack({ id: p.id }));
+        updated = { ...r, active: p.active };
+      } catch (e) {
+        // A pack that fails validation is an answer, not a failure of the call: show why on its row.
+        if (!(e instanceof ApiError) || e.code !== 'PACK_INVALID') throw e;
+        updated = { ...p, valid: false, error: e.message };
+      }
       set({ packs: get().packs.map((x) => (x.id === p.id ? updated : x)) });
       return updated;
     } finally {

@@ -1,4 +1,4 @@
-import { useRef } from 'react';
+import { useRef, useState } from 'react';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
@@ -42,6 +42,7 @@ export function ImportView() {
   const setView = useUiStore((s) => s.setView);
   const { files, start, cancel, dismiss } = useImportStore();
   const inputRef = useRef<HTMLInputElement>(null);
+  const [showAllErrors, setShowAllErrors] = useState(false);
 
   if (!profile) {
     return (
@@ -166,15 +167,21 @@ export function ImportView() {
                 <Icon name="alert" size={16} /> {plural(t.errorCount, 'problem')}
               </h3>
               <ul data-testid="import-errors">
-                {t.errors.map((e, i) => (
+                {(showAllErrors ? t.errors : t.errors.slice(0, 5)).map((e, i) => (
                   <li key={i}>
                     <strong>{e.file}</strong>
                     {e.line != null && <span className="muted">, line {e.line}</span>}: {e.message}
                   </li>
                 ))}
               </ul>
-              {t.errorCount > t.errors.length && <p className="muted small">Showing the first {t.errors.length}.</p>}
-              <p className="muted small">Documents already in the profile are untouched.</p>
+              {t.errors.length > 5 && (
+                <button type="button" className="link small" onClick={() => setShowAllErrors(!showAllErrors)} aria-expanded={showAllErrors}>
+                  {showAllErrors ? 'Show fewer' : `Show ${t.errors.length === t.errorCount ? 'all' : `the first ${t.errors.length}`}`}
+                </button>
+              )}
+              <p className="muted small">
+                {t.stored > 0 ? 'Only the rows listed were skipped; the rest was imported.' : 'Documents already in the profile are untouched.'}
+              </p>
             </div>
           )}
         </section>

@@ -39,8 +39,13 @@ export function LibraryView() {
   const scrollRef = useRef<HTMLDivElement>(null);
   const profileId = profile?.id ?? null;
 
+  // Fresh rows whenever the page opens or the profile changes.
+  useEffect(() => {
+    void load(profileId, useLibraryStore.getState().query);
+  }, [profileId, load]);
   // Debounced search: type freely, query once the typing pauses.
   useEffect(() => {
+    if (text.trim() === useLibraryStore.getState().query) return;
     const t = setTimeout(() => void load(profileId, text.trim()), 200);
     return () => clearTimeout(t);
   }, [profileId, text, load]);
