@@ -26,5 +26,5 @@ export type {
 export { readPack, checkGraph, sha256File, type LoadedPack } from './pack-loader.js';
 export { PackError, RuntimeInputError, AbortError, type PackErrorCode } from './errors.js';
 export { candidateProviders, defaultThreads, describeBackends, type ProviderChoice, type ProviderName } from './ort-session.js';
-export { createTokenizer, IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
+export { createTokenizer, IncrementalDecoder, type StreamDecoder, type TextTokenizer } from './tokenizer.js';
 export { RunningMean, meanOf } from '../core/running-mean.js';

@@ -24,7 +24,7 @@ import {
   type ProviderName,
   type SessionPort,
 } from './ort-session.js';
-import { IncrementalDecoder, type TextTokenizer } from './tokenizer.js';
+import type { StreamDecoder, TextTokenizer } from './tokenizer.js';
 
 export interface LoadModelOptions {
   /** 'auto' (default) tries the best accelerator available and falls back to CPU. */
@@ -54,6 +54,8 @@ export type GenerateTask = TaskName | { prompt: string };
 export interface GenerateOptions extends SamplingOptions {
   /** Default: the pack's limits.max_new_tokens. */
   maxNewTokens?: number;
+  /** Stop tokens are suppressed until this many tokens exist (default 0; benchmarks use it for fixed lengths). */
+  minNewTokens?: number;
   /** Seed for sampling (ignored by greedy decoding). Default: random. */
   seed?: number;
   /** Strings that end a candidate; they are not part of its text. */
@@ -392,6 +394,8 @@ class Model implements CommerModel {
     const n = o.n ?? 1;
     if (!Number.isInteger(n) || n < 1 || n > 16) throw new RuntimeInputError(`n must be an integer from 1 to 16, got ${n}`);
     const maxNewAsked = this.resolveMaxNew(o.maxNewTokens);
+    const minNew = o.minNewTokens ?? 0;
+    if (!Number.isInteger(minNew) || minNew < 0) throw new RuntimeInputError(`minNewTokens must be a non-negative integer, got ${minNew}`);
     const seed = o.seed ?? Math.floor(Math.random() * 2 ** 32);
     const samplers: TokenSampler[] = [];
     const rng = createRng(seed);
@@ -408,7 +412,7 @@ class Model implements CommerModel {
     if (room < 1) throw new RuntimeInputError(`the prompt needs ${prefillLen} positions; the model supports ${this.m.backbone.max_positions}`);
     const maxNew = Math.min(maxNewAsked, room);
     return {
-      [Symbol.asyncIterator]: () => this.decodeLoop(prefix, prefixLen, ids, n, maxNew, samplers, o),
+      [Symbol.asyncIterator]: () => this.decodeLoop(prefix, prefixLen, ids, n, maxNew, minNew, samplers, o),
     };
   }
 
@@ -418,6 +422,7 @@ class Model implements CommerModel {
     ids: number[],
     n: number,
     maxNew: number,
+    minNew: number,
     samplers: TokenSampler[],
     o: GenerateOptions,
   ): AsyncGenerator<TokenEvent> {
@@ -463,13 +468,13 @@ class Model implements CommerModel {
 
       // ---- per-candidate state
       const history: Int32Array[] = [];
-      const decoders: IncrementalDecoder[] = [];
+      const decoders: StreamDecoder[] = [];
       const matchers: StopStringMatcher[] = [];
       for (let c = 0; c < n; c++) {
         const h = new Int32Array(ids.length + maxNew);
         h.set(ids);
         history.push(h);
-        decoders.push(new IncrementalDecoder(this.tokenizer));
+        decoders.push(this.tokenizer.createStreamDecoder());
         matchers.push(new StopStringMatcher(o.stop ?? []));
       }
       let histLen = ids.length;
@@ -492,6 +497,7 @@ class Model implements CommerModel {
       const posT = int64Tensor(stepPos, [n, 1]);
       const picked = new Int32Array(n);
       const table = this.pack.embeddings;
+      const stopList = [...this.stopIds];
 
       for (let step = 0; step < maxNew; step++) {
         // Choose and report the next token of every live candidate.
@@ -500,7 +506,9 @@ class Model implements CommerModel {
             picked[c] = this.m.tokens.pad_id;
             continue;
           }
-          const id = samplers[c]!.pick(logits, c * rowStride + lastOffset, history[c]!, histLen);
+          const at = c * rowStride + lastOffset;
+          if (step < minNew) for (const s of stopList) logits[at + s] = -Infinity;
+          const id = samplers[c]!.pick(logits, at, history[c]!, histLen);
           picked[c] = id;
           history[c]![histLen] = id;
           let reason: FinishReason | null = null;

@@ -1,0 +1,282 @@
+// npm run bench:runtime — the runtime's speed, as ratios measured in one run on
+// one machine (medians of repetitions, measurements interleaved so background
+// load hits both sides alike):
+//   decode_ratio_vs_raw_ort  our generate() tokens/s ÷ a hand loop of raw
+//                            onnxruntime-node calls on the same graph (goal >= 0.9)
+//   batched_compress_speedup docs/s of batched compress ÷ one document per call (goal >= 3)
+//   ttft_speedup_n64         time to first token of prompt-concat with 64 tweets
+//                            ÷ ComMer's (merge 64 stored compressions + prefill k + prompt) (goal >= 10)
+// Writes bench/results/runtime.json.
+
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import * as ort from 'onnxruntime-node';
+import { promptIds } from '../main/core/templates.js';
+import { loadModel, RunningMean, readPack, type CommerModel, type TokenEvent } from '../main/runtime/index.js';
+import { machine, median, now, peakRssMb, repoRoot, round, writeResults } from './lib/stats.js';
+
+const REPS = Number(process.env.BENCH_REPS ?? 7);
+const DECODE_TOKENS = Number(process.env.BENCH_DECODE_TOKENS ?? 128);
+const N_DOCS = 64;
+
+function choosePack(): string {
+  const shipped = join(repoRoot, 'models', 'packs');
+  if (existsSync(shipped)) {
+    for (const name of readdirSync(shipped).sort()) {
+      if (existsSync(join(shipped, name, 'manifest.json'))) return join(shipped, name);
+    }
+  }
+  return join(repoRoot, 'test', 'fixtures', 'packs', 'stories260k');
+}
+
+function loadTweets(): { docs: string[]; drafts: string[]; source: string } {
+  // CI checks out shared/ beside the repository; locally it is ../shared.
+  const candidates = [join(repoRoot, '..', 'shared'), join(repoRoot, 'shared')].map((d) => join(d, 'data', 'tweets', 'users40.jsonl'));
+  const path = candidates.find((p) => existsSync(p));
+  if (!path) throw new Error(`tweets not found; looked in ${candidates.join(', ')}`);
+  const byUser = new Map<string, string[]>();
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const { user, text } = JSON.parse(line) as { user: string; text: string };
+    (byUser.get(user) ?? byUser.set(user, []).get(user)!).push(text);
+  }
+  // One person's tweets: the documents of one profile, as the app would hold them.
+  const person = [...byUser.values()].find((t) => t.length >= N_DOCS + 8)!;
+  return { docs: person.slice(0, N_DOCS), drafts: person.slice(N_DOCS, N_DOCS + 8), source: relative(repoRoot, path) };
+}
+
+async function firstEvent(stream: AsyncIterable<TokenEvent>): Promise<number> {
+  const t0 = now();
+  for await (const ev of stream) {
+    void ev;
+    break; // leaving the loop ends the stream and frees the model
+  }
+  return now() - t0;
+}
+
+// ---------------------------------------------------------------- raw ORT loop
+
+interface RawLoop {
+  run(prefix: Float32Array, prefixLen: number, ids: number[], tokens: number): Promise<{ decodeMs: number; tokens: number }>;
+  dispose(): Promise<void>;
+}
+
+/**
+ * The ceiling: the plainest correct greedy loop over the same graph with the same
+ * session settings — build the inputs, run, argmax the last logits, feed the
+ * present.* outputs back. Same fetched outputs as the runtime.
+ */
+async function rawLoop(packDir: string, provider: string, threads: number): Promise<RawLoop> {
+  const pack = await readPack(packDir);
+  const b = pack.manifest.backbone;
+  const session = await ort.InferenceSession.create(join(packDir, 'backbone.onnx'), {
+    executionProviders: [provider],
+    intraOpNumThreads: threads,
+    interOpNumThreads: 1,
+    executionMode: 'sequential',
+    graphOptimizationLevel: 'all',
+    logSeverityLevel: 3,
+  });
+  const fetches = ['logits'];
+  for (let i = 0; i < b.n_layers; i++) fetches.push(`present.${i}.key`, `present.${i}.value`);
+  const V = b.vocab_size;
+  const D = b.dim;
+  const E = pack.embeddings;
+  const eos = pack.manifest.tokens.eos_id;
+  return {
+    async run(prefix, prefixLen, ids, tokens) {
+      const T = prefixLen + ids.length;
+      const x = new Float32Array(T * D);
+      x.set(prefix.subarray(0, prefixLen * D));
+      ids.forEach((id, i) => x.set(E.subarray(id * D, id * D + D), (prefixLen + i) * D));
+      const feeds: Record<string, ort.Tensor> = {
+        inputs_embeds: new ort.Tensor('float32', x, [1, T, D]),
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
+        position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: T }, (_, i) => BigInt(i)), [1, T]),
+        lora_scale: new ort.Tensor('float32', new Float32Array([0]), []),
+      };
+      for (let i = 0; i < b.n_layers; i++) {
+        feeds[`past_key_values.${i}.key`] = new ort.Tensor('float32', new Float32Array(0), [1, b.n_kv_heads, 0, b.head_dim]);
+        feeds[`past_key_values.${i}.value`] = new ort.Tensor('float32', new Float32Array(0), [1, b.n_kv_heads, 0, b.head_dim]);
+      }
+      let out = await session.run(feeds, fetches);
+      let t0 = 0;
+      let len = T;
+      for (let step = 0; step < tokens; step++) {
+        const logits = out.logits!.data as Float32Array;
+        const off = logits.length - V;
+        logits[off + eos] = -Infinity; // fixed length, like minNewTokens in the runtime
+        let best = 0;
+        for (let j = 1; j < V; j++) if (logits[off + j]! > logits[off + best]!) best = j;
+        if (step === 0) t0 = now();
+        if (step === tokens - 1) break;
+        const next: Record<string, ort.Tensor> = {
+          inputs_embeds: new ort.Tensor('float32', E.slice(best * D, best * D + D), [1, 1, D]),
+          attention_mask: new ort.Tensor('int64', new BigInt64Array(len + 1).fill(1n), [1, len + 1]),
+          position_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(len)), [1, 1]),
+          lora_scale: feeds.lora_scale!,
+        };
+        for (let i = 0; i < b.n_layers; i++) {
+          next[`past_key_values.${i}.key`] = out[`present.${i}.key`]!;
+          next[`past_key_values.${i}.value`] = out[`present.${i}.value`]!;
+        }
+        out = await session.run(next, fetches);
+        len++;
+      }
+      return { decodeMs: now() - t0, tokens: tokens - 1 };
+    },
+    dispose: () => session.release(),
+  };
+}
+
+/** Our generate(): time from the first token event to the last (decode phase only). */
+async function oursDecode(model: CommerModel, merged: Float32Array, draft: string, tokens: number): Promise<{ decodeMs: number; tokens: number }> {
+  let t0 = 0;
+  let count = 0;
+  let tEnd = 0;
+  for await (const ev of model.generate({ merged, task: 'paraphrase', input: draft, maxNewTokens: tokens, minNewTokens: tokens })) {
+    void ev;
+    if (count === 0) t0 = now();
+    count++;
+    tEnd = now();
+  }
+  if (count !== tokens) throw new Error(`generated ${count} tokens, expected ${tokens}`);
+  return { decodeMs: tEnd - t0, tokens: tokens - 1 };
+}
+
+// ---------------------------------------------------------------- main
+
+const packDir = choosePack();
+const { docs, drafts, source } = loadTweets();
+const started = new Date().toISOString();
+const before = machine();
+const model = await loadModel(packDir, { executionProvider: 'auto' });
+const { k, dim } = model.info;
+console.log(`pack ${model.info.packId} (${relative(repoRoot, packDir)}), provider ${model.info.provider}, threads ${model.info.threads}, k=${k}, dim=${dim}`);
+
+// Warm-up: first runs allocate arenas and JIT the JS paths.
+const stored = await model.compress(docs);
+for (let i = 0; i < 2; i++) await oursDecode(model, stored[0]!, drafts[0]!, 16);
+
+// ---- compression throughput: one document per call vs batched
+const oneTps: number[] = [];
+const batchTps: number[] = [];
+const BATCH = 16;
+for (let r = 0; r < Math.max(3, Math.ceil(REPS / 2)); r++) {
+  let t = now();
+  for (const d of docs) await model.compress([d]);
+  oneTps.push(docs.length / ((now() - t) / 1000));
+  t = now();
+  await model.compress(docs, { batchSize: BATCH });
+  batchTps.push(docs.length / ((now() - t) / 1000));
+}
+const compressOne = median(oneTps);
+const compressBatched = median(batchTps);
+console.log(`compress: one-at-a-time ${compressOne.toFixed(1)} docs/s, batched(${BATCH}) ${compressBatched.toFixed(1)} docs/s`);
+
+// ---- decode: ours vs raw onnxruntime, same graph, same prompt, same token count
+const merged = new RunningMean(k * dim);
+for (const c of stored) merged.add(c);
+const mergedMean = merged.mean()!;
+const raw = await rawLoop(packDir, model.info.provider, model.info.threads);
+const man = model.info.manifest;
+const spec = { bosId: man.tokens.bos_id, maxDocTokens: man.limits.max_doc_tokens, maxPromptTokens: man.limits.max_prompt_tokens };
+const draft = drafts[1]!;
+const ids = promptIds((t) => model.tokenizer.encode(t), man.templates.tasks.paraphrase!.prompt, draft, spec);
+const tokens = Math.min(DECODE_TOKENS, man.backbone.max_positions - k - ids.length);
+await raw.run(mergedMean, k, ids, 16);
+const oursTps: number[] = [];
+const rawTps: number[] = [];
+const pairRatios: number[] = [];
+for (let r = 0; r < REPS; r++) {
+  // Alternate which side goes first so drift in background load cancels out.
+  const a = r % 2 === 0;
+  const first = a ? await oursDecode(model, mergedMean, draft, tokens) : await raw.run(mergedMean, k, ids, tokens);
+  const second = a ? await raw.run(mergedMean, k, ids, tokens) : await oursDecode(model, mergedMean, draft, tokens);
+  const o = a ? first : second;
+  const w = a ? second : first;
+  const ot = o.tokens / (o.decodeMs / 1000);
+  const wt = w.tokens / (w.decodeMs / 1000);
+  oursTps.push(ot);
+  rawTps.push(wt);
+  pairRatios.push(ot / wt);
+}
+await raw.dispose();
+const decodeOurs = median(oursTps);
+const decodeRaw = median(rawTps);
+console.log(`decode: ours ${decodeOurs.toFixed(0)} tok/s, raw ORT ${decodeRaw.toFixed(0)} tok/s (${tokens} tokens)`);
+
+// ---- time to first token with 64 documents
+let concatPositions = 0;
+let commerPositions = 0;
+const ttftConcat: number[] = [];
+const ttftCommer: number[] = [];
+for (let r = 0; r < REPS; r++) {
+  const d = drafts[r % drafts.length]!;
+  const tc = await firstEvent(
+    model.generateConcat({ docs, task: 'paraphrase', input: d, maxNewTokens: 32, onPrefill: (p) => (concatPositions = p.positions) }),
+  );
+  // ComMer as the app runs it: the 64 compressions are stored; merging is a
+  // running mean over them, then one prefill of k + prompt positions.
+  const t0 = now();
+  const rm = new RunningMean(k * dim);
+  for (const c of stored) rm.add(c);
+  const mean = rm.mean();
+  const tg = await firstEvent(
+    model.generate({ merged: mean, task: 'paraphrase', input: d, maxNewTokens: 32, onPrefill: (p) => (commerPositions = p.positions) }),
+  );
+  ttftConcat.push(tc);
+  ttftCommer.push(now() - t0 - tg + tg);
+}
+const concatTokensFull = model.tokenizer.encode(docs.map((t, i) => man.templates.concat_document.replace('{i}', String(i + 1)).replace('{text}', t)).join('')).length;
+const ttftC = median(ttftConcat);
+const ttftM = median(ttftCommer);
+console.log(`ttft: prompt-concat ${ttftC.toFixed(2)} ms (${concatPositions} positions), ComMer ${ttftM.toFixed(2)} ms (${commerPositions} positions)`);
+
+const results = {
+  benchmark: 'runtime',
+  started_at: started,
+  pack: { id: model.info.packId, dir: relative(repoRoot, packDir), k, dim, vocab_size: model.info.vocabSize, layers: man.backbone.n_layers },
+  execution_provider: model.info.provider,
+  threads: model.info.threads,
+  repetitions: REPS,
+  documents: { source, count: docs.length },
+  decode_ratio_vs_raw_ort: round(decodeOurs / decodeRaw),
+  decode_ratio_pairwise_median: round(median(pairRatios)),
+  decode_tokens_per_s: round(decodeOurs, 1),
+  raw_ort_decode_tokens_per_s: round(decodeRaw, 1),
+  decode_tokens: tokens,
+  batched_compress_speedup: round(compressBatched / compressOne),
+  compress_docs_per_s: round(compressBatched, 1),
+  compress_one_at_a_time_docs_per_s: round(compressOne, 1),
+  compress_batch_size: BATCH,
+  ttft_speedup_n64: round(ttftC / ttftM),
+  ttft_ms_prompt_concat_n64: round(ttftC),
+  ttft_ms_commer_n64: round(ttftM),
+  prefill_positions_prompt_concat_n64: concatPositions,
+  prefill_positions_commer_n64: commerPositions,
+  concat_tokens_untruncated_n64: concatTokensFull + 1,
+  peak_rss_mb: round(peakRssMb(), 1),
+  goals: { decode_ratio_vs_raw_ort: 0.9, batched_compress_speedup: 3, ttft_speedup_n64: 10 },
+  machine_before: before,
+  machine_after: machine(),
+};
+await model.dispose();
+const path = writeResults('runtime', results);
+console.log('');
+for (const key of [
+  'decode_ratio_vs_raw_ort',
+  'batched_compress_speedup',
+  'ttft_speedup_n64',
+  'decode_tokens_per_s',
+  'compress_docs_per_s',
+  'execution_provider',
+  'peak_rss_mb',
+] as const) {
+  const goal = (results.goals as Record<string, number>)[key];
+  const v = results[key];
+  const mark = goal === undefined ? '' : (v as number) >= goal ? `  (goal >= ${goal}: met)` : `  (goal >= ${goal}: NOT met)`;
+  console.log(`${key.padEnd(26)} ${String(v)}${mark}`);
+}
+console.log(`pack                       ${results.pack.id}`);
+console.log(`wrote ${relative(repoRoot, path)}`);
