@@ -132,6 +132,12 @@ export async function* splitJsonArray(chunks: AsyncIterable<string>, opts: { all
     if (prefix.trim() === '') throw new ImportParseError('the file is empty', null);
     throw new ImportParseError('no JSON array found (expected "[" or "window.YTD.<name>.part0 = [")', 1);
   }
+  if (end === S.InElement && inString) {
+    throw new ImportParseError(
+      `the file ends inside a quoted string: the element starting at line ${elementLine} has an unbalanced quote, or the file is truncated`,
+      elementLine,
+    );
+  }
   if (end !== S.Done) {
     throw new ImportParseError(
       sawElement || end === S.InElement
