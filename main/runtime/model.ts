@@ -31,6 +31,8 @@ export interface LoadModelOptions {
   executionProvider?: ProviderChoice;
   /** onnxruntime intra-op threads; 0 or absent: a default for this machine. */
   threads?: number;
+  /** Longest run of positions prefilled in one graph call (default 512); bounds peak memory on long prompts. */
+  prefillChunk?: number;
 }
 
 export interface ModelInfo {
@@ -129,6 +131,8 @@ export interface CommerModel {
  * with the pack.
  */
 export async function loadModel(packDir: string, options: LoadModelOptions = {}): Promise<CommerModel> {
+  const chunk = options.prefillChunk ?? 512;
+  if (!Number.isInteger(chunk) || chunk < 1) throw new RuntimeInputError(`prefillChunk must be a positive integer, got ${chunk}`);
   const pack = await readPack(packDir);
   let created: Awaited<ReturnType<typeof createSession>>;
   try {
@@ -142,7 +146,7 @@ export async function loadModel(packDir: string, options: LoadModelOptions = {})
     await created.session.dispose();
     throw e;
   }
-  return new Model(pack, created.session, created.attempts);
+  return new Model(pack, created.session, created.attempts, chunk);
 }
 
 const EMPTY = new Float32Array(0);
@@ -171,6 +175,7 @@ class Model implements CommerModel {
     private readonly pack: LoadedPack,
     private readonly session: SessionPort,
     attempts: { provider: ProviderName; error: string }[],
+    private readonly prefillChunk: number,
   ) {
     const m = pack.manifest;
     this.m = m;
@@ -444,19 +449,31 @@ class Model implements CommerModel {
       const ones = new BigInt64Array(n * maxTotal).fill(1n);
       const prefillPos = new BigInt64Array(T);
       for (let t = 0; t < T; t++) prefillPos[t] = BigInt(t);
-      let out: Record<string, OrtTensor>;
+      // Long prompts (the prompt-concat baseline) are prefilled in chunks through
+      // the KV cache: the same result, but attention scores and logits are
+      // [chunk, total] instead of [total, total], which bounds peak memory.
+      const chunk = this.prefillChunk;
+      let out: Record<string, OrtTensor> = {};
+      let lastChunkLen = 0;
       try {
-        out = await this.session.run(
-          {
-            inputs_embeds: floatTensor(embeds, [1, T, dim]),
-            attention_mask: int64Tensor(ones.subarray(0, T), [1, T]),
-            position_ids: int64Tensor(prefillPos, [1, T]),
-            lora_scale: this.scale0,
-            ...this.emptyPast(1),
-          },
-          this.decodeOutputs,
-          signal,
-        );
+        let past: Feeds = this.emptyPast(1);
+        for (let s = 0; s < T; s += chunk) {
+          const e = Math.min(T, s + chunk);
+          out = await this.session.run(
+            {
+              inputs_embeds: floatTensor(embeds.subarray(s * dim, e * dim), [1, e - s, dim]),
+              attention_mask: int64Tensor(ones.subarray(0, e), [1, e]),
+              position_ids: int64Tensor(prefillPos.subarray(s, e), [1, e - s]),
+              lora_scale: this.scale0,
+              ...past,
+            },
+            e === T ? this.decodeOutputs : this.presentNames,
+            signal,
+          );
+          lastChunkLen = e - s;
+          past = {};
+          for (let j = 0; j < this.presentNames.length; j++) past[this.pastNames[j]!] = out[this.presentNames[j]!]!;
+        }
       } catch (e) {
         if (e instanceof AbortError) {
           for (let c = 0; c < n; c++) yield { candidate: c, tokenId: -1, text: '', done: true, finishReason: 'aborted' };
@@ -489,7 +506,7 @@ class Model implements CommerModel {
       // Candidate c reads its next-token logits at c*rowStride + lastOffset. The
       // prefill ran on one row that every candidate shares, hence stride 0.
       let rowStride = 0;
-      let lastOffset = (T - 1) * vocab;
+      let lastOffset = (lastChunkLen - 1) * vocab;
 
       const stepEmbeds = new Float32Array(n * dim);
       const stepPos = new BigInt64Array(n);

@@ -172,6 +172,21 @@ describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test
     assert.throws(() => m.continueText('x', { stop: [1 as never] }), /stop must be an array of strings/);
   });
 
+  test('chunked prefill of a long prompt gives the same tokens as one-shot prefill', async () => {
+    const small = await loadModel(pack!, { executionProvider: 'cpu', prefillChunk: 37 });
+    try {
+      const req = { docs: [...docs, ...docs, ...docs], task: 'paraphrase' as const, input: 'a long one', maxNewTokens: 12 };
+      let positions = 0;
+      const [a] = await collect(m.generateConcat({ ...req, onPrefill: (p) => (positions = p.positions) }));
+      const [b] = await collect(small.generateConcat(req));
+      assert.ok(positions > 3 * 37, `prompt of ${positions} positions spans several chunks`);
+      assert.deepEqual(b!.ids, a!.ids);
+    } finally {
+      await small.dispose();
+    }
+    await assert.rejects(loadModel(pack!, { prefillChunk: 0 }), /prefillChunk must be a positive integer/);
+  });
+
   test('a custom prompt task fills {input}', async () => {
     const [c] = await collect(m.generate({ merged: null, task: { prompt: 'Once upon a time, {input}' }, input: 'a cat', maxNewTokens: 5 }));
     assert.ok(c!.ids.length >= 1);
