@@ -123,6 +123,16 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     if (p.errors.length < MAX_KEPT_ERRORS) p.errors.push(e);
   };
   const abortMode = ctx.options.onBadRow === 'abort';
+  let batch: NewDocument[] = [];
+  const flush = () => {
+    if (!batch.length || importId === null) return;
+    const r = insertDocuments(ctx.db, p.profileId, batch, importId);
+    p.stored += r.inserted;
+    p.duplicates += r.duplicates;
+    batch = [];
+    updateImport(ctx.db, importId, counts(p));
+    ctx.onStored();
+  };
 
   try {
     const st = await stat(ctx.path).catch((e: NodeJS.ErrnoException) => {
@@ -158,16 +168,6 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     importId = beginImport(ctx.db, p.profileId, basename(ctx.path), format, ctx.options);
     ctx.importId = importId;
     p.phase = 'storing';
-    let batch: NewDocument[] = [];
-    const flush = () => {
-      if (!batch.length) return;
-      const r = insertDocuments(ctx.db, p.profileId, batch, importId);
-      p.stored += r.inserted;
-      p.duplicates += r.duplicates;
-      batch = [];
-      updateImport(ctx.db, importId!, counts(p));
-      ctx.onStored();
-    };
     for await (const src of sources(ctx.path, format, ctx.options, counter, ctx.signal)) {
       for await (const ev of guard(src)) {
         if (ctx.signal.aborted) throw new ServiceError('CANCELLED', 'the import was cancelled');
@@ -191,6 +191,14 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     const e = asServiceError(err, ctx.path);
     // The file as a whole failed (no text column, truncated, bad bytes): keep it in the row errors too.
     if (err instanceof ImportParseError) addError({ file: basename(ctx.path), line: err.line, message: err.message });
+    // In 'skip' mode the rows read before a fatal error (a truncated file) are good rows: keep them.
+    if (!abortMode && err instanceof ImportParseError && importId !== null) {
+      try {
+        flush();
+      } catch {
+        // Disk full while saving them: the batch rolled back whole, earlier batches stay.
+      }
+    }
     let removed = 0;
     if (importId !== null && abortMode) {
       removed = rollbackImport(ctx.db, importId);

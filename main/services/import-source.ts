@@ -133,18 +133,29 @@ export async function readHead(path: string, n = 4096): Promise<Buffer> {
   }
 }
 
-/** Decoded text as CSV rows, with the line each row starts on. */
+/**
+ * Decoded text as CSV rows, with the line each row starts on. A malformed record
+ * (a stray quote) comes through as a row with an error, and parsing goes on
+ * with the next record, so one bad row does not cost the rest of the file.
+ */
 export async function* csvRows(text: AsyncIterable<string>, file: string, delimiter: string): AsyncGenerator<CsvRow> {
-  const parser = parseCsv({ delimiter, relax_column_count: true, relax_quotes: false, info: true, bom: true, skip_empty_lines: false });
+  const parser = parseCsv({ delimiter, relax_column_count: true, info: true, bom: true, skip_empty_lines: false, skip_records_with_error: true });
+  const skipped: CsvRow[] = [];
+  parser.on('skip', (e: CsvError & { lines?: number }) => {
+    const line = typeof e.lines === 'number' ? e.lines : 0;
+    skipped.push({ cells: [], line, error: `${file}: CSV error at line ${line}: ${e.message.replace(/^[\w ]+: /, '')}` });
+  });
   const input = Readable.from(text, { objectMode: false });
   input.on('error', (e) => parser.destroy(e));
   input.pipe(parser);
   let nextLine = 1;
   try {
     for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      while (skipped.length) yield skipped.shift()!;
       yield { cells: rec.record, line: nextLine };
       nextLine = rec.info.lines + 1;
     }
+    while (skipped.length) yield skipped.shift()!;
   } catch (err) {
     if (err instanceof ImportParseError) throw err;
     const e = err as CsvError & { lines?: number };

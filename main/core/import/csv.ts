@@ -5,6 +5,8 @@ export interface CsvRow {
   cells: string[];
   /** 1-based line where the record starts. */
   line: number;
+  /** Set when the reader could not parse this record (cells are then empty). */
+  error?: string;
 }
 
 export interface CsvLayout {
@@ -60,6 +62,10 @@ export async function* parseCsvRows(rows: AsyncIterable<CsvRow>, opts: RecordOpt
   let lay: CsvLayout | null = null;
   let any = false;
   for await (const row of rows) {
+    if (row.error !== undefined) {
+      yield { type: 'error', line: row.line, message: row.error };
+      continue;
+    }
     if (!lay) {
       lay = detectCsvLayout(row.cells, opts);
       if (lay.hasHeader) continue;
