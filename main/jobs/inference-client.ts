@@ -29,25 +29,29 @@ export class InferenceClient {
   private pending = new Map<number, Pending>();
   private lastLoad: { packDir: string; options: LoadOptions } | null = null;
   private loaded: ModelInfo | null = null;
+  /** The info of lastLoad's pack, kept across a host crash (the next request reloads that same pack). */
+  private lastInfo: ModelInfo | null = null;
   private restarting: Promise<void> | null = null;
   /** How many times the host died unexpectedly. */
   crashes = 0;
 
   constructor(private readonly createTransport: () => InferenceTransport) {}
 
-  /** The loaded model's info, or null. */
+  /** The loaded model's info, or null; after a crash, the info of the pack the next request reloads. */
   get info(): ModelInfo | null {
-    return this.loaded;
+    return this.loaded ?? (this.lastLoad ? this.lastInfo : null);
   }
 
   /** Loads (or switches to) a pack; a bad pack rejects with code PACK_INVALID and the PackError message. */
   async load(packDir: string, options: LoadOptions = {}): Promise<ModelInfo> {
     this.lastLoad = { packDir, options };
     this.loaded = null;
+    this.lastInfo = null;
     const t = this.ensureTransport();
     try {
       const info = await this.request<ModelInfo>(t, { type: 'load', packDir, options }, `loading ${packDir}`, (m) => (m.type === 'loaded' ? m.info : undefined));
       this.loaded = info;
+      this.lastInfo = info;
       return info;
     } catch (err) {
       if (err instanceof InferenceError && err.code === 'PACK_INVALID') this.lastLoad = null;
