@@ -1,0 +1,75 @@
+"""Evaluation report: runs on a user's file (a one-person tweet CSV), has the
+report's keys and row shape, and its prefix-token accounting is right."""
+
+import csv
+import json
+import math
+
+import pytest
+import torch
+
+from models.commer import evaluate as E
+from models.commer.data import DEFAULT_DATA_DIR, TWEETS_FILE, load_tweets_csv, sniff_file
+
+torch.set_num_threads(1)
+HAVE_DATA = (DEFAULT_DATA_DIR / TWEETS_FILE).is_file()
+
+
+def test_power_law_fit_recovers_exact_law():
+    rows = [{"n_docs": n, "ppl": 30.0 * n ** -0.2} for n in (1, 2, 4, 8, 16)]
+    fit = E.fit_power_law([{"n_docs": 0, "ppl": 99.0}] + rows)  # n = 0 is not part of the fit
+    assert fit["a"] == pytest.approx(30.0, rel=1e-4)
+    assert fit["b"] == pytest.approx(0.2, rel=1e-4)
+    assert fit["r2"] == pytest.approx(1.0)
+
+
+def _write_csv(path, n=30):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["created_at", "text", "url", "replies", "retweets", "favorites", "user"])
+        for i in range(n):
+            w.writerow(["1/1/17 10:00", f"Tweet number {i} about the game &amp; more!! http://t.co/x{i}", "u", 1, 2, 3, "Someone"])
+
+
+def test_csv_export_loads_as_one_person(tmp_path):
+    p = tmp_path / "me.csv"
+    _write_csv(p, 5)
+    kind, persons = sniff_file(p)
+    assert kind == "tweets" and list(persons) == ["Someone"]
+    assert persons["Someone"][0].startswith("Tweet number 0 about the game & more")
+    assert load_tweets_csv(p) == persons
+
+
+@pytest.mark.skipif(not HAVE_DATA, reason="shared data not present")
+def test_report_on_a_user_file(tmp_path):
+    from models.commer.checkpoint import load_checkpoint, save_commer_state
+    from models.commer.model import CommerModel, LoraConfig
+    from models.commer.smoke import tiny_assets
+
+    ckpt = tiny_assets(tmp_path)
+    cfg, state, _, _ = load_checkpoint(ckpt)
+    m = CommerModel(cfg, LoraConfig(rank=4, alpha=8, dropout=0.0), k=3, soft_prompt_len=3)
+    m.backbone.load_state_dict(state, strict=False)
+    save_commer_state(tmp_path / "commer.pt", m)
+    data = tmp_path / "me.csv"
+    _write_csv(data)
+    out = tmp_path / "report.json"
+    rep = E.run(ckpt, tmp_path / "commer.pt", out, data_file=data, per_person={"paraphrase": 2, "headline": 2},
+                doc_counts=[0, 1, 4], max_new_tokens=4, threads=1, plot=False)
+    assert json.loads(out.read_text()) == rep
+    sec = rep["paraphrase"]
+    assert sec["n_persons"] == 1 and sec["n_examples"] == 2
+    assert "headline" not in rep  # a tweet file has no headline task
+    for key in ("commer_by_docs", "prompt_concat_by_docs", "prompt_concat_budget_by_docs"):
+        rows = sec[key]
+        assert [r["n_docs"] for r in rows] == [0, 1, 4]
+        for r in rows:
+            assert set(r) == {"n_docs", "ppl", "rouge_l", "prefix_tokens"}
+            assert math.isfinite(r["ppl"]) and r["ppl"] > 1 and 0 <= r["rouge_l"] <= 1
+    assert [r["prefix_tokens"] for r in sec["commer_by_docs"]] == [0, 3, 3]
+    full = [r["prefix_tokens"] for r in sec["prompt_concat_by_docs"]]
+    assert full[0] == 0 and full[2] > full[1] > 3
+    assert [r["prefix_tokens"] for r in sec["prompt_concat_budget_by_docs"]] == [0, 3, 3]
+    # with 0 documents ComMer is the bare backbone; concat differs only by the soft prompt
+    assert sec["commer_by_docs"][0]["ppl"] != sec["prompt_concat_by_docs"][0]["ppl"]
+    assert sec["prompt_concat_by_docs"][0] == sec["prompt_concat_budget_by_docs"][0]
