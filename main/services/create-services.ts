@@ -566,7 +566,11 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           yield { type: 'token', candidate: ev.candidate, tokenId: ev.tokenId, text: ev.text };
           continue;
         }
-        texts[ev.candidate] += ev.text;
+        // The closing event can carry the last token's text (finish by length): stream it like any other.
+        if (ev.text) {
+          texts[ev.candidate] += ev.text;
+          yield { type: 'token', candidate: ev.candidate, tokenId: ev.tokenId, text: ev.text };
+        }
         const reason = ev.finishReason ?? 'eos';
         if (reason === 'aborted') aborted = true;
         const text = texts[ev.candidate]!.trim();
