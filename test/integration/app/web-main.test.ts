@@ -162,6 +162,17 @@ describe('web host over the real services', () => {
     );
   });
 
+  test('exports all data to a file the browser can download with the token', async () => {
+    const r = await invoke('settings:export');
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    assert.match(r.json.value.downloadUrl, /^\/api\/download\/commer-export-[\w-]+\.json$/);
+    const file = await call('GET', r.json.value.downloadUrl);
+    assert.equal(file.status, 200);
+    assert.ok(JSON.stringify(file.json).includes('first tweet about rockets'), 'the export holds the documents');
+    const refused = await call('GET', r.json.value.downloadUrl, undefined, { 'x-commer-token': 'wrong' });
+    assert.equal(refused.status, 401);
+  });
+
   test('stops cleanly on SIGTERM', async () => {
     child.kill('SIGTERM');
     const code = await new Promise((r) => child.once('exit', r));
