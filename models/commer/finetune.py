@@ -454,7 +454,39 @@ def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_st
             p.copy_(cur[n])
 
 
+def merge_states(commer_path: Path, concat_path: Path, out: Path) -> Path:
+    """One adapter file from two independent runs on the same backbone: LoRA and E
+    from the ComMer run, the soft prompt from the concat-baseline run."""
+    from .train_utils import atomic_torch_save
+
+    a, b = load_commer_state(commer_path), load_commer_state(concat_path)
+    if a["model_config"] != b["model_config"] or a["k"] != b["k"]:
+        raise SystemExit("the two runs used different backbones or k")
+    blob = dict(a)
+    sd = dict(a["state_dict"])
+    sd["soft_prompt"] = b["state_dict"]["soft_prompt"]
+    blob["state_dict"] = {k: sd[k] for k in sorted(sd)}
+    blob["soft_prompt_len"] = int(sd["soft_prompt"].shape[0])
+    extra = dict(a.get("extra") or {})
+    training = dict(extra.get("training") or {})
+    training.update((b.get("extra") or {}).get("training") or {})
+    extra["training"] = training
+    blob["extra"] = extra
+    return atomic_torch_save(blob, out)
+
+
 def main(argv=None) -> None:
+    import sys
+
+    if argv is None and len(sys.argv) > 1 and sys.argv[1] == "merge":
+        ap = argparse.ArgumentParser(description="merge a ComMer run and a concat-baseline run into one adapter file")
+        ap.add_argument("cmd")
+        ap.add_argument("--commer", required=True)
+        ap.add_argument("--concat", required=True)
+        ap.add_argument("--out", required=True)
+        m = ap.parse_args()
+        print(merge_states(Path(m.commer), Path(m.concat), Path(m.out)))
+        return
     ap = argparse.ArgumentParser(description="ComMer training (LoRA + compression embeddings) or the soft-prompt baseline")
     ap.add_argument("--backbone", default="models/runs/pretrain/backbone.ckpt")
     ap.add_argument("--config", help="JSON with FinetuneConfig fields")

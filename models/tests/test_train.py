@@ -97,3 +97,25 @@ def test_prefix_is_the_mean_of_single_compressions_and_zero_rows_are_masked():
     assert pmask.tolist() == [[1, 1, 1], [0, 0, 0], [1, 1, 1]]
     assert torch.allclose(merged[0], (singles[0] + singles[1]) / 2, atol=1e-5)
     assert float(merged[1].abs().max()) == 0.0
+
+
+def test_merge_takes_adapter_from_commer_run_and_soft_prompt_from_concat_run(tmp_path):
+    from models.commer.checkpoint import build_commer_model, save_commer_state
+
+    cfg = ModelConfig(dim=16, n_layers=1, n_heads=2, n_kv_heads=1, hidden_dim=32, vocab_size=40)
+    torch.manual_seed(1)
+    a = CommerModel(cfg, LoraConfig(rank=2, alpha=4, dropout=0.0), k=2, soft_prompt_len=2)
+    b = CommerModel(cfg, LoraConfig(rank=2, alpha=4, dropout=0.0), k=2, soft_prompt_len=2)
+    b.load_state_dict(a.state_dict())
+    with torch.no_grad():
+        a.compression.add_(1.0)
+        b.soft_prompt.add_(5.0)
+    save_commer_state(tmp_path / "a.pt", a, extra={"templates": {"x": 1}, "training": {"commer:task": {}}})
+    save_commer_state(tmp_path / "b.pt", b, extra={"training": {"concat:task": {}}})
+    FT.merge_states(tmp_path / "a.pt", tmp_path / "b.pt", tmp_path / "m.pt")
+    m = torch.load(tmp_path / "m.pt")
+    assert torch.equal(m["state_dict"]["compression"], a.compression.detach())
+    assert torch.equal(m["state_dict"]["soft_prompt"], b.soft_prompt.detach())
+    assert set(m["extra"]["training"]) == {"commer:task", "concat:task"} and m["extra"]["templates"] == {"x": 1}
+    state = {k[len("backbone."):]: v for k, v in a.state_dict().items() if k.startswith("backbone.") and "lora_" not in k}
+    build_commer_model(cfg, state, m)  # loads without complaint
