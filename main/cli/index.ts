@@ -92,7 +92,7 @@ export function buildProgram(): Command {
     .option('--no-compress', 'store only; compress later (commer compress)')
     .action(async (files: string[], o: Record<string, string | boolean | undefined>) => {
       const g = globals();
-      const svc = await open(g, { autoStartQueue: o.compress !== false });
+      const svc = await open(g, { autoStartQueue: o.compress !== false, loadModelAtStart: o.compress !== false });
       let failed = false;
       try {
         const pid = profileId(svc, String(o.profile), true);

@@ -121,7 +121,9 @@ export class InferenceClient {
     try {
       await Promise.race([
         this.request(t, { type: 'dispose' }, 'disposing', (m) => (m.type === 'disposed' ? true : undefined)),
-        new Promise((r) => setTimeout(r, 2000)),
+        // The host answers dispose after any load in progress: terminating a worker in the middle of
+        // onnxruntime's session creation aborts the whole process, so give it time.
+        new Promise((r) => setTimeout(r, 20_000).unref()),
       ]);
     } catch {
       // A host that fails to dispose is killed below anyway.
