@@ -10,7 +10,7 @@
 import { StopStringMatcher, type FinishReason } from '../core/stopping.js';
 import { TokenSampler, type SamplingOptions } from '../core/sampling.js';
 import { createRng } from '../core/rng.js';
-import { concatPromptText, documentIds, fillTemplate, keepLast, type SequenceSpec } from '../core/templates.js';
+import { concatPromptText, documentIds, fillTemplate, type SequenceSpec } from '../core/templates.js';
 import type { PackManifest, TaskName } from '../core/pack-manifest.js';
 import { AbortError, PackError, RuntimeInputError } from './errors.js';
 import { checkGraph, readPack, type LoadedPack } from './pack-loader.js';
@@ -274,7 +274,7 @@ class Model implements CommerModel {
     if (!Array.isArray(texts)) throw new RuntimeInputError('compress expects an array of strings');
     const batchSize = options.batchSize ?? 16;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RuntimeInputError(`batchSize must be a positive integer, got ${batchSize}`);
-    const encode = (t: string): number[] => this.tokenizer.encode(t);
+    const encode = (t: string): number[] => this.tokenizer.encodeFirst(t, this.spec.maxDocTokens);
     const seqs = texts.map((t, i) => documentIds(encode, this.m.templates.document, this.checkText(t, `texts[${i}]`), this.spec));
     // Sorting by length keeps documents of similar length together: less padding.
     const order = seqs.map((_, i) => i).sort((a, b) => seqs[a]!.length - seqs[b]!.length);
@@ -337,7 +337,7 @@ class Model implements CommerModel {
         if (!Number.isFinite(merged[i]!)) throw new RuntimeInputError(`merged has a non-finite value at ${i}`);
       }
     }
-    const ids = [this.spec.bosId, ...keepLast(this.tokenizer.encode(fillTemplate(template, { input })), this.spec.maxPromptTokens)];
+    const ids = [this.spec.bosId, ...this.tokenizer.encodeLast(fillTemplate(template, { input }), this.spec.maxPromptTokens)];
     return this.run(merged, merged ? this.k : 0, ids, request);
   }
 
@@ -353,7 +353,7 @@ class Model implements CommerModel {
     // the latest documents) within the positions the backbone supports.
     const budget = this.m.backbone.max_positions - s - maxNew - 1;
     const text = concatPromptText(this.m.templates.concat_document, request.docs, template, input);
-    const ids = [this.spec.bosId, ...keepLast(this.tokenizer.encode(text), budget)];
+    const ids = [this.spec.bosId, ...this.tokenizer.encodeLast(text, budget)];
     return this.run(soft, s, ids, request);
   }
 

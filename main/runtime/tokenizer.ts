@@ -15,6 +15,10 @@ export interface StreamDecoder {
 export interface TextTokenizer {
   /** Ids for `text` without any special tokens. */
   encode(text: string): number[];
+  /** encode(text).slice(0, n), without encoding all of a very long text. */
+  encodeFirst(text: string, n: number): number[];
+  /** encode(text).slice(-n), without encoding all of a very long text. */
+  encodeLast(text: string, n: number): number[];
   /** Text for `ids`, special tokens skipped. */
   decode(ids: ArrayLike<number>): string;
   /** A decoder for one generated stream; the concatenation of its output equals decode(ids). */
@@ -33,12 +37,47 @@ export function createTokenizer(tokenizerJson: unknown): TextTokenizer {
     // The library rejects an empty list; the empty decode is simply ''.
     ids.length === 0 ? '' : tok.decode(Array.from(ids), { skip_special_tokens: true, clean_up_tokenization_spaces: false });
   const pieces = sentencePieceTable(tok, tokenizerJson as Record<string, unknown>, vocabSize, decode);
+  const encode = (text: string): number[] => tok.encode(text, { add_special_tokens: false }).ids;
   return {
     vocabSize,
-    encode: (text) => tok.encode(text, { add_special_tokens: false }).ids,
+    encode,
+    encodeFirst: (text, n) => encodeEnd(encode, text, n, 'first'),
+    encodeLast: (text, n) => encodeEnd(encode, text, n, 'last'),
     decode,
     createStreamDecoder: () => (pieces ? new PieceStreamDecoder(pieces) : new IncrementalDecoder({ decode })),
   };
+}
+
+// Encoding is superlinear in text length (a 90,000-character article takes ~2 s),
+// yet documents keep only their first max_doc_tokens and prompts their last
+// max_prompt_tokens. Tokens do not span whitespace in the tokenizers we ship, so
+// a piece of the text cut at whitespace encodes to the same ids at the kept end.
+// That is checked, not assumed: the kept ids must agree between two cuts of
+// different length, or the whole text is encoded.
+const CHARS_PER_TOKEN_BOUND = 8;
+
+function cutAtSpace(text: string, chars: number, end: 'first' | 'last'): string {
+  if (end === 'first') {
+    const i = text.indexOf(' ', chars);
+    return i < 0 ? text : text.slice(0, i);
+  }
+  const i = text.lastIndexOf(' ', text.length - chars);
+  return i < 0 ? text : text.slice(i + 1);
+}
+
+function encodeEnd(encode: (t: string) => number[], text: string, n: number, end: 'first' | 'last'): number[] {
+  const take = (ids: number[]): number[] => (ids.length <= n ? ids : end === 'first' ? ids.slice(0, n) : ids.slice(ids.length - n));
+  const approx = CHARS_PER_TOKEN_BOUND * n + 64;
+  if (n <= 0) return [];
+  if (text.length <= 4 * approx) return take(encode(text));
+  const a = encode(cutAtSpace(text, approx, end));
+  const b = encode(cutAtSpace(text, 2 * approx, end));
+  if (a.length > n && b.length > n) {
+    const ka = take(a);
+    const kb = take(b);
+    if (ka.every((v, i) => v === kb[i])) return ka;
+  }
+  return take(encode(text));
 }
 
 /**
