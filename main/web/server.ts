@@ -69,6 +69,8 @@ const MIME: Record<string, string> = {
   '.map': 'application/json; charset=utf-8',
 };
 
+const UPLOAD_TTL_MS = 60 * 60 * 1000;
+
 const STATUS: Partial<Record<AppError['code'], number>> = {
   INVALID_INPUT: 400,
   FORBIDDEN: 403,
@@ -95,7 +97,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   const maxJson = opts.maxJsonBytes ?? 1024 * 1024;
   const maxUpload = opts.maxUploadBytes ?? 512 * 1024 * 1024;
   const uploadRoot = await mkdtemp(join(tmpdir(), 'commer-uploads-'));
-  const uploads = new Map<string, { dir: string; path: string }>();
+  const uploads = new Map<string, { dir: string; path: string; at: number }>();
   const sseClients = new Set<ServerResponse>();
   let port = 0;
   let cookieName = 'commer_token';
@@ -282,8 +284,19 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       await rm(dir, { recursive: true, force: true });
       throw err instanceof HttpError ? err : new HttpError(400, 'INVALID_INPUT', `the upload did not complete: ${(err as Error).message}`);
     }
-    uploads.set(uploadId, { dir, path });
+    sweepUploads();
+    uploads.set(uploadId, { dir, path, at: Date.now() });
     sendResult(res, 200, { ok: true, value: { uploadId, name: basename(path), bytes: size } });
+  }
+
+  /** Uploads nobody imported within an hour (the tab was closed) are deleted. */
+  function sweepUploads() {
+    const cutoff = Date.now() - UPLOAD_TTL_MS;
+    for (const [id, up] of uploads) {
+      if (up.at >= cutoff) continue;
+      uploads.delete(id);
+      void rm(up.dir, { recursive: true, force: true });
+    }
   }
 
   function openEvents(req: IncomingMessage, res: ServerResponse) {
