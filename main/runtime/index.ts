@@ -11,7 +11,7 @@
 //
 // Bad packs throw PackError {code, message, file}; bad arguments RuntimeInputError.
 
-export { loadModel } from './model.js';
+export { loadModel, validatePack } from './model.js';
 export type {
   CommerModel,
   CompressOptions,

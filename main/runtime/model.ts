@@ -605,3 +605,20 @@ function repeatRows(t: OrtTensor, n: number): OrtTensor {
   for (let i = 0; i < n; i++) dst.set(src, i * src.length);
   return floatTensor(dst, [n, ...t.dims.slice(1)]);
 }
+
+/**
+ * Full validation of a pack without keeping it loaded: files, hashes, shapes,
+ * tokenizer, and the graph's signature on a CPU session that is released again.
+ * Never throws; a problem comes back as the PackError loadModel would throw.
+ */
+export async function validatePack(packDir: string): Promise<{ ok: true; manifest: PackManifest } | { ok: false; error: PackError }> {
+  try {
+    const model = await loadModel(packDir, { executionProvider: 'cpu', threads: 1 });
+    const manifest = model.info.manifest;
+    await model.dispose();
+    return { ok: true, manifest };
+  } catch (e) {
+    if (e instanceof PackError) return { ok: false, error: e };
+    return { ok: false, error: new PackError('io_error', `cannot validate the pack at ${packDir}: ${e instanceof Error ? e.message : String(e)}`) };
+  }
+}

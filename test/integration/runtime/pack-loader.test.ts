@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadModel, PackError, readPack } from '../../../main/runtime/index.js';
+import { loadModel, PackError, readPack, validatePack } from '../../../main/runtime/index.js';
 import { primaryPack } from './fixture-packs.js';
 
 const source = primaryPack();
@@ -69,6 +69,18 @@ describe('pack loader', { skip: source ? false : 'no fixture pack (the golden te
     } finally {
       await m.dispose();
     }
+  });
+
+  test('validatePack reports instead of throwing, graph included', async () => {
+    const good = await validatePack(source!);
+    assert.ok(good.ok);
+    const dir = await copy();
+    await editManifest(dir, (m) => {
+      m.backbone.n_layers += 1;
+    });
+    const bad = await validatePack(dir);
+    assert.equal(bad.ok, false);
+    if (!bad.ok) assert.equal(bad.error.code, 'bad_graph');
   });
 
   test('a missing directory', async () => {
