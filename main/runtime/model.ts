@@ -403,8 +403,8 @@ class Model implements CommerModel {
     if (!Number.isInteger(minNew) || minNew < 0) throw new RuntimeInputError(`minNewTokens must be a non-negative integer, got ${minNew}`);
     const seed = o.seed ?? Math.floor(Math.random() * 2 ** 32);
     const samplers: TokenSampler[] = [];
-    const rng = createRng(seed);
     try {
+      const rng = createRng(seed);
       for (let c = 0; c < n; c++) samplers.push(new TokenSampler(this.vocab, o, rng));
     } catch (e) {
       throw new RuntimeInputError(e instanceof Error ? e.message : String(e));

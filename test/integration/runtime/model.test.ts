@@ -169,6 +169,7 @@ describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test
     assert.throws(() => m.generate({ ...ok, n: 0 }), /n must be an integer/);
     assert.throws(() => m.generate({ ...ok, temperature: -1 }), /temperature/);
     assert.throws(() => m.generate({ ...ok, maxNewTokens: 0 }), /maxNewTokens/);
+    assert.throws(() => m.generate({ ...ok, seed: Number.POSITIVE_INFINITY }), RuntimeInputError);
     assert.throws(() => m.continueText('x', { stop: [1 as never] }), /stop must be an array of strings/);
   });
 
