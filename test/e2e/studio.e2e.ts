@@ -28,6 +28,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
   /** Opens the library and waits until its count has loaded with the expected documents. */
   const libraryCount = async (expected: number) => {
     await app.go('Library');
+    await app.library.search('');
     await page.waitForFunction((n) => document.querySelector('[data-testid=library-count]')?.textContent?.replace(/\D/g, '') === String(n), expected, { timeout: 30_000 });
     return app.library.count();
   };

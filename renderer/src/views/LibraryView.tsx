@@ -102,7 +102,7 @@ export function LibraryView() {
               <label htmlFor={searchId} className="sr-only">Search documents</label>
               <input id={searchId} className="input search-input" type="search" placeholder="Search this profile’s writing" value={text} onChange={(e) => setText(e.target.value)} />
             </div>
-            <span className="muted small" data-testid="library-count" aria-live="polite">
+            <span className="muted small" data-testid="library-count" data-query={query} data-state={searching ? 'searching' : 'ready'} aria-live="polite">
               {searching ? 'Searching…' : query ? `${num(total)} matching` : `${num(total)} documents`}
             </span>
           </div>

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, statSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, statSync, readdirSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,17 +28,24 @@ function newestMtime(dir: string): number {
 }
 
 /**
- * Makes sure dist/renderer holds a build of the current renderer sources. `npm test`
- * builds first (scripts/build.mjs --if-stale); this covers running the e2e file alone.
+ * Puts the built renderer into `target`: a snapshot of dist/renderer when that build
+ * is newer than the renderer sources (`npm test` builds it first with
+ * scripts/build.mjs --if-stale), otherwise a fresh Vite build of the sources. The
+ * host serves the snapshot, so a rebuild of dist/ during the run cannot pull the
+ * page out from under the test.
  */
-export function ensureRendererBuilt(): void {
-  const index = join(repoRoot, 'dist/renderer/index.html');
-  const fresh = existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(repoRoot, 'renderer'));
-  if (fresh) return;
-  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
+export function buildRendererInto(target: string): void {
+  const dist = join(repoRoot, 'dist/renderer');
+  const index = join(dist, 'index.html');
+  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(repoRoot, 'renderer'))) {
+    cpSync(dist, target, { recursive: true });
+    if (existsSync(join(target, 'index.html'))) return;
+  }
+  const r = spawnSync(
+    process.execPath,
+    [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--outDir', target, '--emptyOutDir', '--logLevel', 'warn'],
+    { cwd: repoRoot, stdio: 'inherit' },
+  );
   if (r.status !== 0) throw new Error('building the renderer failed');
 }
 
@@ -48,12 +55,13 @@ export function ensureRendererBuilt(): void {
  * this run prepared.
  */
 export async function startHost(): Promise<RunningHost> {
-  ensureRendererBuilt();
   const dataDir = await mkdtemp(join(tmpdir(), 'commer-e2e-'));
+  const staticDir = join(dataDir, 'renderer');
+  buildRendererInto(staticDir);
   const packs = await preparePacks(dataDir);
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'main/app/web-main.ts'), '--data-dir', dataDir, '--pack-dir', packs.dir],
+    ['--import', 'tsx', join(repoRoot, 'main/app/web-main.ts'), '--data-dir', dataDir, '--pack-dir', packs.dir, '--static-dir', staticDir],
     { cwd: repoRoot, env: { ...process.env, COMMER_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const exited = new Promise<void>((r) => child.once('exit', () => r()));

@@ -9,8 +9,14 @@ export class LibraryPage {
 
   async search(query: string): Promise<void> {
     await this.page.getByLabel('Search documents').fill(query);
-    // The count line says "Searching…" while the query runs, then "N matching".
-    await this.page.getByTestId('library-count').filter({ hasText: query ? /matching/ : /documents/ }).waitFor();
+    // The count line carries the query its number belongs to, and whether a search is still running.
+    await this.page.waitForFunction(
+      (q) => {
+        const el = document.querySelector('[data-testid=library-count]');
+        return el?.getAttribute('data-query') === q && el.getAttribute('data-state') === 'ready';
+      },
+      query,
+    );
   }
 
   /** The number the library shows for the current query. */
