@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createRng } from '../../../main/core/rng.js';
 import { loadModel, PackError, readPack, validatePack } from '../../../main/runtime/index.js';
 import { primaryPack } from './fixture-packs.js';
 
@@ -163,6 +164,34 @@ describe('pack loader', { skip: source ? false : 'no fixture pack (the golden te
       m.backbone.n_layers += 1;
     });
     await refused(dir, 'bad_graph', 'backbone.onnx', /inputs lack past_key_values\.\d+\.key/);
+  });
+
+  test('random manifest damage is always a PackError or a working model, never another throw', async () => {
+    const original = JSON.parse(await readFile(join(source!, 'manifest.json'), 'utf8'));
+    const rng = createRng(99);
+    const pick = <T>(xs: T[]): T => xs[Math.floor(rng.next() * xs.length)]!;
+    const junk = [null, -1, 0, 1.5, 'x', [], {}, true, 1e9];
+    const dir = await copy();
+    for (let i = 0; i < 30; i++) {
+      const m = structuredClone(original);
+      // Walk to a random object inside the manifest and break one of its fields.
+      let node: Record<string, unknown> = m;
+      for (let depth = 0; depth < 3; depth++) {
+        const keys = Object.keys(node).filter((k) => node[k] && typeof node[k] === 'object');
+        if (!keys.length || rng.next() < 0.3) break;
+        node = node[pick(keys)] as Record<string, unknown>;
+      }
+      const key = pick(Object.keys(node));
+      if (rng.next() < 0.3) delete node[key];
+      else node[key] = pick(junk);
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
+      try {
+        const model = await loadModel(dir, { executionProvider: 'cpu' });
+        await model.dispose();
+      } catch (e) {
+        assert.ok(e instanceof PackError, `damage ${key}: expected PackError, got ${String(e)}`);
+      }
+    }
   });
 
   test('a graph whose kv-head count does not match the manifest', async () => {
