@@ -1,5 +1,5 @@
-import { ServiceError } from '../services/errors.js';
-import { toAppError, type HandlerTable } from './dispatch.js';
+import { ServiceError, toErrorData } from '../services/errors.js';
+import type { HandlerTable } from './dispatch.js';
 import type { HandlerDeps, ResolvedFile } from './handler-deps.js';
 
 type Channels = 'import:start' | 'import:list' | 'import:cancel';
@@ -7,7 +7,9 @@ type Channels = 'import:start' | 'import:list' | 'import:cancel';
 export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<HandlerTable, Channels> {
   return {
     'import:start': async ({ profileId, files, options }) => {
-      // Resolve every reference before starting any job, so one bad reference starts nothing.
+      // Check everything before starting anything: an unknown profile or one bad file
+      // reference starts no job at all.
+      services.profiles.get(profileId);
       const resolved: ResolvedFile[] = [];
       try {
         for (const ref of files) resolved.push(await resolveFile(ref));
@@ -15,28 +17,19 @@ export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<Han
         for (const r of resolved) r.release?.();
         throw err;
       }
-      // Fails early (NOT_FOUND) rather than after some jobs already started.
-      services.profiles.get(profileId);
       const jobIds: string[] = [];
-      for (const file of resolved) {
+      for (const [i, file] of resolved.entries()) {
         try {
           const { jobId } = services.imports.start({ path: file.path, profileId, options });
           jobIds.push(jobId);
-          if (file.release) {
-            const release = file.release;
-            services.imports.wait(jobId).then(release, release);
-          }
+          if (file.release) services.imports.wait(jobId).then(file.release, file.release);
         } catch (err) {
-          file.release?.();
+          for (const rest of resolved.slice(i)) rest.release?.();
           if (jobIds.length === 0) throw err;
           // Earlier files already started: those jobs keep running and report through
           // their own progress; the error says which ones so the UI can follow them.
-          const data = toAppError(err);
-          throw new ServiceError(
-            data.code === 'FORBIDDEN' || data.code === 'PAYLOAD_TOO_LARGE' || data.code === 'HOST_UNAVAILABLE' ? 'INTERNAL' : data.code,
-            `${data.message} (the ${jobIds.length} file(s) before it are importing)`,
-            { startedJobIds: jobIds },
-          );
+          const data = toErrorData(err);
+          throw new ServiceError(data.code, `${data.message} (the ${jobIds.length} file(s) before it are importing)`, { startedJobIds: jobIds });
         }
       }
       return { jobIds };

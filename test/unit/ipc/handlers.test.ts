@@ -1,0 +1,153 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHandlers } from '../../../main/ipc/handlers.js';
+import { dispatch } from '../../../main/ipc/dispatch.js';
+import type { HandlerDeps, ResolvedFile } from '../../../main/ipc/handler-deps.js';
+import type { FileRef } from '../../../main/ipc/contract.js';
+import { ServiceError } from '../../../main/services/errors.js';
+import type { RestyleEvent, ServiceEvent, Services } from '../../../main/services/types.js';
+
+/** Services where only what a test sets exists; anything else fails loudly. */
+function services(parts: Record<string, object>): Services & { fire(e: ServiceEvent): void } {
+  let listener: ((e: ServiceEvent) => void) | null = null;
+  const base = {
+    onEvent(l: (e: ServiceEvent) => void) {
+      listener = l;
+      return () => (listener = null);
+    },
+    fire: (e: ServiceEvent) => listener?.(e),
+    close: async () => {},
+  };
+  return new Proxy({ ...base, ...parts } as unknown as Services & { fire(e: ServiceEvent): void }, {
+    get(target, key) {
+      if (key in target) return target[key as keyof typeof target];
+      throw new Error(`the test did not provide services.${String(key)}`);
+    },
+  });
+}
+
+/** Waits for a condition (events arrive asynchronously); the cap only keeps a broken test from hanging. */
+async function until(cond: () => boolean) {
+  for (let i = 0; i < 1000 && !cond(); i++) await new Promise((r) => setTimeout(r, 5));
+}
+
+function deps(svc: Services, over: Partial<HandlerDeps> = {}) {
+  const emitted: [string, unknown][] = [];
+  const d: HandlerDeps = {
+    services: svc,
+    host: 'web',
+    appVersion: '1.2.3',
+    platform: 'linux',
+    emit: (c, p) => void emitted.push([c, p]),
+    resolveFile: async (ref: FileRef) => ({ path: 'path' in ref ? ref.path : `/tmp/${ref.uploadId}` }),
+    exportTarget: (name) => ({ path: `/exports/${name}`, downloadUrl: `/api/download/${name}` }),
+    ...over,
+  };
+  return { d, emitted };
+}
+
+describe('handlers', () => {
+  test('import:start checks the profile and every file before starting any job, and releases what it resolved', async () => {
+    const started: string[] = [];
+    const released: string[] = [];
+    const svc = services({
+      profiles: { get: (id: number) => (id === 1 ? { id } : (() => { throw new ServiceError('NOT_FOUND', `no profile with id ${id}`); })()) },
+      imports: { start: ({ path }: { path: string }) => (started.push(path), { jobId: `job:${path}` }), wait: () => Promise.resolve() },
+    });
+    const resolveFile = async (ref: FileRef): Promise<ResolvedFile> => {
+      if (!('uploadId' in ref)) throw new ServiceError('INVALID_INPUT', 'uploads only');
+      return { path: `/tmp/${ref.uploadId}`, release: () => released.push(ref.uploadId) };
+    };
+    const { table } = createHandlers(deps(svc, { resolveFile }).d);
+
+    const badFile = await dispatch(table, 'import:start', { profileId: 1, files: [{ uploadId: 'aaaaaaaa1' }, { path: '/etc/passwd' }] });
+    assert.deepEqual(badFile, { ok: false, error: { code: 'INVALID_INPUT', message: 'uploads only' } });
+    assert.deepEqual(started, []);
+    assert.deepEqual(released, ['aaaaaaaa1']);
+
+    const noProfile = await dispatch(table, 'import:start', { profileId: 9, files: [{ uploadId: 'bbbbbbbb2' }] });
+    assert.equal(noProfile.ok ? '' : noProfile.error.code, 'NOT_FOUND');
+    assert.deepEqual(started, []);
+
+    const good = await dispatch(table, 'import:start', { profileId: 1, files: [{ uploadId: 'cccccccc3' }, { uploadId: 'dddddddd4' }] });
+    assert.deepEqual(good, { ok: true, value: { jobIds: ['job:/tmp/cccccccc3', 'job:/tmp/dddddddd4'] } });
+    await until(() => released.length === 3);
+    assert.deepEqual(released.slice(1), ['cccccccc3', 'dddddddd4'], 'each upload is released once its import has read it');
+  });
+
+  test('packs:validate takes a known pack id, never a directory, and reports a bad pack as PACK_INVALID', async () => {
+    const validated: string[] = [];
+    const svc = services({
+      packs: {
+        list: () => [{ id: 'good', dir: '/packs/good' }, { id: 'bad', dir: '/packs/bad' }],
+        validate: async (dir: string) => (validated.push(dir), dir.endsWith('good') ? { ok: true, pack: { id: 'good' } } : { ok: false, error: 'backbone.onnx: sha256 mismatch' }),
+      },
+    });
+    const { table } = createHandlers(deps(svc).d);
+    assert.deepEqual(await dispatch(table, 'packs:validate', { id: 'good' }), { ok: true, value: { id: 'good' } });
+    assert.deepEqual(await dispatch(table, 'packs:validate', { id: 'bad' }), { ok: false, error: { code: 'PACK_INVALID', message: 'backbone.onnx: sha256 mismatch' } });
+    const unknown = await dispatch(table, 'packs:validate', { id: '../../etc' });
+    assert.equal(unknown.ok ? '' : unknown.error.code, 'NOT_FOUND');
+    assert.deepEqual(validated, ['/packs/good', '/packs/bad']);
+  });
+
+  test('restyle streams tagged events after answering, maps a failure to an error event, and stop aborts', async () => {
+    let signal: AbortSignal | undefined;
+    const svc = services({
+      restyle: {
+        async *run(req: { draft: string }, s?: AbortSignal): AsyncIterable<RestyleEvent> {
+          signal = s;
+          yield { type: 'start', restyleId: 'r', packId: 'p', usedDocs: 0, n: 1 };
+          if (req.draft === 'fail') throw new ServiceError('NO_DOCUMENTS', 'import some documents first');
+          await new Promise((r) => setTimeout(r, 20));
+          yield { type: 'done', aborted: s?.aborted ?? false };
+        },
+      },
+    });
+    const { d, emitted } = deps(svc);
+    const { table } = createHandlers(d);
+    const req = { profileId: 1, task: 'paraphrase', draft: 'hello', docs: 'all' } as const;
+
+    const r = await dispatch(table, 'restyle:start', req);
+    assert.ok(r.ok);
+    assert.equal(emitted.length, 0, 'no event before the id was answered');
+    await dispatch(table, 'restyle:stop', { streamId: r.value.streamId });
+    await until(() => emitted.length === 2);
+    assert.equal(signal?.aborted, true);
+    assert.deepEqual(emitted.map(([c, p]) => [c, (p as { streamId: string }).streamId, (p as { event: { type: string } }).event.type]), [
+      ['restyle:event', r.value.streamId, 'start'],
+      ['restyle:event', r.value.streamId, 'done'],
+    ]);
+
+    emitted.length = 0;
+    const f = await dispatch(table, 'restyle:start', { ...req, draft: 'fail' });
+    assert.ok(f.ok);
+    await until(() => emitted.length === 2);
+    assert.deepEqual((emitted.at(-1)![1] as { event: unknown }).event, { type: 'error', error: { code: 'NO_DOCUMENTS', message: 'import some documents first' } });
+    assert.deepEqual(await dispatch(table, 'restyle:stop', { streamId: 'long-gone' }), { ok: true, value: null }, 'stopping a finished stream is fine');
+  });
+
+  test('service events are forwarded on the contract channels until disposed', () => {
+    const svc = services({});
+    const { d, emitted } = deps(svc);
+    const h = createHandlers(d);
+    svc.fire({ type: 'data-changed', what: 'profiles' });
+    svc.fire({ type: 'queue', status: { state: 'idle' } as never });
+    h.dispose();
+    svc.fire({ type: 'data-changed', what: 'history' });
+    assert.deepEqual(emitted, [
+      ['data:changed', { what: 'profiles' }],
+      ['queue:progress', { state: 'idle' }],
+    ]);
+  });
+
+  test('settings:export names the file and passes the host download link through', async () => {
+    const svc = services({ settings: { exportAll: async (path: string) => ({ path, bytes: 42 }) } });
+    const r = await dispatch(createHandlers(deps(svc).d).table, 'settings:export', undefined);
+    assert.ok(r.ok);
+    assert.match(r.value.fileName, /^commer-export-\d{4}-\d\d-\d\dT[\d-]+Z\.json$/);
+    assert.equal(r.value.path, `/exports/${r.value.fileName}`);
+    assert.equal(r.value.downloadUrl, `/api/download/${r.value.fileName}`);
+    assert.equal(r.value.bytes, 42);
+  });
+});
