@@ -51,7 +51,7 @@ if (!app.requestSingleInstanceLock()) {
     handlers?.dispose();
     void services.close().finally(() => app.quit());
   });
-  app.whenReady().then(start, fatal);
+  app.whenReady().then(start).catch(fatal);
 }
 
 async function start() {

@@ -6,7 +6,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { register } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ let fake: typeof import('./fake-electron.js')['fake'];
 let ipcMain: typeof import('./fake-electron.js')['ipcMain'];
 let win: FakeWindow;
 let dir: string;
+let beforeQuit: ((e: { preventDefault(): void }) => void) | undefined;
 
 async function until<T>(what: string, probe: () => T | undefined | false, ms = 60_000): Promise<T> {
   const end = Date.now() + ms;
@@ -47,12 +48,13 @@ before(async () => {
   delete process.env.COMMER_DATA_DIR;
   await import(pathToFileURL(join(repo, 'dist/main/app/electron-main.js')).href);
   win = await until('the main window', () => fake.windows[0]);
+  beforeQuit = fake.appHandlers.get('before-quit') as typeof beforeQuit;
 });
 
 after(async () => {
-  if (fake?.appHandlers.has('before-quit')) {
+  if (beforeQuit) {
     let prevented = false;
-    fake.appHandlers.get('before-quit')!({ preventDefault: () => (prevented = true) } as never);
+    beforeQuit({ preventDefault: () => (prevented = true) });
     assert.ok(prevented, 'quitting waits for the services to close');
     await until('the app to quit after closing the services', () => fake.quits > 0, 20_000);
   }
@@ -73,6 +75,7 @@ describe('desktop main process (built bundle, stand-in electron)', () => {
     assert.deepEqual(fake.schemes, [{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: true } }]);
     assert.ok(fake.menu, 'an application menu is set');
     assert.deepEqual(fake.errors, []);
+    assert.equal(fake.exitCode, null);
   });
 
   test('keeps its data in the user-data folder and ships packs from models/packs in development', async () => {
@@ -156,5 +159,23 @@ describe('desktop main process (built bundle, stand-in electron)', () => {
     const again = await run();
     assert.equal(again.at(-1)!.type, 'done', JSON.stringify(again.at(-1)));
     assert.ok(fake.children.length >= 2, 'a fresh host was started');
+  });
+
+  test('a data folder that cannot be opened ends in an error dialog and exit code 1, not a half-started app', async () => {
+    const blocker = join(dir, 'not-a-folder');
+    await writeFile(blocker, 'a file where the data folder should be');
+    process.env.COMMER_DATA_DIR = blocker;
+    const windowsBefore = fake.windows.length;
+    try {
+      // A second copy of the bundle (a fresh module instance) starts against the broken folder.
+      await import(pathToFileURL(join(repo, 'dist/main/app/electron-main.js')).href + '?broken-data-dir');
+      await until('the error dialog', () => fake.errors.length > 0, 20_000);
+    } finally {
+      delete process.env.COMMER_DATA_DIR;
+    }
+    assert.match(fake.errors[0]!, /could not start[\s\S]*not-a-folder/);
+    assert.equal(fake.exitCode, 1);
+    assert.equal(fake.windows.length, windowsBefore, 'no window was opened');
+    fake.errors.length = 0;
   });
 });
