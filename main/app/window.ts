@@ -1,7 +1,7 @@
 // The one place windows are made. Every window is sandboxed and context-isolated,
 // can neither open other windows nor navigate away from the app, and hands http(s)
 // links to the OS browser; everything else a page might ask for is refused.
-import { BrowserWindow, screen, shell, type WebContents } from 'electron';
+import { BrowserWindow, nativeTheme, screen, shell, type WebContents } from 'electron';
 import { loadWindowState, saveWindowState, type WindowState } from './window-state.js';
 
 export interface MainWindowOptions {
@@ -24,6 +24,8 @@ export function createMainWindow(opts: MainWindowOptions): BrowserWindow {
     minHeight: 460,
     show: false,
     title: 'ComMer Studio',
+    // Matches the renderer's first paint in either theme, so opening does not flash white in dark mode.
+    backgroundColor: nativeTheme.shouldUseDarkColors ? '#111318' : '#f6f7f9',
     autoHideMenuBar: false,
     webPreferences: {
       preload: opts.preload,

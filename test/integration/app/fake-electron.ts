@@ -111,6 +111,7 @@ export const net = {
     return new Response(await readFile(path), { headers: { 'content-type': MIME[extname(path)] ?? 'application/octet-stream' } });
   },
 };
+export const nativeTheme = { shouldUseDarkColors: false };
 export const screen = { getAllDisplays: () => [{ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }] };
 export const shell = { openExternal: (url: string) => (fake.opened.push(url), Promise.resolve()) };
 
@@ -138,4 +139,4 @@ export const utilityProcess = {
   },
 };
 
-export default { app, BrowserWindow, ipcMain, dialog, Menu, protocol, net, screen, shell, utilityProcess };
+export default { app, BrowserWindow, ipcMain, dialog, Menu, protocol, net, nativeTheme, screen, shell, utilityProcess };
