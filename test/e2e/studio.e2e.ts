@@ -212,9 +212,11 @@ describe('ComMer Studio in a browser', { skip }, () => {
   test('switch packs; a broken pack shows its error and cannot be used', { timeout: 120_000 }, async () => {
     await app.go('Settings');
     const broken = app.settings.pack(host.packs.broken.id);
-    await broken.waitFor();
-    await app.settings.validate(host.packs.broken.id);
+    // Opening Settings checks every pack's files: the damaged one is flagged without asking.
+    await page.locator(`[data-testid=pack-row][data-pack-id="${host.packs.broken.id}"][data-state=invalid]`).waitFor();
     await broken.getByTestId('pack-error').waitFor();
+    await app.settings.validate(host.packs.broken.id);
+    await app.toast(host.packs.broken.name).waitFor();
     assert.ok(((await broken.getByTestId('pack-error').textContent()) ?? '').length > 10);
     assert.ok(await broken.getByRole('button', { name: 'Use this pack' }).isDisabled());
 
@@ -224,6 +226,8 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.equal(await app.settings.activePackId(), other);
     assert.notEqual(((await app.settings.provider.textContent()) ?? '').trim(), '');
     assert.match((await app.settings.dataDir.textContent()) ?? '', /commer-e2e-/);
+    // The check result survives the refresh that follows a switch.
+    await broken.getByTestId('pack-error').waitFor();
     await shot('05-settings.png');
     // Back to the readable pack for the remaining screenshots.
     await app.settings.use(preferredPack);

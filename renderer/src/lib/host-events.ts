@@ -45,10 +45,12 @@ export function subscribeToHost(): () => void {
     const batch = pending;
     pending = new Map();
     const store = useImportStore.getState();
-    const wasRunning = isRunning(store.files);
     for (const p of batch.values()) store.apply(p);
-    const files = useImportStore.getState().files;
-    if (wasRunning && !isRunning(files) && files.length > 0) {
+  };
+  // However a drop ends (its last event, or the start call finding it already over), say how it went.
+  const offFinished = useImportStore.subscribe((s, prev) => {
+    const files = s.files;
+    if (isRunning(prev.files) && !isRunning(files) && files.length > 0) {
       const t = totals(files);
       const failed = t.phase === 'failed';
       useUiStore.getState().toast({
@@ -59,7 +61,7 @@ export function subscribeToHost(): () => void {
       });
       void useProfilesStore.getState().refresh();
     }
-  };
+  });
 
   const offs = [
     api().onImportProgress((p) => {
@@ -103,6 +105,7 @@ export function subscribeToHost(): () => void {
     }),
   ];
   return () => {
+    offFinished();
     for (const off of offs) off();
     if (frame) cancelAnimationFrame(frame);
     for (const t of timers.values()) clearTimeout(t);

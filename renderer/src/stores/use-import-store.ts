@@ -35,6 +35,9 @@ interface ImportState {
   apply(p: ImportProgress): void;
 }
 
+const orphans = new Map<string, ImportProgress>();
+const MAX_ORPHANS = 500;
+
 const ACTIVE: ReadonlySet<ImportPhase> = new Set(['queued', 'parsing', 'storing', 'compressing']);
 const ORDER: ImportPhase[] = ['queued', 'parsing', 'storing', 'compressing', 'failed', 'cancelled', 'done'];
 
@@ -106,8 +109,12 @@ export const useImportStore = create<ImportState>((set, get) => ({
     set({
       files: get().files.map((f) => {
         const i = added.indexOf(f);
-        // Progress may have matched the entry by name already; keep its job id then.
-        return i < 0 ? f : { ...f, ...patch(i), jobId: f.jobId ?? patch(i).jobId ?? null };
+        if (i < 0) return f;
+        const next = { ...f, ...patch(i) };
+        // A small or broken file can finish before the start call answers; its progress waited here.
+        const early = next.jobId ? orphans.get(next.jobId) : undefined;
+        if (early) orphans.delete(next.jobId!);
+        return early ? { ...next, progress: early } : next;
       }),
     });
   },
@@ -121,10 +128,14 @@ export const useImportStore = create<ImportState>((set, get) => ({
   dismiss: () => set({ files: [] }),
   apply: (p) => {
     const files = get().files;
-    let idx = files.findIndex((f) => f.jobId === p.jobId);
-    // Progress can race ahead of the start() reply; match by file name then.
-    if (idx < 0) idx = files.findIndex((f) => f.jobId === null && !f.startError && f.name === p.file);
-    if (idx < 0) return;
+    const idx = files.findIndex((f) => f.jobId === p.jobId);
+    if (idx < 0) {
+      // Progress can overtake the start call's answer; keep the latest per job until it is claimed.
+      orphans.delete(p.jobId);
+      orphans.set(p.jobId, p);
+      if (orphans.size > MAX_ORPHANS) orphans.delete(orphans.keys().next().value!);
+      return;
+    }
     const next = files.slice();
     next[idx] = { ...next[idx]!, jobId: p.jobId, progress: p };
     set({ files: next });

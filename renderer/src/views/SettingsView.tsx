@@ -9,14 +9,24 @@ import { api, errorMessage, unwrap, type PackSummary } from '../api';
 
 function PackRow({ p }: { p: PackSummary }) {
   const { busyPack, validate, activate } = useSettingsStore();
+  const checking = useSettingsStore((s) => s.checking.has(p.id));
+  const checked = useSettingsStore((s) => p.id in s.checks);
   const toast = useUiStore((s) => s.toast);
-  const busy = busyPack === p.id;
+  const busy = busyPack === p.id || checking;
   return (
-    <li className={p.active ? 'pack-row active' : 'pack-row'} data-testid="pack-row" data-pack-id={p.id}>
+    <li className={p.active ? 'pack-row active' : 'pack-row'} data-testid="pack-row" data-pack-id={p.id} data-state={checking ? 'checking' : p.valid ? (checked ? 'valid' : 'unchecked') : 'invalid'}>
       <div className="pack-main">
         <p className="pack-name">
           {p.name} {p.active && <span className="chip chip-accent">in use</span>}
-          {p.valid ? <span className="chip chip-ok">valid</span> : <span className="chip chip-bad">invalid</span>}
+          {checking ? (
+            <span className="chip chip-live">checking…</span>
+          ) : !p.valid ? (
+            <span className="chip chip-bad">invalid</span>
+          ) : checked ? (
+            <span className="chip chip-ok">valid</span>
+          ) : (
+            <span className="chip">not checked</span>
+          )}
         </p>
         <p className="muted small truncate" title={p.dir}>
           {p.id}
@@ -76,7 +86,8 @@ export function SettingsView() {
   const threadsId = useId();
 
   useEffect(() => {
-    void refresh();
+    // Opening Settings checks every pack's files, so a damaged pack shows why before anyone picks it.
+    void refresh().then(() => useSettingsStore.getState().validateAll());
   }, [refresh]);
   useEffect(() => {
     if (settings) setThreadsText(String(settings.threads));
