@@ -3,7 +3,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { harness, importFile, PACKS, type Harness } from './helpers.js';
+import { FIXTURES, harness, importFile, PACKS, type Harness } from './helpers.js';
 import { openDatabase, computeMeansFromScratch, getMean } from '../../../main/store/index.js';
 
 describe('services with the real model (tiny-random and stories260k packs)', () => {
@@ -31,6 +31,25 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
     assert.equal(rc.documents, 5);
     assert.ok(rc.maxAbsDiff <= 1e-6, `drift ${rc.maxAbsDiff}`);
     assert.equal(h.svc.settings.get().provider, 'cpu');
+  });
+
+  test('pause holds the queue, resume finishes it; an import can wait for its compressions', async () => {
+    h.svc.queue.pause();
+    const { jobId } = h.svc.imports.start({ path: join(FIXTURES, 'export.jsonl'), profileId: pid });
+    const stored = await h.svc.imports.wait(jobId);
+    assert.equal(stored.stored, 3);
+    assert.equal(h.svc.queue.status().state, 'paused');
+    assert.equal(h.svc.queue.status().pending, 3);
+    h.svc.queue.resume();
+    const st = await h.svc.queue.drain();
+    assert.equal(st.pending, 0);
+    const { jobId: j2 } = h.svc.imports.start({ path: join(FIXTURES, 'notes.txt'), profileId: pid, options: { kind: 'tweet' } });
+    const done = await h.svc.imports.wait(j2, { waitForCompression: true });
+    assert.equal(done.phase, 'done');
+    assert.equal(done.compressed, done.stored);
+    assert.equal(done.stored, 3);
+    h.svc.documents.delete(h.svc.documents.list({ profileId: pid, limit: 6 }).items.map((d) => d.id));
+    assert.equal(h.svc.profiles.get(pid).docCounts.tweet + h.svc.profiles.get(pid).docCounts.article, 5);
   });
 
   test('restyle streams n candidates token by token and saves each to history; undo restores a deleted one', async () => {
