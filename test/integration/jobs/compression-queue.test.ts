@@ -1,0 +1,99 @@
+// Queue control logic on a real database. The compressor here is a scripted
+// stand-in that fails on demand: what is under test is the queue's handling of
+// failures and retries, not the model (the real model runs in services/model.test.ts
+// and in the fault suite).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { CompressionQueue, type Compressor } from '../../../main/jobs/compression-queue.js';
+import { openDatabase, createProfile, insertDocuments, getMean, computeMeansFromScratch } from '../../../main/store/index.js';
+import { tempDir } from '../store/helpers.js';
+
+function scripted(failures: { left: number }): Compressor & { calls: number } {
+  const c = {
+    packId: 'p',
+    k: 2,
+    dim: 3,
+    calls: 0,
+    async compress(texts: string[]) {
+      c.calls++;
+      if (failures.left > 0) {
+        failures.left--;
+        throw new Error('host crashed');
+      }
+      return texts.map((t) => Float32Array.from({ length: 6 }, (_, i) => t.length + i));
+    },
+  };
+  return c;
+}
+
+test('retries a failed batch, stops with a clear error after repeated failures, and resume continues', async () => {
+  const t = tempDir();
+  const db = openDatabase(join(t.dir, 'q.db'));
+  try {
+    const pid = createProfile(db, 'me').id;
+    insertDocuments(db, pid, Array.from({ length: 20 }, (_, i) => ({ kind: 'tweet' as const, text: `doc ${i}`, source: 's' })));
+    const failures = { left: 1 };
+    const states: string[] = [];
+    const q = new CompressionQueue(db, { batchSize: 8, onStatus: (s) => states.push(s.state) });
+    const c = scripted(failures);
+    await q.setCompressor(c);
+    let st = await q.drain();
+    assert.equal(st.state, 'idle');
+    assert.equal(st.pending, 0);
+    assert.equal(c.calls, 4, 'one retry, then 3 batches of up to 8');
+    assert.equal(getMean(db, pid, 'p', ['tweet'])!.count, 20);
+
+    insertDocuments(db, pid, Array.from({ length: 5 }, (_, i) => ({ kind: 'tweet' as const, text: `late ${i}`, source: 's' })));
+    failures.left = 10;
+    q.notify();
+    st = await q.drain();
+    assert.equal(st.state, 'error');
+    assert.match(st.error!.message, /stopped after 3 failed attempts: host crashed/);
+    assert.equal(st.pending, 5, 'nothing half-committed');
+    failures.left = 0;
+    q.resume();
+    st = await q.drain();
+    assert.equal(st.state, 'idle');
+    assert.equal(st.pending, 0);
+    const fresh = [...computeMeansFromScratch(db).values()][0]!;
+    assert.equal(fresh.count, 25);
+    assert.equal(getMean(db, pid, 'p', ['tweet'])!.count, 25);
+    assert.ok(states.includes('running') && states.includes('error'));
+    await q.close();
+  } finally {
+    db.close();
+    t.cleanup();
+  }
+});
+
+test('pause stops between batches and keeps the rest pending', async () => {
+  const t = tempDir();
+  const db = openDatabase(join(t.dir, 'q.db'));
+  try {
+    const pid = createProfile(db, 'me').id;
+    insertDocuments(db, pid, Array.from({ length: 40 }, (_, i) => ({ kind: 'tweet' as const, text: `doc ${i}`, source: 's' })));
+    const q = new CompressionQueue(db, { batchSize: 4 });
+    let gate: (() => void) | null = null;
+    const c: Compressor = {
+      packId: 'p',
+      k: 1,
+      dim: 2,
+      compress: async (texts) => {
+        await new Promise<void>((r) => (gate = r));
+        return texts.map(() => new Float32Array([1, 2]));
+      },
+    };
+    await q.setCompressor(c);
+    while (!gate) await new Promise((r) => setTimeout(r, 1));
+    (gate as () => void)();
+    q.pause();
+    const st = await q.drain();
+    assert.equal(st.state, 'paused');
+    assert.ok(st.pending >= 36 && st.pending <= 40, `pending ${st.pending}`);
+    await q.close();
+  } finally {
+    db.close();
+    t.cleanup();
+  }
+});
