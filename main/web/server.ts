@@ -145,7 +145,9 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
         res.setHeader('Connection', 'close');
         res.once('finish', () => req.destroy());
       }
-      sendResult(res, e.status, fail(e.code, e.message));
+      const wantsPage = !(req.url ?? '/').startsWith('/api/') && (req.headers.accept ?? '').includes('text/html');
+      if (wantsPage) sendErrorPage(res, e.status, e.message);
+      else sendResult(res, e.status, fail(e.code, e.message));
     });
   });
   server.headersTimeout = 30_000;
@@ -432,6 +434,17 @@ function sendResult(res: ServerResponse, status: number, result: Result<unknown>
     'Cache-Control': 'no-store',
     ...SECURITY_HEADERS,
   });
+  res.end(body);
+}
+
+/** What a person who opened a stale or token-less link sees, instead of raw JSON. */
+function sendErrorPage(res: ServerResponse, status: number, message: string) {
+  const escaped = message.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  const body =
+    '<!doctype html><meta charset="utf-8"><title>ComMer Studio</title>' +
+    `<h1>ComMer Studio</h1><p>${escaped}</p>` +
+    '<p>Each run of the web host prints a new address with a fresh token; links from an earlier run stop working.</p>';
+  res.writeHead(status, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store', ...SECURITY_HEADERS });
   res.end(body);
 }
 

@@ -74,6 +74,14 @@ describe('web host security', () => {
     }
   });
 
+  test('a browser opening the page without a valid token gets a readable page, not JSON', async () => {
+    const r = await call('GET', '/?token=stale', { headers: { accept: 'text/html,application/xhtml+xml' } });
+    assert.equal(r.status, 401);
+    assert.match(String(r.headers['content-type']), /text\/html/);
+    assert.match(r.body, /wrong token/);
+    assert.match(String(r.headers['content-security-policy']), /default-src 'none'/);
+  });
+
   test('refuses a foreign Host header even with the token (DNS rebinding)', async () => {
     for (const badHost of ['evil.example', `evil.example:${host.port}`, `127.0.0.1:${host.port + 1}`, `0.0.0.0:${host.port}`]) {
       const r = await call('POST', '/api/invoke/profiles:list', { headers: { ...auth(), host: badHost } });
