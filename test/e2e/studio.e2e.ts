@@ -33,7 +33,10 @@ describe('ComMer Studio in a browser', { skip }, () => {
     return app.library.count();
   };
 
-  const shot = (name: string) => page.screenshot({ path: join(screenshotDir, name) });
+  const shot = async (name: string) => {
+    await app.clearToasts();
+    await page.screenshot({ path: join(screenshotDir, name) });
+  };
 
   before(async () => {
     mkdirSync(screenshotDir, { recursive: true });

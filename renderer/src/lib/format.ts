@@ -11,6 +11,7 @@ export function plural(n: number, one: string, many = `${one}s`): string {
 export function duration(seconds: number | null): string {
   if (seconds == null || !Number.isFinite(seconds)) return '—';
   const s = Math.max(0, Math.round(seconds));
+  if (s < 1) return 'under 1s';
   if (s < 60) return `${s}s`;
   const m = Math.floor(s / 60);
   if (m < 60) return `${m}m ${s % 60}s`;

@@ -23,6 +23,8 @@ export interface ImportTotals {
   etaSec: number | null;
   errors: ImportRowError[];
   errorCount: number;
+  bytesRead: number;
+  bytesTotal: number;
 }
 
 interface ImportState {
@@ -48,7 +50,7 @@ export function fileActive(f: ImportFile): boolean {
 
 /** Sums the jobs of one drop into the figures the progress card shows. */
 export function totals(files: ImportFile[]): ImportTotals {
-  const t: ImportTotals = { phase: 'done', parsed: 0, stored: 0, duplicates: 0, skipped: 0, compressed: 0, docsPerSec: 0, etaSec: null, errors: [], errorCount: 0 };
+  const t: ImportTotals = { phase: 'done', parsed: 0, stored: 0, duplicates: 0, skipped: 0, compressed: 0, docsPerSec: 0, etaSec: null, errors: [], errorCount: 0, bytesRead: 0, bytesTotal: 0 };
   let phaseRank = ORDER.length;
   let anyDone = false;
   for (const f of files) {
@@ -67,6 +69,8 @@ export function totals(files: ImportFile[]): ImportTotals {
     t.duplicates += p.duplicates;
     t.skipped += p.skipped;
     t.compressed += p.compressed;
+    t.bytesRead += p.bytesRead;
+    t.bytesTotal += p.bytesTotal;
     if (ACTIVE.has(p.phase)) {
       t.docsPerSec += p.docsPerSec;
       if (p.etaSec != null) t.etaSec = Math.max(t.etaSec ?? 0, p.etaSec);

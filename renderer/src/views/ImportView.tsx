@@ -6,6 +6,7 @@ import { ProgressBar } from '../components/ProgressBar';
 import { ACCEPTED_EXTENSIONS, isRunning, totals, useImportStore } from '../stores/use-import-store';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useUiStore } from '../stores/use-ui-store';
+import { useSettingsStore } from '../stores/use-settings-store';
 import { duration, num, plural } from '../lib/format';
 import type { ImportPhase } from '../api';
 
@@ -43,6 +44,8 @@ export function ImportView() {
   const { files, start, cancel, dismiss } = useImportStore();
   const inputRef = useRef<HTMLInputElement>(null);
   const [showAllErrors, setShowAllErrors] = useState(false);
+  // While documents are being learned, the background queue knows best how long is left.
+  const queue = useSettingsStore((s) => s.queue);
 
   if (!profile) {
     return (
@@ -64,6 +67,9 @@ export function ImportView() {
   }
 
   const running = isRunning(files);
+  // Once a drop is under way the progress matters more than the instructions.
+  const compact = files.length > 0;
+  const reading = t.phase === 'queued' || t.phase === 'parsing' || t.phase === 'storing';
   const t = totals(files);
   const pick = (files: FileList | null) => {
     if (!files || files.length === 0) return;
@@ -75,10 +81,10 @@ export function ImportView() {
     <>
       <PageHeader title="Import" subtitle={<>Add past writing to <strong>{profile.name}</strong>. Re-importing the same file adds nothing.</>} />
 
-      <section className="dropbox" aria-label="Choose files to import">
-        <Icon name="upload" size={30} />
-        <p className="dropbox-title">Drop files anywhere in this window</p>
-        <p className="muted small">or</p>
+      <section className={compact ? 'dropbox compact' : 'dropbox'} aria-label="Choose files to import">
+        <Icon name="upload" size={compact ? 22 : 30} />
+        <p className="dropbox-title">{compact ? 'Drop more files anywhere in this window' : 'Drop files anywhere in this window'}</p>
+        {!compact && <p className="muted small">or</p>}
         <input
           ref={inputRef}
           id="import-file-input"
@@ -87,18 +93,19 @@ export function ImportView() {
           accept={ACCEPTED_EXTENSIONS.join(',')}
           className="sr-only"
           onChange={(e) => pick(e.target.files)}
-          disabled={running}
         />
-        <label htmlFor="import-file-input" className={running ? 'btn btn-primary disabled' : 'btn btn-primary'} aria-disabled={running}>
+        <label htmlFor="import-file-input" className={compact ? 'btn' : 'btn btn-primary'}>
           <Icon name="file" size={16} /> Choose files…
         </label>
-        <ul className="formats">
-          {FORMATS.map(([ext, what]) => (
-            <li key={ext}>
-              <code>{ext}</code> <span className="muted">{what}</span>
-            </li>
-          ))}
-        </ul>
+        {!compact && (
+          <ul className="formats">
+            {FORMATS.map(([ext, what]) => (
+              <li key={ext}>
+                <code>{ext}</code> <span className="muted">{what}</span>
+              </li>
+            ))}
+          </ul>
+        )}
       </section>
 
       {files.length > 0 && (
@@ -142,10 +149,14 @@ export function ImportView() {
             </div>
             <div>
               <dt>Time left</dt>
-              <dd>{running ? duration(t.etaSec) : '—'}</dd>
+              <dd>{running ? duration(t.phase === 'compressing' && queue?.etaSec != null ? Math.max(queue.etaSec, t.etaSec ?? 0) : t.etaSec) : '—'}</dd>
             </div>
           </dl>
-          <ProgressBar value={t.phase === 'parsing' || t.phase === 'storing' ? t.stored : t.compressed} max={Math.max(t.phase === 'parsing' || t.phase === 'storing' ? t.parsed : t.stored, 1)} label="Import progress" />
+          {reading ? (
+            <ProgressBar value={t.bytesRead} max={Math.max(t.bytesTotal, 1)} label="Files read" />
+          ) : (
+            <ProgressBar value={t.compressed} max={Math.max(t.stored, 1)} label="Documents learned" />
+          )}
 
           <ul className="file-list" aria-label="Files">
             {files.map((f, i) => {
@@ -180,7 +191,7 @@ export function ImportView() {
                 </button>
               )}
               <p className="muted small">
-                {t.stored > 0 ? 'Only the rows listed were skipped; the rest was imported.' : 'Documents already in the profile are untouched.'}
+                {t.stored > 0 ? 'These rows were skipped; the rest of the file was imported.' : 'Documents already in the profile are untouched.'}
               </p>
             </div>
           )}

@@ -84,6 +84,12 @@ export class Studio {
     await dt.dispose();
   }
 
+  /** Closes every notification, so a screenshot shows the screen itself. */
+  async clearToasts(): Promise<void> {
+    const close = this.page.locator('.toast').getByRole('button', { name: 'Dismiss' });
+    while (await close.count()) await close.first().click();
+  }
+
   toast(text: string | RegExp): Locator {
     return this.page.locator('.toast').filter({ hasText: text });
   }
