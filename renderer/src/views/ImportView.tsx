@@ -69,8 +69,8 @@ export function ImportView() {
   const running = isRunning(files);
   // Once a drop is under way the progress matters more than the instructions.
   const compact = files.length > 0;
-  const reading = t.phase === 'queued' || t.phase === 'parsing' || t.phase === 'storing';
   const t = totals(files);
+  const reading = t.phase === 'queued' || t.phase === 'parsing' || t.phase === 'storing';
   const pick = (files: FileList | null) => {
     if (!files || files.length === 0) return;
     void start(profile.id, Array.from(files));
