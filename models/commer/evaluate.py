@@ -239,16 +239,19 @@ def run(
     per_person: Optional[Dict[str, int]] = None,
     doc_counts: Sequence[int] = EVAL_DOC_COUNTS,
     methods: Sequence[str] = METHODS,
-    max_new_tokens: int = 32,
-    threads: int = 2,
+    max_new_tokens: int = 24,
+    threads: int = 1,
     plot: bool = True,
+    tasks: Optional[Sequence[str]] = None,
 ) -> dict:
     torch.set_num_threads(threads)
     cfg, state, tok, _ = load_checkpoint(backbone)
     blob = load_commer_state(commer)
     model = build_commer_model(cfg, state, blob).eval()
-    per_person = per_person or {"paraphrase": 8, "headline": 6}
+    per_person = per_person or {"paraphrase": 6, "headline": 5}
     sets, source = eval_sets(data_file, data_dir, per_person)
+    if tasks:
+        sets = {t: v for t, v in sets.items() if t in tasks}
     ev = Evaluator(model, tok, max_new_tokens=max_new_tokens)
     t0 = time.time()
     report: dict = {
@@ -259,6 +262,8 @@ def run(
         "model": {"k": model.k, "soft_prompt_length": 0 if model.soft_prompt is None else int(model.soft_prompt.shape[0]),
                   "backbone": cfg.to_dict(), "lora": blob["lora"]},
         "ppl_is": "exp(mean NLL of target tokens + EOS)",
+        "rouge_l_is": f"ROUGE-L F1 of the greedy output (at most {max_new_tokens} tokens) against the target",
+        "concat_cap": "prompt_concat documents are cut from the left only where the sequence would pass max_positions",
         "prefix_tokens_is": "mean generator positions the documents occupy (soft prompt not counted)",
     }
     for task, exs in sets.items():
@@ -288,6 +293,27 @@ def run(
     if plot:
         plot_report(report, out.with_suffix(".png"))
     return report
+
+
+def merge_reports(paths: Sequence[Path], out: Path, plot: bool = True) -> dict:
+    """One report from per-task reports (evaluation can run one process per task)."""
+    import json
+
+    parts = [json.loads(Path(p).read_text()) for p in paths]
+    rep = dict(parts[0])
+    rep["source"] = dict(parts[0]["source"])
+    rep["source"]["persons"] = {}
+    rep["eval_seconds"] = 0.0
+    for part in parts:
+        for task in ("paraphrase", "headline"):
+            if task in part:
+                rep[task] = part[task]
+                rep["source"]["persons"][task] = part["source"]["persons"].get(task)
+        rep["eval_seconds"] = max(rep["eval_seconds"], part.get("eval_seconds", 0.0))
+    atomic_write_json(rep, out)
+    if plot:
+        plot_report(rep, out.with_suffix(".png"))
+    return rep
 
 
 def plot_report(report: dict, path: Path) -> Optional[Path]:
@@ -340,14 +366,21 @@ def main(argv=None) -> None:
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
     ap.add_argument("--per-person", type=int, help="targets per person (default 8 tweets, 6 headlines)")
     ap.add_argument("--doc-counts", default=",".join(map(str, EVAL_DOC_COUNTS)))
-    ap.add_argument("--max-new-tokens", type=int, default=32)
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--max-new-tokens", type=int, default=24)
+    ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--tasks", help="comma-separated subset of paraphrase,headline")
     ap.add_argument("--no-plot", action="store_true")
+    ap.add_argument("--merge", nargs="+", help="combine these per-task reports into --out (no evaluation)")
     a = ap.parse_args(argv)
+    if a.merge:
+        merge_reports([Path(p) for p in a.merge], Path(a.out), not a.no_plot)
+        print(f"wrote {a.out}")
+        return
     pp = {"paraphrase": a.per_person, "headline": a.per_person} if a.per_person else None
     run(
         Path(a.backbone), Path(a.commer), Path(a.out), Path(a.data) if a.data else None, Path(a.data_dir), pp,
         [int(x) for x in a.doc_counts.split(",")], METHODS, a.max_new_tokens, a.threads, not a.no_plot,
+        a.tasks.split(",") if a.tasks else None,
     )
     print(f"wrote {a.out}")
 
