@@ -11,6 +11,7 @@ import { createHandlers, type HostHandlers } from '../ipc/handlers.js';
 import type { Emit } from '../ipc/handler-deps.js';
 import { resolveLocalFile } from '../ipc/local-files.js';
 import { APP_URL, isAppUrl, registerAppScheme, serveRenderer } from './app-protocol.js';
+import { crashNotice, reportCrashes } from './crash-report.js';
 import { buildAppMenu } from './menu.js';
 import { createUtilityTransport } from './utility-transport.js';
 import { createMainWindow } from './window.js';
@@ -62,12 +63,7 @@ async function start() {
     dataDir,
     packDirs: [shippedPacks, join(dataDir, 'packs')],
     createInferenceTransport: () =>
-      createUtilityTransport(join(here, 'inference.worker.js'), (code) =>
-        emit('app:notice', {
-          level: 'warning',
-          message: `The model process stopped unexpectedly (exit code ${code}). It restarts by itself on the next request.`,
-        }),
-      ),
+      reportCrashes(createUtilityTransport(join(here, 'inference.worker.js')), (code) => emit('app:notice', crashNotice(code))),
   });
   handlers = createHandlers({
     services,

@@ -1,22 +1,20 @@
 // The inference host as an Electron utilityProcess: model inference (onnxruntime,
 // hundreds of MB of weights) runs in its own OS process, so a native crash there ends
 // that process only. The InferenceClient sees the exit, fails the pending calls and
-// starts a fresh host on the next request; onCrash lets the app tell the user.
+// starts a fresh host on the next request.
 import { utilityProcess } from 'electron';
 import type { InferenceRequest, InferenceResponse, InferenceTransport } from '../jobs/inference-protocol.js';
 
-export function createUtilityTransport(entry: string, onCrash: (code: number) => void): InferenceTransport {
+export function createUtilityTransport(entry: string): InferenceTransport {
   const child = utilityProcess.fork(entry, [], { serviceName: 'ComMer Studio inference', stdio: 'inherit' });
   const messageListeners: Array<(msg: InferenceResponse) => void> = [];
   let exitListeners: Array<(code: number | null) => void> = [];
   let exited: number | null | undefined;
-  let killed = false;
   child.on('message', (msg: InferenceResponse) => {
     for (const l of messageListeners) l(msg);
   });
   child.on('exit', (code) => {
     exited = code;
-    if (!killed && code !== 0) onCrash(code);
     for (const l of exitListeners) l(code);
     exitListeners = [];
   });
@@ -32,7 +30,6 @@ export function createUtilityTransport(entry: string, onCrash: (code: number) =>
       else exitListeners.push(l);
     },
     kill() {
-      killed = true;
       child.kill();
     },
   };

@@ -7,9 +7,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { createWorkerTransport } from '../jobs/worker-transport.js';
 import { createServices } from '../services/index.js';
 import { defaultDataDir } from '../store/paths.js';
 import { startWebHost } from '../web/server.js';
+import { crashNotice, reportCrashes } from './crash-report.js';
 
 const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -33,7 +35,13 @@ if (!Number.isFinite(maxUploadMb) || maxUploadMb <= 0) fail(`--max-upload-mb mus
 const dataDir = values['data-dir'] ?? defaultDataDir();
 const version = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
 
-const services = await createServices({ dataDir, ...(values['pack-dir'] ? { packDirs: values['pack-dir'] } : {}) }).catch((err: unknown) =>
+// The host that carries notices to the browser exists only after the services do.
+let notify: (code: number | null) => void = () => {};
+const services = await createServices({
+  dataDir,
+  ...(values['pack-dir'] ? { packDirs: values['pack-dir'] } : {}),
+  createInferenceTransport: () => reportCrashes(createWorkerTransport(), (code) => notify(code)),
+}).catch((err: unknown) =>
   fail(`could not open the data folder ${dataDir}: ${err instanceof Error ? err.message : String(err)}`),
 );
 const host = await startWebHost({
@@ -44,6 +52,8 @@ const host = await startWebHost({
   port,
   maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024),
 });
+
+notify = (code) => host.emit('app:notice', crashNotice(code));
 
 console.log(`ComMer Studio is running at ${host.url}`);
 console.log(`Data folder: ${dataDir}`);
