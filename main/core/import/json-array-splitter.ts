@@ -15,6 +15,14 @@ const enum S {
   Done,
 }
 
+// Inside an element only quotes, backslashes (in strings), brackets and commas
+// matter; regex scans jump over everything else natively instead of looking at
+// every character in JavaScript.
+const IN_STRING = /["\\]/g;
+const OUTSIDE_STRING = /["{}[\],]/g;
+
+const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
+
 /**
  * Splits a top-level JSON array into its elements' source text without parsing
  * them, one chunk at a time: memory holds one element, not the array. Anything
@@ -30,102 +38,147 @@ export async function* splitJsonArray(chunks: AsyncIterable<string>, opts: { all
   let line = 1;
   let depth = 0;
   let inString = false;
-  let escape = false;
+  // A backslash ended the previous chunk: the first character of this one is escaped.
+  let escapePending = false;
   let parts: string[] = [];
+  let partsLength = 0;
   let elementLine = 1;
   let sawElement = false;
 
   for await (const chunk of chunks) {
-    let start = -1; // where the current element's part begins in this chunk
-    if (state === S.InElement) start = 0;
-    for (let i = 0; i < chunk.length; i++) {
+    const len = chunk.length;
+    // Lines are counted lazily up to the positions we report, with a cached next newline.
+    let nextNl = chunk.indexOf('\n');
+    const lineAt = (idx: number): number => {
+      while (nextNl !== -1 && nextNl < idx) {
+        line++;
+        nextNl = chunk.indexOf('\n', nextNl + 1);
+      }
+      return line;
+    };
+    let start = state === S.InElement ? 0 : -1;
+    let i = 0;
+    if (escapePending) {
+      escapePending = false;
+      i = 1;
+    }
+    while (i < len) {
+      if (state === S.InElement) {
+        if (inString) {
+          IN_STRING.lastIndex = i;
+          const m = IN_STRING.exec(chunk);
+          if (!m) {
+            i = len;
+            break;
+          }
+          i = m.index;
+          if (chunk.charCodeAt(i) === 92 /* \ */) {
+            if (i + 1 >= len) escapePending = true;
+            i += 2;
+            continue;
+          }
+          inString = false;
+          i++;
+          continue;
+        }
+        OUTSIDE_STRING.lastIndex = i;
+        const m = OUTSIDE_STRING.exec(chunk);
+        if (!m) {
+          i = len;
+          break;
+        }
+        i = m.index;
+        const c = chunk.charCodeAt(i);
+        if (c === 34 /* " */) {
+          inString = true;
+          i++;
+          continue;
+        }
+        if (c === 123 /* { */ || c === 91 /* [ */) {
+          depth++;
+          i++;
+          continue;
+        }
+        if (c === 44 /* , */) {
+          if (depth === 0) {
+            yield finish(chunk.slice(start, i));
+            state = S.BeforeElement;
+          }
+          i++;
+          continue;
+        }
+        // '}' or ']'
+        if (depth === 0) {
+          if (c === 125) throw new ImportParseError('unbalanced "}" in the array', lineAt(i));
+          // A ']' at depth 0 closes the whole array right after a scalar element.
+          yield finish(chunk.slice(start, i));
+          state = S.Done;
+          i++;
+          continue;
+        }
+        depth--;
+        if (depth === 0) {
+          yield finish(chunk.slice(start, i + 1));
+          state = S.AfterElement;
+        }
+        i++;
+        continue;
+      }
+
       const c = chunk.charCodeAt(i);
-      if (c === 10) line++;
       switch (state) {
         case S.Prefix:
           if (c === 91 /* [ */) {
-            checkPrefix(prefix, opts.allowAssignmentPrefix, line);
+            checkPrefix(prefix, opts.allowAssignmentPrefix, lineAt(i));
             state = S.BeforeElement;
           } else if (c === 123 /* { */ && prefix.trim() === '') {
-            throw new ImportParseError('the JSON file holds an object at the top, expected an array of records', line);
+            throw new ImportParseError('the JSON file holds an object at the top, expected an array of records', lineAt(i));
           } else {
             prefix += chunk[i];
-            if (prefix.length > 256) checkPrefix(prefix, opts.allowAssignmentPrefix, line);
+            if (prefix.length > 256) checkPrefix(prefix, opts.allowAssignmentPrefix, lineAt(i));
           }
           break;
         case S.BeforeElement:
-          if (c === 32 || c === 10 || c === 13 || c === 9) break;
+          if (isSpace(c)) break;
           if (c === 93 /* ] */) {
             state = S.Done;
             break;
           }
-          if (c === 44 /* , */) throw new ImportParseError('unexpected "," in the array (an empty element?)', line);
+          if (c === 44 /* , */) throw new ImportParseError('unexpected "," in the array (an empty element?)', lineAt(i));
           state = S.InElement;
           start = i;
-          elementLine = line;
+          elementLine = lineAt(i);
           depth = 0;
           inString = false;
-          escape = false;
-          i--; // re-read this character as part of the element
-          if (c === 10) line--;
-          break;
-        case S.InElement:
-          if (inString) {
-            if (escape) escape = false;
-            else if (c === 92 /* \ */) escape = true;
-            else if (c === 34 /* " */) inString = false;
-            break;
-          }
-          if (c === 34) inString = true;
-          else if (c === 123 || c === 91) depth++;
-          else if (c === 125 || c === 93) {
-            if (depth === 0) {
-              if (c === 125) throw new ImportParseError('unbalanced "}" in the array', line);
-              // A ']' at depth 0 closes the whole array right after a scalar element.
-              parts.push(chunk.slice(start, i));
-              yield { json: parts.join(''), line: elementLine };
-              sawElement = true;
-              parts = [];
-              state = S.Done;
-              break;
-            }
-            depth--;
-            if (depth === 0) {
-              parts.push(chunk.slice(start, i + 1));
-              yield { json: parts.join(''), line: elementLine };
-              sawElement = true;
-              parts = [];
-              state = S.AfterElement;
-            }
-          } else if (c === 44 && depth === 0) {
-            parts.push(chunk.slice(start, i));
-            yield { json: parts.join(''), line: elementLine };
-            sawElement = true;
-            parts = [];
-            state = S.BeforeElement;
-          }
-          break;
+          continue; // re-read this character as part of the element
         case S.AfterElement:
           if (c === 44) state = S.BeforeElement;
           else if (c === 93) state = S.Done;
-          else if (!(c === 32 || c === 10 || c === 13 || c === 9)) {
-            throw new ImportParseError(`expected "," or "]" after an array element, found "${chunk[i]}"`, line);
-          }
+          else if (!isSpace(c)) throw new ImportParseError(`expected "," or "]" after an array element, found "${chunk[i]}"`, lineAt(i));
           break;
         case S.Done:
-          if (!(c === 32 || c === 10 || c === 13 || c === 9 || c === 59 /* ; */)) {
-            throw new ImportParseError(`unexpected text after the end of the array: "${chunk.slice(i, i + 20)}"`, line);
-          }
+          if (!isSpace(c) && c !== 59 /* ; */) throw new ImportParseError(`unexpected text after the end of the array: "${chunk.slice(i, i + 20)}"`, lineAt(i));
           break;
       }
+      i++;
     }
     if (state === S.InElement) {
       parts.push(chunk.slice(start));
-      if (parts.length > 4096 && parts.reduce((n, p) => n + p.length, 0) > 64 * 1024 * 1024) {
-        throw new ImportParseError('one array element is larger than 64 MB; this is not a records file', elementLine);
-      }
+      partsLength += len - start;
+      if (partsLength > 64 * 1024 * 1024) throw new ImportParseError('one array element is larger than 64 MB; this is not a records file', elementLine);
     }
+    lineAt(len);
   }
+
+  function finish(tail: string): ArrayElement {
+    parts.push(tail);
+    const json = parts.length === 1 ? parts[0]! : parts.join('');
+    parts = [];
+    partsLength = 0;
+    sawElement = true;
+    return { json, line: elementLine };
+  }
+
   // The loop's assignments happen inside a generator; TypeScript's narrowing loses track of them.
   const end = state as S;
   if (end === S.Prefix) {
