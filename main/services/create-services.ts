@@ -23,6 +23,7 @@ import {
   type DocKind,
   type DocumentItem,
   type GenerationItem,
+  type ImportFormat,
   type ImportProgress,
   type PackSummary,
   type ProfileSummary,
@@ -37,6 +38,7 @@ import {
 const REPO_PACKS = fileURLToPath(new URL('../../models/packs', import.meta.url));
 const TASK_KIND: Record<'paraphrase' | 'headline', DocKind> = { paraphrase: 'tweet', headline: 'article' };
 const UNDO_DAYS = 30;
+const IMPORT_FORMATS: readonly ImportFormat[] = ['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html'];
 
 /** Runs a store call and turns StoreErrors into ServiceErrors with the same code. */
 function s<T>(fn: () => T): T {
@@ -303,6 +305,8 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         const options = { ...(req.options ?? {}) };
         if (options.onBadRow !== undefined && options.onBadRow !== 'skip' && options.onBadRow !== 'abort') throw new ServiceError('INVALID_INPUT', "onBadRow must be 'skip' or 'abort'");
         if (options.kind !== undefined && !DOC_KINDS.includes(options.kind)) throw new ServiceError('INVALID_INPUT', `kind must be one of ${DOC_KINDS.join(', ')}`);
+        if (options.format !== undefined && !IMPORT_FORMATS.includes(options.format)) throw new ServiceError('INVALID_INPUT', `format must be one of ${IMPORT_FORMATS.join(', ')}`);
+        if (options.textSplit !== undefined && options.textSplit !== 'blocks' && options.textSplit !== 'file') throw new ServiceError('INVALID_INPUT', "textSplit must be 'blocks' or 'file'");
         const jobId = randomUUID();
         const progress: ImportProgress = {
           jobId,

@@ -1,6 +1,8 @@
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeTweetsJs } from '../../faults/helpers.js';
 import { allTexts, harness, importFile, OBAMA_CSV, type Harness } from './helpers.js';
 
 describe('import service (real SQLite, no model)', () => {
@@ -89,4 +91,29 @@ describe('import service (real SQLite, no model)', () => {
     assert.equal(s.errorCount, 1);
     assert.equal(s.errors[0]!.line, 23);
   });
+
+  for (const mode of ['skip', 'abort'] as const) {
+    test(`cancel mid-import (${mode}): phase cancelled, ${mode === 'skip' ? 'whole batches kept' : 'nothing kept'}`, async () => {
+      const file = join(h.dir, `cancel-${mode}.js`);
+      await writeTweetsJs(file, 30_000, { seed: mode === 'skip' ? 1 : 2 });
+      const p = h.svc.profiles.create(`cancel-${mode}`);
+      const { jobId } = h.svc.imports.start({ path: file, profileId: p.id, options: { onBadRow: mode } });
+      await new Promise<void>((resolve) => {
+        const off = h.svc.onEvent((e) => {
+          if (e.type === 'import' && e.progress.jobId === jobId && e.progress.phase === 'storing' && e.progress.stored >= 1000) {
+            off();
+            h.svc.imports.cancel(jobId);
+            resolve();
+          }
+        });
+      });
+      const r = await h.svc.imports.wait(jobId);
+      assert.equal(r.phase, 'cancelled');
+      const n = h.svc.documents.list({ profileId: p.id }).total;
+      if (mode === 'skip') {
+        assert.ok(n >= 1000 && n < 30_000, `${n} kept`);
+        assert.equal(n % 1000, 0);
+      } else assert.equal(n, 0);
+    });
+  }
 });
