@@ -66,11 +66,10 @@ export function schemaVersion(db: Database): number {
   return db.pragma('user_version', { simple: true }) as number;
 }
 
-/**
- * Caches prepared statements per connection: preparing costs more than running
- * the small statements the hot paths use.
- */
+// Preparing costs more than running the small statements the hot paths use.
 const cache = new WeakMap<Database, Map<string, BetterSqlite3.Statement>>();
+
+/** The prepared statement for sql on this connection, prepared once and cached. */
 export function stmt(db: Database, sql: string): BetterSqlite3.Statement {
   let m = cache.get(db);
   if (!m) cache.set(db, (m = new Map()));

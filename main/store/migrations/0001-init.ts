@@ -5,6 +5,7 @@ import type { Database } from 'better-sqlite3';
 export const version = 1;
 export const name = 'init';
 
+/** Creates the v1 schema; runs inside the migration transaction. */
 export function up(db: Database): void {
   db.exec(`
     CREATE TABLE profiles (
