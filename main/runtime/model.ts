@@ -496,34 +496,33 @@ class Model implements CommerModel {
       }
       let histLen = ids.length;
 
-      // The cache of the single prefill row is repeated for n candidates.
+      // The batch holds live candidates only: rows[r] is the candidate in row r.
+      // It starts as the single prefill row that every candidate shares (read with
+      // stride 0), is repeated to the live candidates after the first pick, and
+      // drops a candidate's row once it finishes, so early finishers cost nothing.
+      let rows: number[] = [];
+      for (let c = 0; c < n; c++) rows.push(c);
+      let cacheRows = 1;
       let past: Feeds = {};
-      for (let j = 0; j < this.presentNames.length; j++) {
-        const p = out[this.presentNames[j]!]!;
-        past[this.pastNames[j]!] = n === 1 ? p : repeatRows(p, n);
-      }
+      for (let j = 0; j < this.presentNames.length; j++) past[this.pastNames[j]!] = out[this.presentNames[j]!]!;
       let logits = out.logits!.data as Float32Array;
-      // Candidate c reads its next-token logits at c*rowStride + lastOffset. The
-      // prefill ran on one row that every candidate shares, hence stride 0.
       let rowStride = 0;
       let lastOffset = (lastChunkLen - 1) * vocab;
 
-      const stepEmbeds = new Float32Array(n * dim);
-      const stepPos = new BigInt64Array(n);
-      const embedsT = floatTensor(stepEmbeds, [n, 1, dim]);
-      const posT = int64Tensor(stepPos, [n, 1]);
+      let B = 0;
+      let stepEmbeds = EMPTY;
+      let stepPos = new BigInt64Array(0);
+      let embedsT: OrtTensor | null = null;
+      let posT: OrtTensor | null = null;
       const picked = new Int32Array(n);
       const table = this.pack.embeddings;
       const stopList = [...this.stopIds];
 
       for (let step = 0; step < maxNew; step++) {
         // Choose and report the next token of every live candidate.
-        for (let c = 0; c < n; c++) {
-          if (finished[c]) {
-            picked[c] = this.m.tokens.pad_id;
-            continue;
-          }
-          const at = c * rowStride + lastOffset;
+        for (let r = 0; r < rows.length; r++) {
+          const c = rows[r]!;
+          const at = r * rowStride + lastOffset;
           if (step < minNew) for (const s of stopList) logits[at + s] = -Infinity;
           const id = samplers[c]!.pick(logits, at, history[c]!, histLen);
           picked[c] = id;
@@ -555,17 +554,34 @@ class Model implements CommerModel {
         if (live === 0 || step === maxNew - 1) break;
         if (signal?.aborted) break;
 
+        // Fit the cache to the live candidates (rare: at most n times per call).
+        const keep: number[] = [];
+        for (let r = 0; r < rows.length; r++) if (!finished[rows[r]!]) keep.push(r);
+        if (cacheRows !== keep.length || keep.length !== rows.length) {
+          const source = cacheRows === 1 ? keep.map(() => 0) : keep;
+          for (const name of this.pastNames) past[name] = gatherRows(past[name]!, source);
+          rows = keep.map((r) => rows[r]!);
+          cacheRows = rows.length;
+        }
+        if (B !== rows.length) {
+          B = rows.length;
+          stepEmbeds = new Float32Array(B * dim);
+          stepPos = new BigInt64Array(B);
+          embedsT = floatTensor(stepEmbeds, [B, 1, dim]);
+          posT = int64Tensor(stepPos, [B, 1]);
+        }
+
         // Feed the picked tokens back.
-        for (let c = 0; c < n; c++) {
-          const id = picked[c]!;
-          stepEmbeds.set(table.subarray(id * dim, id * dim + dim), c * dim);
+        for (let r = 0; r < B; r++) {
+          const id = picked[rows[r]!]!;
+          stepEmbeds.set(table.subarray(id * dim, id * dim + dim), r * dim);
         }
         const pastLen = T + step;
         stepPos.fill(BigInt(pastLen));
         const feeds: Feeds = past;
-        feeds.inputs_embeds = embedsT;
-        feeds.attention_mask = int64Tensor(ones.subarray(0, n * (pastLen + 1)), [n, pastLen + 1]);
-        feeds.position_ids = posT;
+        feeds.inputs_embeds = embedsT!;
+        feeds.attention_mask = int64Tensor(ones.subarray(0, B * (pastLen + 1)), [B, pastLen + 1]);
+        feeds.position_ids = posT!;
         feeds.lora_scale = this.scale0;
         try {
           out = await this.session.run(feeds, this.decodeOutputs, signal);
@@ -598,12 +614,13 @@ class Model implements CommerModel {
   }
 }
 
-/** [1, ...rest] tensor -> [n, ...rest] with the row repeated. */
-function repeatRows(t: OrtTensor, n: number): OrtTensor {
+/** [b, ...rest] tensor -> [rows.length, ...rest] holding the given rows (repeats allowed). */
+function gatherRows(t: OrtTensor, rows: readonly number[]): OrtTensor {
   const src = t.data as Float32Array;
-  const dst = new Float32Array(src.length * n);
-  for (let i = 0; i < n; i++) dst.set(src, i * src.length);
-  return floatTensor(dst, [n, ...t.dims.slice(1)]);
+  const size = src.length / t.dims[0]!;
+  const dst = new Float32Array(size * rows.length);
+  rows.forEach((r, i) => dst.set(src.subarray(r * size, r * size + size), i * size));
+  return floatTensor(dst, [rows.length, ...t.dims.slice(1)]);
 }
 
 /**

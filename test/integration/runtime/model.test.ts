@@ -84,6 +84,26 @@ describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test
     }
   });
 
+  test('candidates that finish early leave the batch without disturbing the others', async () => {
+    // Sample 4 candidates from the top 5 with a stop string, so they end at
+    // different steps and the batch shrinks. Every sampled token must then be in
+    // the top 5 of the model's logits for its own candidate's context; a row
+    // mix-up after shrinking would feed tokens from another context.
+    const prompt = 'Once upon a time';
+    const res = await collect(m.continueText(prompt, { n: 4, temperature: 1.5, topK: 5, seed: 4, maxNewTokens: 24, stop: ['.'] }));
+    assert.equal(res.length, 4);
+    const lengths = new Set(res.map((c) => c.ids.length));
+    assert.ok(lengths.size > 1, `candidates should end at different steps: ${[...lengths]}`);
+    const base = [m.info.manifest.tokens.bos_id, ...m.tokenizer.encode(prompt)];
+    for (const c of res) {
+      for (let i = 0; i < c.ids.length; i++) {
+        const { logits } = await m.forwardLast([...base, ...c.ids.slice(0, i)], 0);
+        const top5 = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]!).slice(0, 5);
+        assert.ok(top5.includes(c.ids[i]!), `token ${i} of a candidate (${c.ids[i]}) is not in its top 5 ${top5}`);
+      }
+    }
+  });
+
   test('sampling is reproducible with a seed and varies across candidates', async () => {
     const req = { merged: null, task: 'headline' as const, input: 'Local team wins the cup', n: 3, temperature: 1.2, topK: 50, topP: 0.95, seed: 7, maxNewTokens: 16 };
     const a = await collect(m.generate(req));
