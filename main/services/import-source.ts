@@ -24,24 +24,6 @@ const MAGIC: Array<[number[], string]> = [
   [[0xd0, 0xcf, 0x11, 0xe0], 'an old Microsoft Office document'],
 ];
 
-/** Offset of the first byte that breaks UTF-8 in buf, or -1 (an incomplete sequence at the very end is fine). */
-export function firstInvalidUtf8(buf: Uint8Array): number {
-  let i = 0;
-  while (i < buf.length) {
-    const b = buf[i]!;
-    let n = 0;
-    if (b < 0x80) n = 0;
-    else if (b >= 0xc2 && b <= 0xdf) n = 1;
-    else if (b >= 0xe0 && b <= 0xef) n = 2;
-    else if (b >= 0xf0 && b <= 0xf4) n = 3;
-    else return i;
-    if (i + n >= buf.length) return -1;
-    for (let j = 1; j <= n; j++) if ((buf[i + j]! & 0xc0) !== 0x80) return i;
-    i += n + 1;
-  }
-  return -1;
-}
-
 /**
  * Decodes a byte stream to text chunks. A BOM picks UTF-8 or UTF-16; otherwise
  * the bytes are read as UTF-8, or as the encoding the user chose. Binary files
