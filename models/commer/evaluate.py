@@ -295,6 +295,39 @@ def run(
     return report
 
 
+@torch.no_grad()
+def context_check(backbone: Path, lengths: Sequence[int] = (256, 512, 1024, 2048), windows: int = 4, data_dir: Path = DEFAULT_DATA_DIR) -> dict:
+    """Perplexity of held-out text (the test authors' articles, never trained on) in
+    windows of each length: does the backbone stay sane past its training length?
+    Reported per length over the window's *last* 128 positions, so longer windows
+    measure the same number of predictions with more context before them."""
+    from .model import Backbone
+
+    cfg, state, tok, _ = load_checkpoint(backbone)
+    bb = Backbone(cfg)
+    bb.load_state_dict(state)
+    bb.eval()
+    c = load_corpus(data_dir)
+    ids: List[int] = []
+    for a in sorted(c.split.news["test"]):
+        for art in c.news[a]:
+            ids += [tok.bos_id] + tok.encode(art.as_document()) + [tok.eos_id]
+    out = {}
+    for L in lengths:
+        if L > cfg.max_positions or len(ids) < L * windows:
+            continue
+        nll, n = 0.0, 0
+        for w in range(windows):
+            x = torch.tensor([ids[w * L : (w + 1) * L]])
+            mask = torch.ones_like(x)
+            logits, _, _ = bb(bb.embed(x), mask, positions_from_mask(mask), None, 0.0)
+            lp = F.log_softmax(logits[0, -129:-1].float(), -1)
+            nll -= float(lp.gather(-1, x[0, -128:, None]).sum())
+            n += 128
+        out[str(L)] = round(math.exp(nll / n), 3)
+    return {"text": "test authors' articles", "ppl_last_128_by_window": out}
+
+
 def merge_reports(paths: Sequence[Path], out: Path, plot: bool = True) -> dict:
     """One report from per-task reports (evaluation can run one process per task)."""
     import json
@@ -371,7 +404,14 @@ def main(argv=None) -> None:
     ap.add_argument("--tasks", help="comma-separated subset of paraphrase,headline")
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--merge", nargs="+", help="combine these per-task reports into --out (no evaluation)")
+    ap.add_argument("--context-check", action="store_true", help="only measure perplexity against context length")
     a = ap.parse_args(argv)
+    if a.context_check:
+        import json
+
+        torch.set_num_threads(a.threads)
+        print(json.dumps(context_check(Path(a.backbone))))
+        return
     if a.merge:
         merge_reports([Path(p) for p in a.merge], Path(a.out), not a.no_plot)
         print(f"wrote {a.out}")
