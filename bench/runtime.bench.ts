@@ -20,7 +20,7 @@ import { loadModel, RunningMean, readPack, type CommerModel, type TokenEvent } f
 import { machine, median, now, peakRssMb, repoRoot, round, writeResults } from './lib/stats.js';
 
 const REPS = Number(process.env.BENCH_REPS ?? 7);
-const DECODE_PAIRS = Number(process.env.BENCH_DECODE_PAIRS ?? 15);
+const DECODE_PAIRS = Number(process.env.BENCH_DECODE_PAIRS ?? 9);
 const DECODE_TOKENS = Number(process.env.BENCH_DECODE_TOKENS ?? 128);
 const N_DOCS = 64;
 
@@ -228,7 +228,7 @@ for (let r = 0; r < DECODE_PAIRS; r++) {
 // Lockstep: our stream and the raw loop advance one token each, alternately, so
 // both see the same moment's machine load; each side's step time is summed.
 const lockRatios: number[] = [];
-for (let r = 0; r < Math.max(3, Math.ceil(REPS / 2)); r++) {
+for (let r = 0; r < DECODE_PAIRS; r++) {
   const it = model
     .generate({ merged: mergedMean, task: 'paraphrase', input: draft, maxNewTokens: tokens, minNewTokens: tokens })
     [Symbol.asyncIterator]();
