@@ -125,6 +125,18 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
     assert.equal(h.svc.settings.get().activePackId, 'stories260k');
   });
 
+  test('changing the thread count reloads the model and keeps it working', async () => {
+    const info = await h.svc.settings.update({ threads: 1 });
+    assert.equal(info.threads, 1);
+    assert.equal(info.provider, 'cpu');
+    await assert.rejects(h.svc.settings.update({ threads: -1 }), { code: 'INVALID_INPUT' });
+    let done = 0;
+    for await (const ev of h.svc.restyle.run({ profileId: pid, task: 'paraphrase', draft: 'after reload', docs: 'all', n: 1, sampling: { maxNewTokens: 3 } })) {
+      if (ev.type === 'candidate-done') done++;
+    }
+    assert.equal(done, 1);
+  });
+
   test('a damaged pack is reported with the PackError message and is not activated', async () => {
     const bad = join(h.dir, 'packs', 'broken');
     cpSync(join(PACKS, 'tiny-random'), bad, { recursive: true });
