@@ -170,6 +170,8 @@ class Model implements CommerModel {
   private readonly scale1 = floatTensor(new Float32Array([1]), []);
   private disposed = false;
   private busy = false;
+  private released: Promise<void> = Promise.resolve();
+  private releaseWhenIdle: (() => void) | null = null;
 
   constructor(
     private readonly pack: LoadedPack,
@@ -225,8 +227,14 @@ class Model implements CommerModel {
     try {
       return await fn();
     } finally {
-      this.busy = false;
+      this.idle();
     }
+  }
+
+  private idle(): void {
+    this.busy = false;
+    this.releaseWhenIdle?.();
+    this.releaseWhenIdle = null;
   }
 
   /** Write embed(ids) into out starting at row `row`. */
@@ -283,6 +291,7 @@ class Model implements CommerModel {
     let done = 0;
     for (let start = 0; start < order.length; start += batchSize) {
       if (options.signal?.aborted) throw new AbortError('compression was cancelled');
+      if (this.disposed) throw new AbortError('the model was disposed during compression');
       const idx = order.slice(start, start + batchSize);
       const B = idx.length;
       const L = Math.max(...idx.map((i) => seqs[i]!.length));
@@ -552,7 +561,7 @@ class Model implements CommerModel {
         }
         histLen++;
         if (live === 0 || step === maxNew - 1) break;
-        if (signal?.aborted) break;
+        if (signal?.aborted || this.disposed) break;
 
         // Fit the cache to the live candidates (rare: at most n times per call).
         const keep: number[] = [];
@@ -603,14 +612,17 @@ class Model implements CommerModel {
         }
       }
     } finally {
-      this.busy = false;
+      this.idle();
     }
   }
 
+  /** Releases the session; a stream still running ends its candidates as 'aborted' first. */
   async dispose(): Promise<void> {
-    if (this.disposed) return;
+    if (this.disposed) return this.released;
     this.disposed = true;
-    await this.session.dispose();
+    if (!this.busy) this.released = this.session.dispose();
+    else this.released = new Promise((resolve, reject) => (this.releaseWhenIdle = () => this.session.dispose().then(resolve, reject)));
+    return this.released;
   }
 }
 

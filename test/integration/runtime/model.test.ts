@@ -160,6 +160,19 @@ describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test
     assert.ok(c!.ids.length >= 1);
   });
 
+  test('dispose during a stream ends it as aborted, then refuses new calls', async () => {
+    const other = await loadModel(pack!, { executionProvider: 'cpu' });
+    let disposing: Promise<void> | null = null;
+    const res = await collect(other.continueText('Once upon a time', { maxNewTokens: 40 }), (_ev, count) => {
+      if (count === 3) disposing = other.dispose();
+    });
+    await disposing;
+    assert.equal(res[0]!.reason, 'aborted');
+    assert.ok(res[0]!.ids.length <= 4);
+    assert.throws(() => other.continueText('x'), /disposed/);
+    await assert.rejects(other.compress(['x']), /disposed/);
+  });
+
   test('overlapping calls are refused, not interleaved', async () => {
     const it = m.continueText('Once', { maxNewTokens: 5 })[Symbol.asyncIterator]();
     await it.next();
