@@ -3,6 +3,7 @@
 // in-app quality hints: lowercase, split on anything that is not a letter or
 // digit.
 
+/** Lowercased alphanumeric tokens of `text`, the units ROUGE-L compares. */
 export function rougeTokens(text: string): string[] {
   return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((t) => t.length > 0);
 }

@@ -16,7 +16,7 @@ export interface SamplingOptions {
   repetitionPenalty?: number;
 }
 
-/** Checked, defaulted sampling settings; throws a RangeError naming the bad field. */
+/** Sampling settings after defaults are applied. */
 export interface ResolvedSampling {
   temperature: number;
   topK: number;
@@ -24,6 +24,7 @@ export interface ResolvedSampling {
   repetitionPenalty: number;
 }
 
+/** Apply defaults (greedy, no top-k/top-p, no penalty) and check ranges; throws a RangeError naming the bad field. */
 export function resolveSampling(o: SamplingOptions): ResolvedSampling {
   const temperature = o.temperature ?? 0;
   const topK = o.topK ?? 0;
