@@ -126,10 +126,18 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await app.library.rows.first().waitFor();
     for (const text of await app.library.rowTexts()) assert.match(text, /health/i);
 
+    // Delete one document: it leaves the search results and the library.
+    const doomed = ((await app.library.rowTexts())[0] ?? '').trim();
+    await app.library.rows.first().getByRole('button', { name: 'Delete document' }).click();
+    await page.waitForFunction((n) => document.querySelector('[data-testid=library-count]')?.textContent?.replace(/\D/g, '') === String(n), hits - 1);
+    assert.ok(!(await app.library.rowTexts()).some((t) => t.trim() === doomed));
+    importedDocs -= 1;
+
     await app.library.search('zzqxjv');
     assert.equal(await app.library.count(), 0);
     await page.getByText('No document matches').waitFor();
     await app.library.search('');
+    assert.equal(await app.library.count(), importedDocs);
   });
 
   test('restyle a draft: three suggestions stream in token by token', { timeout: 300_000 }, async () => {
@@ -172,6 +180,16 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByRole('button', { name: 'Regenerate' }).waitFor({ timeout: 60_000 });
     assert.equal(await page.getByRole('button', { name: 'Stop' }).count(), 0);
+  });
+
+  test('a headline from the 5 most relevant documents', { timeout: 300_000 }, async () => {
+    await app.restyle.chooseTask('Headline');
+    await app.restyle.useRelevant(5);
+    await app.restyle.run('The new climate agreement commits nearly every nation to cut carbon pollution, a turning point for the planet.');
+    await app.restyle.waitAllDone(240_000);
+    await page.getByText(/Headline · 5 most relevant \(5 documents used\)/).waitFor();
+    await app.restyle.chooseTask('Tweet paraphrase');
+    await page.getByLabel('All', { exact: true }).check();
   });
 
   test('the copied suggestion is in history with its settings; delete and undo', async () => {
@@ -262,6 +280,29 @@ describe('ComMer Studio in a browser', { skip }, () => {
     const r = await (await stranger.newPage()).goto(`${host.origin}/`);
     assert.equal(r?.status(), 401);
     await stranger.close();
+  });
+
+  test('export all data downloads a file with the profile in it', async () => {
+    await app.go('Settings');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export all data' }).click()]);
+    assert.match(download.suggestedFilename(), /^commer-export-.*\.json$/);
+    const text = await readFile((await download.path())!, 'utf8');
+    assert.match(text, /"Obama"/);
+    await app.toast(/Exported/).waitFor();
+  });
+
+  test('delete all data asks first, then leaves a fresh start', async () => {
+    await page.getByRole('button', { name: 'Delete all data' }).click();
+    const dialog = page.getByRole('dialog');
+    const confirm = dialog.getByRole('button', { name: 'Delete everything' });
+    assert.ok(await confirm.isDisabled()); // nothing happens until DELETE is typed
+    await dialog.getByLabel(/Type DELETE to confirm/).fill('DELETE');
+    await confirm.click();
+    await dialog.waitFor({ state: 'hidden' });
+    await app.go('Restyle');
+    await page.getByRole('heading', { name: 'Welcome to ComMer Studio' }).waitFor();
+    const res = await fetch(`${host.origin}/api/invoke/profiles:list`, { method: 'POST', headers: { 'x-commer-token': host.token } });
+    assert.deepEqual(((await res.json()) as { value: unknown[] }).value, []);
   });
 
   test('no uncaught errors in the page', () => {

@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, statSync, readdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,35 +18,19 @@ export interface RunningHost {
   close(): Promise<void>;
 }
 
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const name of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, name.name);
-    newest = Math.max(newest, name.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return newest;
-}
-
 /**
- * Puts the built renderer into `target`: a snapshot of dist/renderer when that build
- * is newer than the renderer sources (`npm test` builds it first with
- * scripts/build.mjs --if-stale), otherwise a fresh Vite build of the sources. The
- * host serves the snapshot, so a rebuild of dist/ during the run cannot pull the
- * page out from under the test.
+ * Builds the renderer from the current sources into `target` (the same Vite config
+ * scripts/build.mjs uses). The host serves this private build: dist/ is shared with
+ * whatever else runs in the checkout, and a build of it racing a source edit could
+ * leave the suite testing stale code.
  */
 export function buildRendererInto(target: string): void {
-  const dist = join(repoRoot, 'dist/renderer');
-  const index = join(dist, 'index.html');
-  if (existsSync(index) && statSync(index).mtimeMs >= newestMtime(join(repoRoot, 'renderer'))) {
-    cpSync(dist, target, { recursive: true });
-    if (existsSync(join(target, 'index.html'))) return;
-  }
   const r = spawnSync(
     process.execPath,
-    [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--outDir', target, '--emptyOutDir', '--logLevel', 'warn'],
+    [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--outDir', target, '--emptyOutDir', '--logLevel', 'error'],
     { cwd: repoRoot, stdio: 'inherit' },
   );
-  if (r.status !== 0) throw new Error('building the renderer failed');
+  if (r.status !== 0 || !existsSync(join(target, 'index.html'))) throw new Error('building the renderer failed');
 }
 
 /**
