@@ -16,6 +16,7 @@ Formats accepted (the shapes of ../shared/data):
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import html
 import json
@@ -205,6 +206,12 @@ class Corpus:
 
 
 def load_corpus(data_dir: Path | str = DEFAULT_DATA_DIR) -> Corpus:
+    """The shared data and its split (cached per folder: callers must not mutate it)."""
+    return _load_corpus(str(Path(data_dir).resolve()))
+
+
+@functools.lru_cache(maxsize=4)
+def _load_corpus(data_dir: str) -> Corpus:
     d = Path(data_dir)
     tweets = load_tweets_jsonl(d / TWEETS_FILE)
     news = load_news_jsonl(d / NEWS_FILE)

@@ -21,6 +21,7 @@ pin each rule.
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
@@ -163,6 +164,7 @@ def normalize_punctuation_and_case(text: str) -> str:
     return text
 
 
+@functools.lru_cache(maxsize=65536)
 def neutralize(text: str) -> str:
     """The neutral version of one tweet (see the module doc for the rules)."""
     t = html.unescape(text)
