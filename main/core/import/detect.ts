@@ -12,7 +12,8 @@ export function detectFormat(fileName: string, head: string): ImportFormat | nul
   if (/^window\.YTD\.[\w.]+\s*=/.test(h)) return 'tweets-js';
   if (name.endsWith('.js')) return 'tweets-js';
   if (name.endsWith('.jsonl') || name.endsWith('.ndjson')) return 'jsonl';
-  if (name.endsWith('.json')) return h.startsWith('[') || h === '' ? 'json' : 'jsonl';
+  // A .json file whose first record closes on the first line is JSON Lines saved with the wrong extension.
+  if (name.endsWith('.json')) return h.startsWith('{') && /^\{.*\}\s*\r?\n\s*\{/.test(h) ? 'jsonl' : 'json';
   if (name.endsWith('.csv') || name.endsWith('.tsv')) return 'csv';
   if (name.endsWith('.md') || name.endsWith('.markdown')) return 'markdown';
   if (name.endsWith('.html') || name.endsWith('.htm') || name.endsWith('.xhtml')) return 'html';

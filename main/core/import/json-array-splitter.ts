@@ -32,7 +32,10 @@ const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
  * JSON.parse (an order of magnitude faster than a JS tokenizer) and because we
  * need the line of every element for error messages.
  */
-export async function* splitJsonArray(chunks: AsyncIterable<string>, opts: { allowAssignmentPrefix: boolean }): AsyncGenerator<ArrayElement> {
+export async function* splitJsonArray(
+  chunks: AsyncIterable<string>,
+  opts: { allowAssignmentPrefix: boolean; allowObjectWrapper?: boolean },
+): AsyncGenerator<ArrayElement> {
   let state: S = S.Prefix;
   let prefix = '';
   let line = 1;
@@ -44,6 +47,8 @@ export async function* splitJsonArray(chunks: AsyncIterable<string>, opts: { all
   let partsLength = 0;
   let elementLine = 1;
   let sawElement = false;
+  // The records array is the first field of an object ({"data": [...], ...}): what follows it is not ours to check.
+  let wrapped = false;
 
   for await (const chunk of chunks) {
     const len = chunk.length;
@@ -129,13 +134,11 @@ export async function* splitJsonArray(chunks: AsyncIterable<string>, opts: { all
       switch (state) {
         case S.Prefix:
           if (c === 91 /* [ */) {
-            checkPrefix(prefix, opts.allowAssignmentPrefix, lineAt(i));
+            wrapped = checkPrefix(prefix, opts, lineAt(i)) === 'object';
             state = S.BeforeElement;
-          } else if (c === 123 /* { */ && prefix.trim() === '') {
-            throw new ImportParseError('the JSON file holds an object at the top, expected an array of records', lineAt(i));
           } else {
             prefix += chunk[i];
-            if (prefix.length > 256) checkPrefix(prefix, opts.allowAssignmentPrefix, lineAt(i));
+            if (prefix.length > 256) checkPrefix(prefix, opts, lineAt(i));
           }
           break;
         case S.BeforeElement:
@@ -157,6 +160,10 @@ export async function* splitJsonArray(chunks: AsyncIterable<string>, opts: { all
           else if (!isSpace(c)) throw new ImportParseError(`expected "," or "]" after an array element, found "${chunk[i]}"`, lineAt(i));
           break;
         case S.Done:
+          if (wrapped) {
+            i = len;
+            continue;
+          }
           if (!isSpace(c) && c !== 59 /* ; */) throw new ImportParseError(`unexpected text after the end of the array: "${chunk.slice(i, i + 20)}"`, lineAt(i));
           break;
       }
@@ -201,9 +208,13 @@ export async function* splitJsonArray(chunks: AsyncIterable<string>, opts: { all
   }
 }
 
-function checkPrefix(prefix: string, allowAssignment: boolean, line: number): void {
+function checkPrefix(prefix: string, opts: { allowAssignmentPrefix: boolean; allowObjectWrapper?: boolean }, line: number): 'none' | 'assignment' | 'object' {
   const p = prefix.replace(/^\uFEFF/, '').trim();
-  if (p === '') return;
-  if (allowAssignment && /^(window\.)?[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*\s*=$/.test(p)) return;
+  if (p === '') return 'none';
+  if (opts.allowAssignmentPrefix && /^(window\.)?[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*\s*=$/.test(p)) return 'assignment';
+  if (opts.allowObjectWrapper && /^\{\s*"(?:[^"\\]|\\.){1,100}"\s*:$/.test(p)) return 'object';
+  if (p.startsWith('{')) {
+    throw new ImportParseError('the JSON file holds an object whose first field is not the array of records; expected [ ... ] or {"data": [ ... ]}', line);
+  }
   throw new ImportParseError(`unexpected text before the JSON array: "${p.slice(0, 40)}"`, line);
 }

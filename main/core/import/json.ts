@@ -4,13 +4,14 @@ import { noTextFieldError, recordToEvent } from './records.js';
 import { ImportParseError, type ParseEvent, type RecordOptions } from './types.js';
 
 /**
- * Records of a JSON array file, or of a Twitter archive's data/tweets.js
+ * Records of a JSON array file (or of an object whose first field is that array,
+ * as in {"data": [...]} API exports), or of a Twitter archive's data/tweets.js
  * (`window.YTD.tweets.part0 = [ {"tweet": {...}}, ... ]`). Retweets are skipped
  * unless asked for; replies are skipped unless includeReplies.
  */
 export async function* parseJsonArray(chunks: AsyncIterable<string>, opts: RecordOptions & { twitter?: boolean }): AsyncGenerator<ParseEvent> {
   let first = true;
-  for await (const el of splitJsonArray(chunks, { allowAssignmentPrefix: true })) {
+  for await (const el of splitJsonArray(chunks, { allowAssignmentPrefix: true, allowObjectWrapper: opts.twitter !== true })) {
     let value: unknown;
     try {
       value = JSON.parse(el.json);

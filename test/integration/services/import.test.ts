@@ -19,6 +19,7 @@ describe('import service (real SQLite, no model)', () => {
     ['custom-column.csv', 2, 'tweet', { textColumn: 'body_text' }],
     ['export.json', 3, 'tweet'],
     ['export.jsonl', 3, 'tweet'],
+    ['api-export.json', 2, 'tweet'],
     ['notes.txt', 3, 'tweet', { textSplit: 'blocks', kind: 'tweet' }],
     ['article.md', 1, 'article'],
     ['article.html', 1, 'article'],

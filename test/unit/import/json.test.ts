@@ -29,8 +29,21 @@ describe('splitJsonArray', () => {
   test('refuses text before the array unless it is an assignment', async () => {
     await assert.rejects(collect(splitJsonArray(chunked('hello [1]'), { allowAssignmentPrefix: true })), /unexpected text before the JSON array/);
     await assert.rejects(collect(splitJsonArray(chunked('x = [1]'), { allowAssignmentPrefix: false })), /unexpected text before/);
-    await assert.rejects(collect(splitJsonArray(chunked('{"a": 1}'), { allowAssignmentPrefix: true })), /object at the top/);
+    await assert.rejects(collect(splitJsonArray(chunked('{"a": 1}'), { allowAssignmentPrefix: true })), /no JSON array found/);
     await assert.rejects(collect(splitJsonArray(chunked('[1] trailing'), { allowAssignmentPrefix: true })), /after the end of the array/);
+  });
+
+  test('an object wrapping the records as its first field ({"data": [...]}) streams like an array', async () => {
+    const text = '{\n  "data": [\n    {"text": "one"},\n    {"text": "two"}\n  ],\n  "meta": {"count": 2, "list": [1, 2]}\n}\n';
+    for (const sizes of [[1], [5], [1000]]) {
+      const els = await collect(splitJsonArray(chunked(text, sizes), { allowAssignmentPrefix: false, allowObjectWrapper: true }));
+      assert.deepEqual(els, [{ json: '{"text": "one"}', line: 3 }, { json: '{"text": "two"}', line: 4 }]);
+    }
+    await assert.rejects(
+      collect(splitJsonArray(chunked('{"meta": {"n": [1]}, "data": []}'), { allowAssignmentPrefix: false, allowObjectWrapper: true })),
+      /first field is not the array of records/,
+    );
+    await assert.rejects(collect(splitJsonArray(chunked('{"data": [1]}'), { allowAssignmentPrefix: true })), /first field is not the array/);
   });
 
   test('a truncated array is an error naming the line, after yielding the complete elements', async () => {

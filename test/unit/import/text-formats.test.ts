@@ -95,6 +95,7 @@ describe('helpers', () => {
     assert.equal(detectFormat('export.json', 'window.YTD.tweets.part0 = ['), 'tweets-js');
     assert.equal(detectFormat('a.json', '[{"text":1}]'), 'json');
     assert.equal(detectFormat('a.json', '{"text":1}\n{"text":2}'), 'jsonl');
+    assert.equal(detectFormat('a.json', '{"data": [\n {"text": 1}'), 'json');
     assert.equal(detectFormat('page.txt', '<!DOCTYPE html><html>'), 'html');
     assert.equal(detectFormat('x.zip', 'PK'), 'twitter-zip');
     assert.equal(detectFormat('x.xyz', 'hello'), null);
