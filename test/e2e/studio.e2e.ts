@@ -11,6 +11,7 @@ import { chromium, type Browser, type BrowserContext, type Page } from 'playwrig
 import { startHost, type RunningHost } from './helpers/web-host.js';
 import { chromiumPath, hasChromium, obamaCsv, screenshotDir } from './helpers/paths.js';
 import { Studio } from './pages/studio.js';
+import { tweetsJs } from './helpers/archive.js';
 
 const skip = !hasChromium() ? `no Chromium at ${chromiumPath}` : !existsSync(obamaCsv) ? `no ${obamaCsv}` : false;
 
@@ -219,6 +220,37 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.match(errors, /corrupt-archive\.zip/);
     assert.match((await app.importPage.file('corrupt-archive.zip').getAttribute('data-phase')) ?? '', /failed/);
     assert.equal(await libraryCount(before), before);
+  });
+
+  test('a 10,000-tweet archive streams in while the window stays usable, and can be cancelled', { timeout: 300_000 }, async () => {
+    const archive = await tweetsJs(10_000);
+    await app.go('Profiles');
+    await app.profiles.create('Archive');
+    assert.equal(await app.activeProfileName(), 'Archive');
+    await app.dropFiles([{ name: 'tweets.js', bytes: Buffer.from(archive.text), type: 'text/javascript' }]);
+    await app.importPage.file('tweets.js').waitFor();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid=stat-stored]')?.textContent?.replace(/\D/g, '') ?? 0) > 0, undefined, { timeout: 120_000 });
+    // While it runs: other screens open, and typing lands in the draft box.
+    await app.go('Restyle');
+    const draft = await app.restyle.draft.inputValue();
+    await app.restyle.draft.fill('');
+    await app.restyle.draft.pressSequentially('still typing during the import');
+    assert.equal(await app.restyle.draft.inputValue(), 'still typing during the import');
+    await app.restyle.draft.fill(draft);
+    await app.go('Library');
+    await app.go('Import');
+    if ((await app.importPage.phase()) !== 'done') {
+      await app.importPage.progress.getByRole('button', { name: 'Cancel' }).click();
+    }
+    const phase = await app.importPage.waitFinished(120_000);
+    const stored = await app.importPage.stat('stored');
+    assert.ok(phase === 'cancelled' || phase === 'done', phase);
+    assert.ok(stored > 0 && stored <= archive.tweets, `stored ${stored}`);
+    // What the library holds is exactly what the import says it stored: nothing half-written.
+    assert.equal(await libraryCount(stored), stored);
+    // Back to the first profile for the rest of the session.
+    await app.switchProfile('Obama');
+    assert.equal(await libraryCount(importedDocs), importedDocs);
   });
 
   test('model page: the active pack and its evaluation (or a clear empty state)', async () => {
