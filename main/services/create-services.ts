@@ -120,6 +120,8 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   let activation: Promise<void> = Promise.resolve();
   let activationError: string | null = null;
   let activationStarted = false;
+  // Packs whose full check (hashes, graph) failed when loading: the manifest alone looked fine.
+  const loadErrors = new Map<string, string>();
   let closed = false;
 
   function scanPacks(): PackEntry[] {
@@ -158,7 +160,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   }
 
   function summary(p: PackEntry): PackSummary {
-    const err = p.id === activePackId && activationError ? activationError : p.error;
+    const err = loadErrors.get(p.id) ?? p.error;
     return { id: p.id, name: p.name, description: p.description, dir: p.dir, k: p.k, dim: p.dim, valid: err === null, error: err, active: p.id === activePackId, evaluation: p.evaluation };
   }
 
@@ -176,6 +178,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     }
     const compressor: Compressor = { packId: info.packId, k: info.k, dim: info.dim, compress: (texts, signal) => client.compress(texts, signal) };
     activePackId = info.packId;
+    loadErrors.delete(id);
     store.setSetting(db, 'activePackId', info.packId);
     await queue.setCompressor(compressor);
   }
@@ -185,6 +188,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     activationError = null;
     activation = activate(id).catch((err) => {
       activationError = err instanceof Error ? err.message : String(err);
+      if (!(err instanceof ServiceError && err.code === 'NOT_FOUND')) loadErrors.set(id, activationError);
       emit({ type: 'queue', status: queueStatus() });
       throw err;
     });
@@ -444,7 +448,14 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       setActive: async (id) => {
         if (typeof id !== 'string' || !id) throw new ServiceError('INVALID_INPUT', 'id must be a pack id');
         await activation.catch(() => undefined);
-        await startActivation(id);
+        const previous = client.info ? activePackId : null;
+        try {
+          await startActivation(id);
+        } catch (err) {
+          // A pack that fails to load must not leave the app without a model: go back to the one that worked.
+          if (previous && previous !== id) await startActivation(previous).catch(() => undefined);
+          throw err;
+        }
         emit({ type: 'data-changed', what: 'packs' });
         return summary(scanPacks().find((p) => p.id === id)!);
       },

@@ -152,6 +152,12 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
     const good = await h.svc.packs.validate(join(PACKS, 'tiny-random'));
     assert.equal(good.ok, true);
     await assert.rejects(h.svc.packs.setActive('broken'), { code: 'PACK_INVALID' });
+    const after = h.svc.packs.list().find((p) => p.active)!;
+    assert.deepEqual([after.id, after.valid], ['stories260k', true], 'the previous pack is back in use');
+    const broken = h.svc.packs.list().find((p) => p.id === 'broken')!;
+    assert.equal(broken.valid, false);
+    assert.match(broken.error!, /sha256/);
+    assert.equal(h.svc.queue.status().state, 'idle');
     await assert.rejects(h.svc.packs.setActive('nope'), { code: 'NOT_FOUND' });
   });
 
