@@ -24,6 +24,8 @@ export interface QueueSnapshot {
   pending: number;
   docsPerSec: number;
   etaSec: number | null;
+  /** Documents this session gave up on (each failed alone while others compressed); not counted in pending. */
+  skipped: number;
   error?: { code: string; message: string };
 }
 
@@ -46,6 +48,8 @@ export class CompressionQueue {
   private rate = 0;
   private error: { code: string; message: string } | undefined;
   private waiters: Array<() => void> = [];
+  /** Documents that failed alone while others succeeded; left pending (a restart retries them) but not retried this session. */
+  private readonly skipped = new Map<number, string>();
   private readonly batchSize: number;
   private readonly maxChars: number;
   private readonly maxFailures: number;
@@ -64,6 +68,7 @@ export class CompressionQueue {
     await this.stopLoop();
     this.compressor = c;
     this.error = undefined;
+    this.skipped.clear();
     this.rate = 0;
     this.state = c ? (this.paused ? 'paused' : 'idle') : 'no-pack';
     this.kick();
@@ -99,14 +104,16 @@ export class CompressionQueue {
   status(): QueueSnapshot {
     const c = this.compressor;
     const t = c ? compressionTotals(this.db, c.packId) : { total: 0, done: 0, pending: 0 };
+    const pending = Math.max(0, t.pending - this.skipped.size);
     const s: QueueSnapshot = {
       state: this.state,
       packId: c?.packId ?? null,
       total: t.total,
       done: t.done,
-      pending: t.pending,
+      pending,
+      skipped: this.skipped.size,
       docsPerSec: Math.round(this.rate * 10) / 10,
-      etaSec: this.rate > 0 && t.pending > 0 ? Math.round(t.pending / this.rate) : t.pending === 0 ? 0 : null,
+      etaSec: this.rate > 0 && pending > 0 ? Math.round(pending / this.rate) : pending === 0 ? 0 : null,
     };
     if (this.error) s.error = this.error;
     return s;
@@ -171,21 +178,36 @@ export class CompressionQueue {
     this.ac = ac;
     let cursor = 0;
     let failures = 0;
+    // After a batch keeps failing, its documents are retried one at a time up to this id, to find the one at fault.
+    let singleUntil = 0;
+    // A document that failed alone; it is skipped only once the next one succeeds (else the host itself is broken).
+    let suspect: { id: number; message: string } | null = null;
     this.dirty = false;
     this.state = 'running';
     this.publish();
     try {
       for (;;) {
         if (ac.signal.aborted || this.compressor !== c) return;
-        const batch = pendingDocuments(this.db, c.packId, cursor, this.batchSize);
-        if (!batch.length) {
+        const single = cursor < singleUntil;
+        const fetched = pendingDocuments(this.db, c.packId, cursor, single ? 1 : this.batchSize);
+        const batch = fetched.filter((d) => !this.skipped.has(d.id) && d.id !== suspect?.id);
+        if (!fetched.length) {
           // New ids can be lower than the cursor only if the newest document was deleted; rescan once when told of new work.
           if (this.dirty && cursor > 0) {
             this.dirty = false;
             cursor = 0;
             continue;
           }
+          if (suspect) {
+            // Nothing after it to tell a bad document from a broken host: stop and say which document.
+            this.fail(`document ${suspect.id} could not be compressed: ${suspect.message}`);
+            return;
+          }
           break;
+        }
+        if (!batch.length) {
+          cursor = fetched[fetched.length - 1]!.id;
+          continue;
         }
         const t0 = performance.now();
         let vectors: Float32Array[];
@@ -194,16 +216,29 @@ export class CompressionQueue {
         } catch (err) {
           if (ac.signal.aborted || this.compressor !== c) return;
           failures++;
-          if (failures >= this.maxFailures) {
-            const e = err as { code?: string; message?: string };
-            this.error = { code: 'INFERENCE_FAILED', message: `compression stopped after ${failures} failed attempts: ${e.message ?? String(err)}` };
-            this.state = 'error';
+          if (failures < this.maxFailures) continue;
+          failures = 0;
+          const message = (err as { message?: string }).message ?? String(err);
+          if (batch.length > 1) {
+            singleUntil = batch[batch.length - 1]!.id;
+            continue;
+          }
+          if (suspect) {
+            // Two documents in a row fail on their own: the host is broken, not the documents.
+            this.fail(`compression stopped after repeated failures: ${message}`);
             return;
           }
+          suspect = { id: batch[0]!.id, message };
+          cursor = batch[0]!.id;
+          singleUntil = Math.max(singleUntil, cursor + 1);
           continue;
         }
         if (ac.signal.aborted || this.compressor !== c) return;
         failures = 0;
+        if (suspect) {
+          this.skipped.set(suspect.id, suspect.message);
+          suspect = null;
+        }
         // Only now, with the vectors in hand, do the documents start counting in the means.
         addCompressions(this.db, c.packId, c.k, c.dim, batch.map((d, i) => ({ documentId: d.id, data: vectors[i]! })));
         cursor = batch[batch.length - 1]!.id;
@@ -221,5 +256,10 @@ export class CompressionQueue {
       if (this.state === 'running') this.state = this.paused ? 'paused' : 'idle';
       this.publish();
     }
+  }
+
+  private fail(message: string): void {
+    this.error = { code: 'INFERENCE_FAILED', message };
+    this.state = 'error';
   }
 }

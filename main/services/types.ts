@@ -156,6 +156,8 @@ export interface QueueStatus {
   total: number;
   done: number;
   pending: number;
+  /** Documents skipped this session because they failed on their own while others compressed (retried after a restart). */
+  skipped?: number;
   docsPerSec: number;
   etaSec: number | null;
   error?: ServiceErrorData;

@@ -49,7 +49,7 @@ test('retries a failed batch, stops with a clear error after repeated failures, 
     q.notify();
     st = await q.drain();
     assert.equal(st.state, 'error');
-    assert.match(st.error!.message, /stopped after 3 failed attempts: host crashed/);
+    assert.match(st.error!.message, /stopped after repeated failures: host crashed/);
     assert.equal(st.pending, 5, 'nothing half-committed');
     failures.left = 0;
     q.resume();
@@ -91,6 +91,43 @@ test('pause stops between batches and keeps the rest pending', async () => {
     const st = await q.drain();
     assert.equal(st.state, 'paused');
     assert.ok(st.pending >= 36 && st.pending <= 40, `pending ${st.pending}`);
+    await q.close();
+  } finally {
+    db.close();
+    t.cleanup();
+  }
+});
+
+test('a document that fails on its own is skipped once others compress; a failing last document stops the queue naming it', async () => {
+  const t = tempDir();
+  const db = openDatabase(join(t.dir, 'q.db'));
+  try {
+    const pid = createProfile(db, 'me').id;
+    const texts = Array.from({ length: 12 }, (_, i) => (i === 5 ? 'poison pill' : `doc ${i}`));
+    insertDocuments(db, pid, texts.map((text) => ({ kind: 'tweet' as const, text, source: 's' })));
+    const c: Compressor = {
+      packId: 'p',
+      k: 1,
+      dim: 2,
+      compress: async (batch) => {
+        if (batch.some((x) => x.includes('poison'))) throw new Error('the model chokes on this one');
+        return batch.map(() => new Float32Array([1, 2]));
+      },
+    };
+    const q = new CompressionQueue(db, { batchSize: 4 });
+    await q.setCompressor(c);
+    let st = await q.drain();
+    assert.equal(st.state, 'idle');
+    assert.equal(st.pending, 0);
+    assert.equal(st.skipped, 1);
+    assert.equal(st.done, 11);
+    assert.equal(getMean(db, pid, 'p', ['tweet'])!.count, 11);
+
+    insertDocuments(db, pid, [{ kind: 'tweet', text: 'another poison at the end', source: 's' }]);
+    q.notify();
+    st = await q.drain();
+    assert.equal(st.state, 'error');
+    assert.match(st.error!.message, /document 13 could not be compressed: the model chokes on this one/);
     await q.close();
   } finally {
     db.close();
