@@ -15,8 +15,15 @@ const history: (GenerationItem & { deleted?: boolean })[] = [];
 const listeners = new Set<(p: ImportProgress) => void>();
 const emit = (e: { type: 'import'; progress: ImportProgress }) => listeners.forEach((l) => l(e.progress));
 
+// Shaped like models/commer/evaluate.py's report; the numbers are made up for layout work only.
 const evaluation = {
+  format: 'commer-eval',
+  created_at: '2026-11-25T09:00:00Z',
+  ppl_is: 'exp(mean NLL of target tokens + EOS)',
+  rouge_l_is: 'ROUGE-L F1 of the greedy output against the target',
   paraphrase: {
+    n_persons: 8,
+    n_examples: 48,
     commer_by_docs: [0, 1, 2, 4, 8].map((n, i) => ({ n_docs: n, ppl: 24 - i * 2.1, rouge_l: 0.18 + i * 0.012, prefix_tokens: n ? 4 : 0 })),
     prompt_concat_by_docs: [0, 1, 2, 4, 8].map((n, i) => ({ n_docs: n, ppl: 24 - i * 1.6, rouge_l: 0.18 + i * 0.009, prefix_tokens: n * 40 })),
   },

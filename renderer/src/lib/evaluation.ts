@@ -9,6 +9,23 @@ export interface EvalSeries {
 export interface TaskEvaluation {
   task: string;
   series: EvalSeries[];
+  /** Held-out persons and examples the figures were measured on, when the report says. */
+  nPersons: number | null;
+  nExamples: number | null;
+}
+
+/** The report-level notes that say what the numbers mean. */
+export interface EvaluationNotes {
+  createdAt: string | null;
+  pplIs: string | null;
+  rougeLIs: string | null;
+  prefixTokensIs: string | null;
+}
+
+export function readEvaluationNotes(evaluation: unknown): EvaluationNotes {
+  const r = evaluation && typeof evaluation === 'object' ? (evaluation as Record<string, unknown>) : {};
+  const str = (k: string) => (typeof r[k] === 'string' ? (r[k] as string) : null);
+  return { createdAt: str('created_at'), pplIs: str('ppl_is'), rougeLIs: str('rouge_l_is'), prefixTokensIs: str('prefix_tokens_is') };
 }
 
 const SERIES: [string, string][] = [
@@ -41,7 +58,8 @@ export function readEvaluation(evaluation: unknown): TaskEvaluation[] {
       const rows = Array.isArray(t[key]) ? (t[key] as unknown[]).filter(isRow) : [];
       if (rows.length) series.push({ key, label, rows: [...rows].sort((a, b) => a.n_docs - b.n_docs) });
     }
-    if (series.some((s) => s.key === 'commer_by_docs')) out.push({ task, series });
+    const count = (k: string) => (typeof t[k] === 'number' ? (t[k] as number) : null);
+    if (series.some((s) => s.key === 'commer_by_docs')) out.push({ task, series, nPersons: count('n_persons'), nExamples: count('n_examples') });
   }
   return out;
 }

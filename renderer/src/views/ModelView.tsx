@@ -3,8 +3,8 @@ import { EmptyState } from '../components/EmptyState';
 import { ChartLegend, EvalChart } from '../components/EvalChart';
 import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore } from '../stores/use-ui-store';
-import { readEvaluation } from '../lib/evaluation';
-import { TASK_LABELS } from '../lib/format';
+import { readEvaluation, readEvaluationNotes } from '../lib/evaluation';
+import { TASK_LABELS, plural, when } from '../lib/format';
 
 function taskLabel(task: string): string {
   return task in TASK_LABELS ? TASK_LABELS[task as keyof typeof TASK_LABELS] : task;
@@ -29,6 +29,7 @@ export function ModelView() {
   }
 
   const tasks = readEvaluation(pack.evaluation);
+  const notes = readEvaluationNotes(pack.evaluation);
   return (
     <>
       <PageHeader title="Model" subtitle={<>{pack.name} <span className="muted">({pack.id})</span></>} />
@@ -50,13 +51,28 @@ export function ModelView() {
         tasks.map((t) => (
           <section key={t.task} className="card eval" aria-label={`${taskLabel(t.task)} evaluation`} data-testid="eval-section">
             <div className="section-head">
-              <h2 className="section-title">{taskLabel(t.task)}</h2>
+              <div>
+                <h2 className="section-title">{taskLabel(t.task)}</h2>
+                {(t.nPersons != null || t.nExamples != null) && (
+                  <p className="muted small">
+                    Measured on {t.nPersons != null ? plural(t.nPersons, 'held-out person') : 'held-out persons'}
+                    {t.nExamples != null && <>, {plural(t.nExamples, 'example')}</>}
+                    {notes.createdAt && <> · {when(notes.createdAt)}</>}
+                  </p>
+                )}
+              </div>
               <ChartLegend series={t.series} />
             </div>
             <div className="charts">
               <EvalChart title="Perplexity" metric="ppl" series={t.series} better="lower" />
               <EvalChart title="ROUGE-L" metric="rouge_l" series={t.series} better="higher" />
             </div>
+            {(notes.pplIs || notes.rougeLIs) && (
+              <p className="muted small eval-notes">
+                {notes.pplIs && <>Perplexity: {notes.pplIs}. </>}
+                {notes.rougeLIs && <>ROUGE-L: {notes.rougeLIs}.</>}
+              </p>
+            )}
             <details className="eval-table">
               <summary>Show the numbers</summary>
               <table>

@@ -10,6 +10,8 @@ export interface PreparedPacks {
   dir: string;
   /** Ids of the packs that should validate. */
   valid: string[];
+  /** Ids of valid packs whose manifest carries evaluation figures. */
+  withEvaluation: string[];
   broken: { id: string; name: string };
 }
 
@@ -35,11 +37,13 @@ export async function preparePacks(dataDir: string): Promise<PreparedPacks> {
   if (sources.length < 2) throw new Error(`e2e needs two real packs; found ${sources.length} (test/fixtures/packs, models/packs)`);
 
   const valid: string[] = [];
+  const withEvaluation: string[] = [];
   for (const src of sources) {
     const m = await manifestOf(src);
     if (valid.includes(m.id)) continue;
     await cp(src, join(dir, m.id), { recursive: true, filter: (s) => !s.endsWith('golden.json') });
     valid.push(m.id);
+    if (m.evaluation) withEvaluation.push(m.id);
   }
 
   // A copy of the smallest fixture with a truncated tensor: its hash and size no longer match.
@@ -50,5 +54,5 @@ export async function preparePacks(dataDir: string): Promise<PreparedPacks> {
   const m = await manifestOf(brokenDir);
   await writeFile(join(brokenDir, 'manifest.json'), JSON.stringify({ ...m, id: broken.id, name: broken.name }, null, 2));
   await truncate(join(brokenDir, 'embeddings.f32'), 1000);
-  return { dir, valid, broken };
+  return { dir, valid, withEvaluation, broken };
 }
