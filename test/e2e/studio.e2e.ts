@@ -285,7 +285,8 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.ok(((await broken.getByTestId('pack-error').textContent()) ?? '').length > 10);
     assert.ok(await broken.getByRole('button', { name: 'Use this pack' }).isDisabled());
 
-    const other = host.packs.valid.find((id) => id !== preferredPack)!;
+    const current = await app.settings.activePackId();
+    const other = host.packs.valid.find((id) => id !== preferredPack && id !== current)!;
     await app.settings.use(other);
     await app.settings.pack(other).locator('.chip', { hasText: 'in use' }).waitFor({ timeout: 60_000 });
     assert.equal(await app.settings.activePackId(), other);
