@@ -11,7 +11,10 @@
 import { z } from 'zod';
 import type {
   DocumentItem,
+  DocumentListRequest,
   GenerationItem,
+  HistoryListRequest,
+  ImportOptions,
   ImportProgress,
   PackSummary,
   Page,
@@ -19,9 +22,11 @@ import type {
   QueueStatus,
   RecomputeResult,
   RestyleEvent,
+  RestyleRequest,
   ServiceErrorCode,
   ServiceEvent,
   SettingsInfo,
+  SettingsUpdate,
 } from '../services/types.js';
 
 export type {
@@ -89,6 +94,7 @@ const importOptions = z
     includeRetweets: z.boolean().optional(),
     textColumn: z.string().min(1).max(200).optional(),
     textSplit: z.enum(['blocks', 'file']).optional(),
+    encoding: z.string().min(1).max(64).optional(),
     onBadRow: z.enum(['skip', 'abort']).optional(),
   })
   .strict();
@@ -174,6 +180,20 @@ export const requestSchemas = {
   'settings:deleteAll': z.object({ confirm: z.literal('DELETE', { error: 'type DELETE to confirm' }) }).strict(),
   'settings:recompute': noInput,
 } as const;
+
+// The schemas restate the service request types so they can be checked at runtime;
+// these fail to compile when the two drift apart (a field added on one side only).
+// Mutual assignability alone would let an optional field exist on one side only, hence the key check.
+type SameKeys<A, B> = [keyof A] extends [keyof B] ? ([keyof B] extends [keyof A] ? true : false) : false;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? SameKeys<A, B> : false) : false;
+type InSync<T extends true> = T;
+export type SchemasMatchServices = [
+  InSync<Same<z.output<typeof importOptions>, ImportOptions>>,
+  InSync<Same<z.output<typeof restyleRequestSchema>, RestyleRequest>>,
+  InSync<Same<z.output<(typeof requestSchemas)['library:list']>, DocumentListRequest>>,
+  InSync<Same<z.output<(typeof requestSchemas)['history:list']>, HistoryListRequest>>,
+  InSync<Same<z.output<(typeof requestSchemas)['settings:update']>, SettingsUpdate>>,
+];
 
 export type InvokeChannel = keyof typeof requestSchemas;
 export const INVOKE_CHANNELS = Object.keys(requestSchemas) as InvokeChannel[];
