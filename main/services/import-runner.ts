@@ -21,7 +21,7 @@ import {
   type ParseEvent,
 } from '../core/import/index.js';
 import { beginImport, deleteDocuments, insertDocuments, updateImport, StoreError, type Database, type NewDocument } from '../store/index.js';
-import { checkEncoding, csvRows, decodeBytes, fileBytes, readHead, zipTweetEntries, type ByteCounter } from './import-source.js';
+import { checkEncoding, csvRows, decodeBytes, fileBytes, readHead, zipTextEntries, type ByteCounter } from './import-source.js';
 import { ServiceError } from './errors.js';
 import type { DocKind, ImportOptions, ImportProgress, ImportRowError } from './types.js';
 
@@ -45,14 +45,26 @@ interface Source {
   /** Label for errors: the file, or file:entry inside an archive. */
   label: string;
   events: AsyncIterable<ParseEvent>;
+  /** The kind this source's documents have unless the user chose one. */
+  kind?: DocKind;
+  /** One document among many (an entry of a zip of articles): its failure is a row error, not the import's. */
+  isRow?: boolean;
 }
 
 async function* sources(path: string, format: ImportFormat, opts: ImportOptions, counter: ByteCounter, signal: AbortSignal): AsyncGenerator<Source> {
   const file = basename(path);
   const rec = { textField: opts.textColumn, includeReplies: opts.includeReplies ?? false, includeRetweets: opts.includeRetweets ?? false };
   if (format === 'twitter-zip') {
-    for await (const entry of zipTweetEntries(path, counter)) {
-      yield { label: `${file}:${entry.name}`, events: parseJsonArray(decodeBytes(entry.bytes, `${file}:${entry.name}`, undefined, opts.encoding), { ...rec, twitter: true }) };
+    for await (const entry of zipTextEntries(path, counter)) {
+      const label = `${file}:${entry.name}`;
+      const text = decodeBytes(entry.bytes, label, undefined, opts.encoding);
+      if (entry.role === 'tweets') {
+        yield { label, events: parseJsonArray(text, { ...rec, twitter: true }) };
+        continue;
+      }
+      const name = entry.name.toLowerCase();
+      const events = /\.(md|markdown)$/.test(name) ? parseMarkdown(text) : /\.(html?|xhtml)$/.test(name) ? parseHtml(text) : parseTextWhole(text);
+      yield { label, events, kind: 'article', isRow: true };
     }
     return;
   }
@@ -169,11 +181,12 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     ctx.importId = importId;
     p.phase = 'storing';
     for await (const src of sources(ctx.path, format, ctx.options, counter, ctx.signal)) {
+      const srcKind = ctx.options.kind ?? src.kind ?? kind;
       for await (const ev of guard(src)) {
         if (ctx.signal.aborted) throw new ServiceError('CANCELLED', 'the import was cancelled');
         if (ev.type === 'doc') {
           p.parsed++;
-          batch.push({ kind, text: ev.doc.text, source: `${src.label}:${ev.doc.line}`, writtenAt: ev.doc.writtenAt });
+          batch.push({ kind: srcKind, text: ev.doc.text, source: `${src.label}:${ev.doc.line}`, writtenAt: ev.doc.writtenAt });
           if (batch.length >= BATCH) {
             flush();
             emit();
@@ -222,6 +235,10 @@ async function* guard(src: Source): AsyncGenerator<ParseEvent> {
   try {
     yield* src.events;
   } catch (err) {
+    if (src.isRow && err instanceof ImportParseError) {
+      yield { type: 'error', line: err.line, message: err.message.startsWith(src.label) ? err.message : `${src.label}: ${err.message}` };
+      return;
+    }
     if (err instanceof ImportParseError && !err.message.startsWith(src.label.split(':')[0]!)) {
       throw new ImportParseError(`${src.label}${err.line ? `, line ${err.line}` : ''}: ${err.message}`, err.line);
     }

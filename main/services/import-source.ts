@@ -150,17 +150,22 @@ export async function* csvRows(text: AsyncIterable<string>, file: string, delimi
 
 export interface ZipTextEntry {
   name: string;
+  /** 'tweets' for a Twitter/X archive's tweets.js parts, 'article' for one text document per entry. */
+  role: 'tweets' | 'article';
   bytes: AsyncIterable<Uint8Array>;
 }
 
 /** Entry names of a Twitter/X archive that hold tweets (data/tweets.js, data/tweet.js, data/tweets-part1.js, ...). */
 export const TWEET_ENTRY = /(^|\/)(data\/)?tweets?(-part\d+)?\.js$/i;
+/** Entries a zip of articles may hold (a blog or newsletter export): one document each. */
+export const ARTICLE_ENTRY = /\.(md|markdown|html?|xhtml|txt)$/i;
 
 /**
- * Streams the tweet entries of a Twitter/X archive zip one after another,
- * without unpacking the archive (media folders can be gigabytes).
+ * Streams the useful entries of a zip one after another, without unpacking it
+ * (an archive's media folders can be gigabytes): the tweet parts of a Twitter/X
+ * archive, or else every Markdown, HTML and text file (a blog export).
  */
-export async function* zipTweetEntries(path: string, counter?: ByteCounter): AsyncGenerator<ZipTextEntry> {
+export async function* zipTextEntries(path: string, counter?: ByteCounter): AsyncGenerator<ZipTextEntry> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
     yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, z) =>
       err ? reject(new ImportParseError(`${path} is not a readable zip archive (truncated or damaged: ${err.message})`, null)) : resolve(z!),
@@ -168,20 +173,25 @@ export async function* zipTweetEntries(path: string, counter?: ByteCounter): Asy
   );
   try {
     const names: string[] = [];
-    const wanted: yauzl.Entry[] = [];
+    let wanted: yauzl.Entry[] = [];
+    const articles: yauzl.Entry[] = [];
     await new Promise<void>((resolve, reject) => {
       zip.on('entry', (e: yauzl.Entry) => {
         names.push(e.fileName);
         if (TWEET_ENTRY.test(e.fileName) && !/deleted|note-tweet/i.test(e.fileName)) wanted.push(e);
+        else if (ARTICLE_ENTRY.test(e.fileName) && !/(^|\/)(__MACOSX\/|\.)/.test(e.fileName) && !e.fileName.endsWith('/')) articles.push(e);
         zip.readEntry();
       });
       zip.on('end', () => resolve());
       zip.on('error', (e: Error) => reject(new ImportParseError(`${path}: damaged zip archive (${e.message})`, null)));
       zip.readEntry();
     });
+    // A Twitter/X archive also holds an HTML viewer; only its tweets count.
+    const role: ZipTextEntry['role'] = wanted.length ? 'tweets' : 'article';
+    if (!wanted.length) wanted = articles;
     if (!wanted.length) {
       throw new ImportParseError(
-        `${path} has no data/tweets.js: is it a Twitter/X archive? Entries found: ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, … (${names.length})` : ''}`,
+        `${path} has neither data/tweets.js (a Twitter/X archive) nor .md, .html or .txt files; entries found: ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, … (${names.length})` : ''}`,
         null,
       );
     }
@@ -189,7 +199,7 @@ export async function* zipTweetEntries(path: string, counter?: ByteCounter): Asy
       const stream = await new Promise<Readable>((resolve, reject) =>
         zip.openReadStream(entry, (err, s) => (err ? reject(new ImportParseError(`${path}: cannot read ${entry.fileName} (${err.message})`, null)) : resolve(s!))),
       );
-      yield { name: entry.fileName, bytes: wrapEntryErrors(stream, `${path}:${entry.fileName}`, counter, entry.compressedSize, entry.uncompressedSize) };
+      yield { name: entry.fileName, role, bytes: wrapEntryErrors(stream, `${path}:${entry.fileName}`, counter, entry.compressedSize, entry.uncompressedSize) };
     }
   } finally {
     zip.close();

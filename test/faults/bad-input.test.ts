@@ -21,7 +21,7 @@ describe('bad input is refused clearly and changes nothing', () => {
 
   const cases: Array<{ file: string; options?: Record<string, unknown>; code: string; message: RegExp; line?: number | null }> = [
     { file: 'archive-truncated.zip', code: 'IMPORT_FAILED', message: /archive-truncated\.zip is not a readable zip archive \(truncated or damaged/ },
-    { file: 'not-an-archive.zip', code: 'IMPORT_FAILED', message: /has no data\/tweets\.js: is it a Twitter\/X archive\? Entries found: notes\.txt/ },
+    { file: 'not-an-archive.zip', code: 'IMPORT_FAILED', message: /has neither data\/tweets\.js \(a Twitter\/X archive\) nor \.md, \.html or \.txt files; entries found: photo\.jpg, readme\.pdf/ },
     { file: 'empty.txt', code: 'IMPORT_FAILED', message: /empty\.txt is empty \(0 bytes\)/ },
     { file: 'blank.md', code: 'IMPORT_FAILED', message: /blank\.md: the file is empty/ },
     { file: 'junk.csv', code: 'IMPORT_FAILED', message: /junk\.csv (contains NUL bytes: it is a binary file|looks like UTF-16)/ },

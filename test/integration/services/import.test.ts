@@ -53,6 +53,21 @@ describe('import service (real SQLite, no model)', () => {
     assert.ok(!allTexts(h.svc, p.id).some((t) => t.includes('RT @someone')));
   });
 
+  test('a zip of articles (blog export): one article per Markdown/HTML/text entry; a blank entry is a row error', async () => {
+    const p = h.svc.profiles.create('blog');
+    const r = await importFile(h.svc, p.id, 'articles.zip');
+    assert.equal(r.phase, 'done');
+    assert.equal(r.stored, 3);
+    assert.deepEqual(r.errors.map((e) => e.file), ['articles.zip:posts/draft-empty.md']);
+    assert.match(r.errors[0]!.message, /empty/);
+    const docs = h.svc.documents.list({ profileId: p.id }).items;
+    assert.ok(docs.every((d) => d.kind === 'article'));
+    assert.deepEqual(docs.map((d) => d.text.split('\n')[0]).sort(), ['A plain text note kept as an article.', 'First post', 'Second post']);
+    const strict = await importFile(h.svc, p.id, 'articles.zip', { onBadRow: 'abort' });
+    assert.equal(strict.phase, 'failed');
+    assert.match(strict.error!.message, /draft-empty\.md/);
+  });
+
   test('full-text search finds documents by words', async () => {
     const p = h.svc.profiles.create('search');
     await importFile(h.svc, p.id, 'tweets.js');
