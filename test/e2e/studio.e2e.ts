@@ -85,7 +85,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await app.go('Profiles');
     await app.profiles.rename('Barack', 'Obama');
     await app.profiles.card('Obama').waitFor();
-    assert.equal(await app.activeProfileName(), 'Obama');
+    await app.waitActiveProfile('Obama');
     assert.match((await app.profiles.card('Obama').textContent()) ?? '', /No documents yet/);
   });
 
@@ -228,7 +228,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     const archive = await tweetsJs(10_000);
     await app.go('Profiles');
     await app.profiles.create('Archive');
-    assert.equal(await app.activeProfileName(), 'Archive');
+    await app.waitActiveProfile('Archive'); // a new profile is put in use
     await app.dropFiles([{ name: 'tweets.js', bytes: Buffer.from(archive.text), type: 'text/javascript' }]);
     await app.importPage.file('tweets.js').waitFor();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=stat-stored]')?.textContent?.replace(/\D/g, '') ?? 0) > 0, undefined, { timeout: 120_000 });
@@ -252,6 +252,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.equal(await libraryCount(stored), stored);
     // Back to the first profile for the rest of the session.
     await app.switchProfile('Obama');
+    await app.waitActiveProfile('Obama');
     assert.equal(await libraryCount(importedDocs), importedDocs);
   });
 

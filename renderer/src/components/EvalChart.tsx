@@ -64,7 +64,8 @@ export function EvalChart({ title, metric, series, better }: { title: string; me
           documents per person
         </text>
         <line className="chart-baseline" x1={M.left} x2={W - M.right} y1={M.top + ph} y2={M.top + ph} />
-        {series.map((s) => {
+        {/* Baselines first, so ComMer's line is drawn on top where they meet. */}
+        {[...series].reverse().map((s) => {
           const pts = points(s.rows);
           return (
             <g key={s.key} className={`chart-series ${SERIES_CLASS[s.key] ?? ''}`}>

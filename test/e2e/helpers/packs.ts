@@ -30,6 +30,13 @@ export async function preparePacks(dataDir: string): Promise<PreparedPacks> {
       if (existsSync(join(shipped, name, 'manifest.json'))) sources.push(join(shipped, name));
     }
   }
+  // COMMER_E2E_EXTRA_PACKS: a folder of further packs to offer (e.g. a freshly exported one).
+  const extra = process.env.COMMER_E2E_EXTRA_PACKS;
+  if (extra && existsSync(extra)) {
+    for (const name of (await readdir(extra)).sort()) {
+      if (existsSync(join(extra, name, 'manifest.json'))) sources.push(join(extra, name));
+    }
+  }
   for (const name of ['stories260k', 'tiny-random']) {
     const p = join(repoRoot, 'test/fixtures/packs', name);
     if (existsSync(join(p, 'manifest.json'))) sources.push(p);

@@ -59,6 +59,14 @@ export class Studio {
     return (await select.locator('option:checked').textContent()) ?? '';
   }
 
+  /** Waits until the sidebar shows `name` as the profile in use. */
+  async waitActiveProfile(name: string): Promise<void> {
+    await this.page.waitForFunction((n) => {
+      const select = document.querySelector<HTMLSelectElement>('.profile-switch select');
+      return select?.selectedOptions[0]?.textContent === n;
+    }, name);
+  }
+
   async switchProfile(name: string): Promise<void> {
     await this.page.getByLabel('Writing as').selectOption({ label: name });
   }
