@@ -79,7 +79,7 @@ export function buildProgram(): Command {
   program
     .command('import')
     .description('import tweets or articles from files into a profile, then compress them')
-    .argument('<files...>', 'Twitter/X archive .zip, tweets.js, .csv, .json, .jsonl, .txt, .md or .html')
+    .argument('<files...>', 'Twitter/X archive .zip (or a zip of .md/.html/.txt articles), tweets.js, .csv, .tsv, .json, .jsonl, .txt, .md or .html')
     .requiredOption('-p, --profile <name>', 'profile to import into (created if missing)')
     .addOption(new Option('--kind <kind>', 'document kind').choices(['tweet', 'article']))
     .addOption(new Option('--format <format>', 'override format detection').choices(['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html']))
