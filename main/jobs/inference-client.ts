@@ -130,6 +130,10 @@ export class InferenceClient {
     }
     this.transport = null;
     t.kill();
+    // Whatever was still waiting (a generation being streamed) ends now instead of hanging.
+    const left = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of left) p.onFail(new InferenceError('CANCELLED', `the inference host was closed while ${p.what}`));
   }
 
   private async ready(): Promise<InferenceTransport> {
