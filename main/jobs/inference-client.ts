@@ -118,6 +118,8 @@ export class InferenceClient {
     this.lastLoad = null;
     this.loaded = null;
     if (!t) return;
+    // Stop what is running (a long generation) so the host can dispose promptly.
+    for (const id of [...this.pending.keys()]) t.postMessage({ id: this.nextId++, type: 'cancel', target: id });
     try {
       await Promise.race([
         this.request(t, { type: 'dispose' }, 'disposing', (m) => (m.type === 'disposed' ? true : undefined)),

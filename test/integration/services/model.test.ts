@@ -183,3 +183,22 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
     assert.equal(h.svc.settings.get().activePackId, 'stories260k', 'app configuration survives');
   });
 });
+
+test('closing the services while a restyle streams ends the stream as aborted', async () => {
+  const h2 = await harness({});
+  try {
+    const pid = h2.svc.profiles.create('me').id;
+    await importFile(h2.svc, pid, 'tweets.js');
+    await h2.svc.queue.drain();
+    let closing: Promise<void> | null = null;
+    let last: string | null = null;
+    for await (const ev of h2.svc.restyle.run({ profileId: pid, task: 'paraphrase', draft: 'keep going', docs: 'all', n: 1, sampling: { maxNewTokens: 60 } })) {
+      if (ev.type === 'token' && !closing) closing = h2.svc.close();
+      last = ev.type === 'done' ? `done:${ev.aborted}` : ev.type;
+    }
+    await closing;
+    assert.equal(last, 'done:true');
+  } finally {
+    await h2.cleanup();
+  }
+});
