@@ -308,9 +308,13 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await page.setViewportSize({ width: 720, height: 600 });
     await app.go('Library');
     await shot('07-small-window-library.png');
-    // Nothing spills sideways at this size.
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
-    assert.ok(overflow <= 0, `page scrolls sideways by ${overflow}px`);
+    // Nothing spills sideways, at this size or at a phone-narrow one.
+    for (const [width, view] of [[720, 'Library'], [420, 'Restyle'], [420, 'Settings']] as const) {
+      await page.setViewportSize({ width, height: 600 });
+      await app.go(view);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      assert.ok(overflow <= 0, `${view} at ${width}px scrolls sideways by ${overflow}px`);
+    }
     await page.emulateMedia({ colorScheme: 'light' });
     await page.setViewportSize({ width: 1280, height: 800 });
   });
