@@ -52,7 +52,7 @@ describe('inference client over worker_threads', () => {
   });
 
   test('killing the worker fails the pending request clearly; the next request restarts it and reloads the pack', async () => {
-    const texts = Array.from({ length: 400 }, (_, i) => `document number ${i} with some words in it to compress`);
+    const texts = Array.from({ length: 1500 }, (_, i) => `document number ${i} with some words in it to compress, long enough to keep the worker busy for a while`);
     const pending = client.compress(texts);
     setTimeout(() => transports.at(-1)!.kill(), 30);
     await assert.rejects(pending, (e: unknown) => e instanceof InferenceError && e.code === 'HOST_CRASHED' && /stopped unexpectedly/.test(e.message));
@@ -65,7 +65,7 @@ describe('inference client over worker_threads', () => {
 
   test('cancelling a compress rejects it with CANCELLED and the host stays usable', async () => {
     const ac = new AbortController();
-    const texts = Array.from({ length: 400 }, (_, i) => `text ${i} to compress slowly enough to cancel`);
+    const texts = Array.from({ length: 1500 }, (_, i) => `text ${i} to compress, long enough that the request is still running when it is cancelled`);
     const p = client.compress(texts, ac.signal);
     setTimeout(() => ac.abort(), 20);
     await assert.rejects(p, (e: unknown) => e instanceof InferenceError && e.code === 'CANCELLED');
