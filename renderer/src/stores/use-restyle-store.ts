@@ -31,6 +31,8 @@ interface RestyleState {
 }
 
 let current: { cancel(): void } | null = null;
+/** Each run gets a number; events of a run that was replaced are dropped. */
+let latestRun = 0;
 
 function emptySuggestions(): Suggestion[] {
   return Array.from({ length: CANDIDATES }, () => ({ text: '', done: false, generationId: null }));
@@ -53,6 +55,8 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
     const { draft, task, docMode, relevantN } = get();
     if (!draft.trim()) return;
     current?.cancel();
+    const run = ++latestRun;
+    const isCurrent = () => run === latestRun;
     const docs: DocSelection = docMode === 'all' ? 'all' : { relevant: relevantN };
     set({ suggestions: emptySuggestions(), status: 'running', error: null, lastRun: { task, docs, usedDocs: null, packId: null } });
     // Tokens arrive faster than the screen refreshes; buffer them and apply once a frame.
@@ -60,12 +64,13 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
     let frame = 0;
     const flush = () => {
       frame = 0;
-      if (buffered.every((b) => b === '')) return;
+      if (!isCurrent() || buffered.every((b) => b === '')) return;
       const next = get().suggestions.map((s, i) => (buffered[i] ? { ...s, text: s.text + buffered[i] } : s));
       buffered.fill('');
       set({ suggestions: next });
     };
     const handle = api().restyle({ profileId, draft, task, docs, n: CANDIDATES }, (e) => {
+      if (!isCurrent()) return;
       switch (e.type) {
         case 'start':
           set({ lastRun: { task, docs, usedDocs: e.usedDocs, packId: e.packId } });
@@ -96,12 +101,16 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
     current = handle;
     void handle.done
       .then((r) => {
+        if (!isCurrent()) return;
         if (!r.ok && r.error.code !== 'CANCELLED' && get().status !== 'error') set({ status: 'error', error: r.error.message });
       })
-      .catch((err: unknown) => set({ status: 'error', error: err instanceof Error ? err.message : String(err) }))
+      .catch((err: unknown) => {
+        if (isCurrent()) set({ status: 'error', error: err instanceof Error ? err.message : String(err) });
+      })
       .finally(() => {
         if (current === handle) current = null;
         if (frame) cancelAnimationFrame(frame);
+        if (!isCurrent()) return;
         flush();
         const s = get().status;
         if (s === 'running') set({ status: 'done' });
