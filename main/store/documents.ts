@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { stmt } from './db.js';
 import { StoreError } from './errors.js';
 import { applyToMean } from './means.js';
@@ -29,7 +29,8 @@ export interface DocumentRow {
  * collapsed, so a re-export that only re-wraps lines still counts as the same document.
  */
 export function contentHash(text: string): string {
-  return createHash('sha256').update(text.normalize('NFC').replace(/\s+/g, ' ').trim()).digest('hex');
+  // crypto.hash is the one-shot form: no Hash object per document on the import hot path.
+  return hash('sha256', text.normalize('NFC').replace(/\s+/g, ' ').trim(), 'hex');
 }
 
 export interface InsertResult {
