@@ -230,6 +230,19 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.equal(await libraryCount(before), before);
   });
 
+  test('the file picker re-imports the same export: only the deleted document comes back', { timeout: 180_000 }, async () => {
+    await app.go('Import');
+    if (await app.importPage.progress.count()) await app.importPage.dismiss();
+    await app.importPage.pickFiles([obamaCsv]);
+    await app.importPage.file('BarackObama.csv').waitFor();
+    assert.equal(await app.importPage.waitFinished(150_000), 'done');
+    // Everything already there is recognised by content; the one document deleted in the library is new again.
+    assert.equal(await app.importPage.stat('stored'), 1);
+    assert.ok((await app.importPage.stat('duplicates')) >= importedDocs, 'every good row is recognised as already there');
+    importedDocs += 1;
+    assert.equal(await libraryCount(importedDocs), importedDocs);
+  });
+
   test('a 10,000-tweet archive streams in while the window stays usable, and can be cancelled', { timeout: 300_000 }, async () => {
     const archive = await tweetsJs(10_000);
     await app.go('Profiles');
