@@ -7,15 +7,16 @@
 //   node scripts/test.mjs                 all tiers
 //   node scripts/test.mjs unit faults     only these tiers
 //
-// Tiers: python (pytest in models/tests), unit, integration, faults (Node test
-// runner over test/<tier>/**/*.test.ts), e2e (test/e2e/**/*.e2e.ts, Chromium).
+// Tiers: static (tsc on the whole tree and on the pure core, eslint with the
+// layering rules), python (pytest in models/tests), unit, integration, faults (Node
+// test runner over test/<tier>/**/*.test.ts), e2e (test/e2e/**/*.e2e.ts, Chromium).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
-const ALL = ['python', 'unit', 'integration', 'faults', 'e2e'];
+const ALL = ['static', 'python', 'unit', 'integration', 'faults', 'e2e'];
 const asked = process.argv.slice(2);
 const tiers = asked.length ? asked : ALL;
 for (const t of tiers) {
@@ -140,8 +141,51 @@ async function ensureBuilt() {
   if (r.code !== 0) throw new Error('build failed');
 }
 
+/**
+ * Electron's type definitions ship inside the `electron` package, which npm drops
+ * when its binary cannot be downloaded (it is an optional dependency). Fetch the
+ * same version's tarball without running its install script and keep only the
+ * .d.ts, where tsconfig's `paths` fallback finds it.
+ */
+async function ensureElectronTypes() {
+  if (existsSync(join(root, 'node_modules', 'electron', 'electron.d.ts'))) return true;
+  const dest = join(root, 'node_modules', '.cache', 'electron-types');
+  if (existsSync(join(dest, 'electron.d.ts'))) return true;
+  const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8'));
+  const version = lock.packages?.['node_modules/electron']?.version;
+  if (!version) return false;
+  mkdirSync(dest, { recursive: true });
+  console.log(`[test] fetching type definitions of electron@${version} (no binary)`);
+  const packed = spawnSync('npm', ['pack', `electron@${version}`, '--silent', '--pack-destination', dest], { cwd: dest, encoding: 'utf8' });
+  const file = packed.stdout?.trim().split('\n').pop();
+  if (packed.status !== 0 || !file) return false;
+  const untar = spawnSync('tar', ['-xzf', file, '--strip-components=1', 'package/electron.d.ts'], { cwd: dest });
+  return untar.status === 0 && existsSync(join(dest, 'electron.d.ts'));
+}
+
+async function runStatic() {
+  console.log('\n=== tier: static (tsc, eslint) ===');
+  if (!(await ensureElectronTypes())) console.error('[test] electron type definitions are unavailable; main/app and preload will not type-check');
+  const bin = (name) => join(root, 'node_modules', '.bin', name);
+  const checks = [
+    ['tsc (whole tree)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+    ['tsc (pure core, no Node types)', bin('tsc'), ['-p', 'main/core/tsconfig.json', '--noEmit']],
+    ['eslint (incl. layering rules)', bin('eslint'), ['.']],
+  ];
+  for (const [name, cmd, args] of checks) {
+    const r = await run(cmd, args);
+    console.log(`${r.code === 0 ? 'ok' : 'not ok'} - ${name}`);
+    if (r.code === 0) totals.passed += 1;
+    else {
+      totals.failed += 1;
+      failedTiers.push('static');
+    }
+  }
+}
+
 for (const tier of tiers) {
-  if (tier === 'python') await runPython();
+  if (tier === 'static') await runStatic();
+  else if (tier === 'python') await runPython();
   else await runNode(tier);
 }
 
