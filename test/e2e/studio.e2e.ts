@@ -314,6 +314,12 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.match((await app.settings.dataDir.textContent()) ?? '', /commer-e2e-/);
     // The check result survives the refresh that follows a switch.
     await broken.getByTestId('pack-error').waitFor();
+    // The thread count is a setting the host keeps.
+    await page.getByLabel('Threads').fill('1');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await app.toast('Thread count saved').waitFor();
+    const saved = await fetch(`${host.origin}/api/invoke/settings:get`, { method: 'POST', headers: { 'x-commer-token': host.token } });
+    assert.equal(((await saved.json()) as { value: { threads: number } }).value.threads, 1);
     await shot('05-settings.png');
     // Back to the readable pack for the remaining screenshots.
     await app.settings.use(preferredPack);
