@@ -275,6 +275,19 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.equal(await libraryCount(importedDocs), importedDocs);
   });
 
+  test('delete a profile after confirming; the others keep their documents', async () => {
+    await app.go('Profiles');
+    await page.getByRole('button', { name: 'Delete Archive' }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByRole('heading', { name: /Delete “Archive”\?/ }).waitFor();
+    await dialog.getByRole('button', { name: 'Cancel' }).click(); // changing one's mind keeps it
+    await app.profiles.card('Archive').waitFor();
+    await app.profiles.remove('Archive');
+    await app.profiles.card('Archive').waitFor({ state: 'detached' });
+    assert.deepEqual(await page.getByLabel('Writing as').locator('option').allTextContents(), ['Obama']);
+    assert.equal(await libraryCount(importedDocs), importedDocs);
+  });
+
   test('model page: the evaluation plot of a pack that has one, a clear empty state otherwise', { timeout: 120_000 }, async () => {
     await app.go('Model');
     await page.getByText('Soft tokens per document (k)').waitFor();
