@@ -1,11 +1,13 @@
 import { create } from 'zustand';
-import { api, errorMessage, unwrap, type DocumentItem } from '../api';
+import { api, errorMessage, unwrap, type DocKind, type DocumentItem } from '../api';
 
 const PAGE = 200;
 
 interface LibraryState {
   profileId: number | null;
   query: string;
+  /** Only one kind of document, or both. */
+  kind: DocKind | 'all';
   total: number;
   /** Sparse: rows are fetched page by page as the virtual list scrolls to them. */
   rows: (DocumentItem | undefined)[];
@@ -15,16 +17,20 @@ interface LibraryState {
   error: string | null;
   generation: number;
   load(profileId: number | null, query: string): Promise<void>;
+  setKind(kind: DocKind | 'all'): void;
   ensureRange(start: number, end: number): void;
   remove(id: number): Promise<void>;
 }
 
 const inFlight = new Set<string>();
 let visibleStart = 0;
+/** The kind filter of the rows on screen (the store's `kind` may be ahead of it while loading). */
+let shownKind: DocKind | 'all' = 'all';
 
 export const useLibraryStore = create<LibraryState>((set, get) => ({
   profileId: null,
   query: '',
+  kind: 'all',
   total: 0,
   rows: [],
   loading: false,
@@ -33,7 +39,9 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
   generation: 0,
   load: async (profileId, query) => {
     const generation = get().generation + 1;
-    const sameList = get().profileId === profileId && get().query === query;
+    const sameList = get().profileId === profileId && get().query === query && get().kind === shownKind;
+    shownKind = get().kind;
+    const kind = shownKind === 'all' ? {} : { kind: shownKind };
     set({ profileId, query, generation, loading: true, searching: !sameList, error: null });
     if (profileId == null) {
       set({ total: 0, rows: [], loading: false, searching: false });
@@ -45,7 +53,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     const seen = Math.floor(visibleStart / PAGE) * PAGE;
     if (sameList && seen > 0) offsets.push(seen);
     try {
-      const pages = await Promise.all(offsets.map((offset) => unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE }))));
+      const pages = await Promise.all(offsets.map((offset) => unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE, ...kind }))));
       if (get().generation !== generation) return;
       const total = pages[0]!.total;
       const rows: (DocumentItem | undefined)[] = new Array(total);
@@ -54,6 +62,10 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     } catch (e) {
       if (get().generation === generation) set({ loading: false, searching: false, error: errorMessage(e), total: 0, rows: [] });
     }
+  },
+  setKind: (kind) => {
+    set({ kind });
+    void get().load(get().profileId, get().query);
   },
   ensureRange: (start, end) => {
     visibleStart = start;
@@ -65,7 +77,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
       const key = `${generation}:${offset}`;
       if (inFlight.has(key)) continue;
       inFlight.add(key);
-      void unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE }))
+      void unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE, ...(shownKind === 'all' ? {} : { kind: shownKind }) }))
         .then((p) => {
           if (get().generation !== generation) return;
           const next = get().rows.slice();

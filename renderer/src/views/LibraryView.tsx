@@ -33,7 +33,8 @@ export function LibraryView() {
   const profile = useActiveProfile();
   const setView = useUiStore((s) => s.setView);
   const toast = useUiStore((s) => s.toast);
-  const { rows, total, searching, error, load, ensureRange, remove, query } = useLibraryStore();
+  const { rows, total, searching, error, load, ensureRange, remove, query, kind, setKind } = useLibraryStore();
+  const kindId = useId();
   const [text, setText] = useState(query);
   const searchId = useId();
   const scrollRef = useRef<HTMLDivElement>(null);
@@ -102,13 +103,19 @@ export function LibraryView() {
               <label htmlFor={searchId} className="sr-only">Search documents</label>
               <input id={searchId} className="input search-input" type="search" placeholder="Search this profile’s writing" value={text} onChange={(e) => setText(e.target.value)} />
             </div>
+            <label htmlFor={kindId} className="sr-only">Kind of document</label>
+            <select id={kindId} className="select select-inline" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
+              <option value="all">Tweets and articles</option>
+              <option value="tweet">Tweets</option>
+              <option value="article">Articles</option>
+            </select>
             <span className="muted small" data-testid="library-count" data-query={query} data-state={searching ? 'searching' : 'ready'} aria-live="polite">
               {searching ? 'Searching…' : query ? `${num(total)} matching` : `${num(total)} documents`}
             </span>
           </div>
           {error && <p className="form-error" role="alert">{error}</p>}
           {total === 0 && !searching ? (
-            <p className="muted center pad">No document matches “{query}”.</p>
+            <p className="muted center pad">{query ? <>No document matches “{query}”.</> : 'No documents of this kind.'}</p>
           ) : (
             <div ref={scrollRef} className="library-scroll" tabIndex={0} aria-label="Document list" role="list">
               <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>

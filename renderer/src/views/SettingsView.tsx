@@ -89,9 +89,11 @@ export function SettingsView() {
     // Opening Settings checks every pack's files, so a damaged pack shows why before anyone picks it.
     void refresh().then(() => useSettingsStore.getState().validateAll());
   }, [refresh]);
+  // Follow the saved value only when it changes, so a background refresh never wipes what is being typed.
+  const savedThreads = settings?.threads;
   useEffect(() => {
-    if (settings) setThreadsText(String(settings.threads));
-  }, [settings]);
+    if (savedThreads !== undefined) setThreadsText(String(savedThreads));
+  }, [savedThreads]);
 
   const exportAll = async () => {
     setExporting(true);
