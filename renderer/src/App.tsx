@@ -45,6 +45,10 @@ export function App() {
   const refreshProfiles = useProfilesStore((s) => s.refresh);
   const refreshSettings = useSettingsStore((s) => s.refresh);
   const startImport = useImportStore((s) => s.start);
+  // Without profiles or settings nothing works; say so instead of showing a misleading first-run screen.
+  const profilesError = useProfilesStore((s) => s.error);
+  const settingsError = useSettingsStore((s) => s.error);
+  const hostError = profilesError ?? settingsError;
 
   useEffect(() => {
     void refreshProfiles();
@@ -73,6 +77,17 @@ export function App() {
     <div {...getRootProps({ className: 'app' })} data-testid="app-root">
       <Sidebar />
       <main className="content" id="main">
+        {hostError && (
+          <div className="notice notice-error" role="alert">
+            <Icon name="alert" size={18} />
+            <span>
+              Can’t reach the ComMer engine: {hostError}{' '}
+              <button type="button" className="link" onClick={() => void Promise.all([refreshProfiles(), refreshSettings()])}>
+                Try again
+              </button>
+            </span>
+          </div>
+        )}
         <CurrentView view={view} />
       </main>
       {isDragActive && (
