@@ -71,6 +71,8 @@ export function ImportView() {
   const compact = files.length > 0;
   const t = totals(files);
   const reading = t.phase === 'queued' || t.phase === 'parsing' || t.phase === 'storing';
+  // Reading is measured by the import job; learning by the background queue that does it.
+  const speed = t.phase === 'compressing' && queue ? queue.docsPerSec : t.docsPerSec;
   const pick = (files: FileList | null) => {
     if (!files || files.length === 0) return;
     void start(profile.id, Array.from(files));
@@ -145,7 +147,7 @@ export function ImportView() {
             </div>
             <div>
               <dt>Speed</dt>
-              <dd>{running && t.docsPerSec > 0 ? `${t.docsPerSec.toFixed(t.docsPerSec < 10 ? 1 : 0)} docs/s` : '—'}</dd>
+              <dd>{running && speed > 0 ? `${speed.toFixed(speed < 10 ? 1 : 0)} docs/s` : '—'}</dd>
             </div>
             <div>
               <dt>Time left</dt>
