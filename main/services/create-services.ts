@@ -183,32 +183,45 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     await queue.setCompressor(compressor);
   }
 
-  function startActivation(id: string): Promise<void> {
+  /**
+   * Loads a pack in the background. `fallbacks` are tried in order when the pack
+   * turns out to be unusable (a bad file behind a valid manifest): used only for the
+   * pack picked automatically at start, never for one the user chose.
+   */
+  function startActivation(id: string, fallbacks: string[] = []): Promise<void> {
     activationStarted = true;
     activationError = null;
     activation = activate(id).catch((err) => {
       activationError = err instanceof Error ? err.message : String(err);
       if (!(err instanceof ServiceError && err.code === 'NOT_FOUND')) loadErrors.set(id, activationError);
+      if (fallbacks.length && err instanceof ServiceError && err.code === 'PACK_INVALID') {
+        activePackId = fallbacks[0]!;
+        return startActivation(fallbacks[0]!, fallbacks.slice(1));
+      }
       emit({ type: 'queue', status: queueStatus() });
       throw err;
     });
     return activation;
   }
 
-  // Pick up where the last session left: the saved pack, else the first shipped one.
+  // Pick up where the last session left: the saved pack, else the first shipped one
+  // that loads (the others in order if it does not).
+  let startFallbacks: string[] = [];
   {
     const packs = scanPacks();
-    const chosen = (activePackId && packs.find((p) => p.id === activePackId)) || packs.find((p) => p.error === null);
-    if (chosen) {
-      activePackId = chosen.id;
+    const saved = activePackId ? packs.find((p) => p.id === activePackId) : undefined;
+    const candidates = saved ? [saved.id] : packs.filter((p) => p.error === null).map((p) => p.id);
+    if (candidates.length) {
+      activePackId = candidates[0]!;
+      startFallbacks = candidates.slice(1);
       if (opts.autoStartQueue === false) queue.pause();
-      if (opts.loadModelAtStart !== false) startActivation(chosen.id).catch(() => undefined);
+      if (opts.loadModelAtStart !== false) startActivation(activePackId, startFallbacks).catch(() => undefined);
     }
   }
 
   /** Waits for the active pack to be loaded, starting the load if the host deferred it. */
   async function ensureActivated(): Promise<void> {
-    if (!activationStarted && activePackId) startActivation(activePackId).catch(() => undefined);
+    if (!activationStarted && activePackId) startActivation(activePackId, startFallbacks).catch(() => undefined);
     await activation.catch(() => undefined);
   }
 

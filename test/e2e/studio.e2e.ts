@@ -251,6 +251,23 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.equal(await libraryCount(importedDocs), importedDocs);
   });
 
+  test('choosing the export\'s real encoding imports the rows UTF-8 could not read', { timeout: 180_000 }, async () => {
+    await app.go('Import');
+    if (await app.importPage.progress.count()) await app.importPage.dismiss();
+    await page.getByText('Import options').click();
+    await page.getByTestId('import-encoding').selectOption('windows-1252');
+    await app.importPage.pickFiles([obamaCsv]);
+    await app.importPage.file('BarackObama.csv').waitFor();
+    assert.equal(await app.importPage.waitFinished(150_000), 'done');
+    // Read as Windows-1252 every row decodes: no row errors, and the rows skipped before are new now.
+    assert.equal(await app.importPage.errors.count(), 0);
+    const stored = await app.importPage.stat('stored');
+    assert.ok(stored > 0, 'the rows that were not valid UTF-8 are stored now');
+    importedDocs += stored;
+    assert.equal(await libraryCount(importedDocs), importedDocs);
+    await page.getByTestId('import-encoding').selectOption('');
+  });
+
   test('a 10,000-tweet archive streams in while the window stays usable, and can be cancelled', { timeout: 300_000 }, async () => {
     const archive = await tweetsJs(10_000);
     await app.go('Profiles');

@@ -27,9 +27,19 @@ export interface ImportTotals {
   bytesTotal: number;
 }
 
+/** How files are read; drops anywhere in the window use the same choices. */
+export interface ImportChoices {
+  /** '' = UTF-8 unless the file has a byte-order mark. */
+  encoding: string;
+  includeReplies: boolean;
+  onBadRow: 'skip' | 'abort';
+}
+
 interface ImportState {
   profileId: number | null;
   files: ImportFile[];
+  choices: ImportChoices;
+  setChoices(patch: Partial<ImportChoices>): void;
   start(profileId: number, files: File[]): Promise<void>;
   cancel(): Promise<void>;
   dismiss(): void;
@@ -96,6 +106,8 @@ export function isRunning(files: ImportFile[]): boolean {
 export const useImportStore = create<ImportState>((set, get) => ({
   profileId: null,
   files: [],
+  choices: { encoding: '', includeReplies: false, onBadRow: 'skip' },
+  setChoices: (patch) => set({ choices: { ...get().choices, ...patch } }),
   start: async (profileId, files) => {
     // A new drop while nothing runs replaces the finished card; otherwise it joins it.
     const keep = isRunning(get().files) ? get().files : [];
@@ -104,7 +116,9 @@ export const useImportStore = create<ImportState>((set, get) => ({
     let patch: (i: number) => Partial<ImportFile>;
     try {
       // One job per file, answered in the order the files were given.
-      const { jobIds } = await unwrap(api().importFiles({ profileId, files }));
+      const { encoding, includeReplies, onBadRow } = get().choices;
+      const options = { includeReplies, onBadRow, ...(encoding ? { encoding } : {}) };
+      const { jobIds } = await unwrap(api().importFiles({ profileId, files, options }));
       patch = (i) => ({ jobId: jobIds[i] ?? null });
     } catch (e) {
       const message = errorMessage(e);

@@ -38,10 +38,18 @@ const FORMATS: [string, string][] = [
   ['.md / .html', 'articles; the text is extracted'],
 ];
 
+/** Encodings offered for files without a byte-order mark (labels TextDecoder knows). */
+const ENCODINGS: [string, string][] = [
+  ['', 'UTF-8 (usual)'],
+  ['windows-1252', 'Windows-1252 / Latin-1 (older Windows exports)'],
+  ['macintosh', 'Mac Roman (older Mac exports)'],
+  ['utf-16le', 'UTF-16 LE'],
+];
+
 export function ImportView() {
   const profile = useActiveProfile();
   const setView = useUiStore((s) => s.setView);
-  const { files, start, cancel, dismiss } = useImportStore();
+  const { files, start, cancel, dismiss, choices, setChoices } = useImportStore();
   const inputRef = useRef<HTMLInputElement>(null);
   const [showAllErrors, setShowAllErrors] = useState(false);
   // While documents are being learned, the background queue knows best how long is left.
@@ -109,6 +117,34 @@ export function ImportView() {
           </ul>
         )}
       </section>
+
+      <details className="card import-options">
+        <summary>Import options</summary>
+        <div className="import-options-grid">
+          <label>
+            <span>Text encoding</span>
+            <select value={choices.encoding} onChange={(e) => setChoices({ encoding: e.target.value })} data-testid="import-encoding">
+              {ENCODINGS.map(([value, label]) => (
+                <option key={value} value={value}>
+                  {label}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            <span>A row that cannot be read</span>
+            <select value={choices.onBadRow} onChange={(e) => setChoices({ onBadRow: e.target.value === 'abort' ? 'abort' : 'skip' })}>
+              <option value="skip">Skip it, import the rest</option>
+              <option value="abort">Import nothing from that file</option>
+            </select>
+          </label>
+          <label className="checkbox">
+            <input type="checkbox" checked={choices.includeReplies} onChange={(e) => setChoices({ includeReplies: e.target.checked })} />
+            <span>Include replies from Twitter/X archives</span>
+          </label>
+        </div>
+        <p className="muted small">These apply to the next files you drop or choose. A file with a byte-order mark is always read in its own encoding.</p>
+      </details>
 
       {files.length > 0 && (
         <section className="card import-job" aria-label="Import progress" data-testid="import-progress" data-phase={t.phase}>
