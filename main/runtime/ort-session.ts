@@ -83,6 +83,7 @@ export function candidateProviders(): ProviderName[] {
   return order.filter((p) => {
     if (!supported.has(p)) return false;
     if (p === 'cuda') return supported.get(p) === true || cudaBinariesInstalled();
+    if (p === 'webgpu' && platform() === 'linux') return vulkanLoaderPresent();
     return true;
   });
 }
@@ -97,6 +98,13 @@ function cudaBinariesInstalled(): boolean {
   } catch {
     return false;
   }
+}
+
+// On Linux, WebGPU runs through Vulkan. Without the Vulkan loader the attempt can
+// only fail, after printing a loader warning into the user's terminal.
+function vulkanLoaderPresent(): boolean {
+  const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
+  return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
 }
 
 /** Every provider name the platform's package knows about, for diagnostics (e.g. Settings). */

@@ -2,6 +2,7 @@
 // this machine: a provider that cannot start falls back to CPU and says why.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
 import { candidateProviders, defaultThreads, loadModel, type ProviderName } from '../../../main/runtime/index.js';
 import { primaryPack } from './fixture-packs.js';
 
@@ -13,6 +14,17 @@ describe('execution providers and threads', { skip: pack ? false : 'no fixture p
     const allowed: Record<string, ProviderName[]> = { linux: ['cuda', 'webgpu'], win32: ['cuda', 'dml', 'webgpu'], darwin: ['coreml', 'webgpu'] };
     for (const p of c) assert.ok((allowed[process.platform] ?? []).includes(p), p);
     assert.ok(!c.includes('cpu'));
+  });
+
+  const vulkan = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'].some((d) => existsSync(`${d}/libvulkan.so.1`));
+  test('on Linux without the Vulkan loader, auto does not try WebGPU (it could only fail, noisily)', { skip: process.platform !== 'linux' || vulkan ? 'needs Linux without libvulkan' : false }, async () => {
+    assert.ok(!candidateProviders().includes('webgpu'));
+    const m = await loadModel(pack!, { executionProvider: 'auto' });
+    try {
+      assert.ok(!m.info.providerAttempts.some((a) => a.provider === 'webgpu'), JSON.stringify(m.info.providerAttempts));
+    } finally {
+      await m.dispose();
+    }
   });
 
   for (const ep of ['cuda', 'webgpu', 'dml', 'coreml'] as const) {
