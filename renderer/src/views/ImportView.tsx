@@ -118,8 +118,8 @@ export function ImportView() {
         )}
       </section>
 
-      <details className="card import-options">
-        <summary>Import options</summary>
+      <section className="card import-options" aria-label="Import options">
+        <h2 className="section-title">Import options</h2>
         <div className="import-options-grid">
           <label>
             <span>Text encoding</span>
@@ -144,7 +144,7 @@ export function ImportView() {
           </label>
         </div>
         <p className="muted small">These apply to the next files you drop or choose. A file with a byte-order mark is always read in its own encoding.</p>
-      </details>
+      </section>
 
       {files.length > 0 && (
         <section className="card import-job" aria-label="Import progress" data-testid="import-progress" data-phase={t.phase}>
