@@ -7,19 +7,7 @@ import type { GenerateParams, HostPort, InferenceRequest, LoadOptions, ModelInfo
 export interface HostModel {
   readonly info: { packId: string; k: number; dim: number; provider: string; manifest?: { limits?: { max_new_tokens?: number } } };
   compress(texts: string[], options?: { batchSize?: number; signal?: AbortSignal }): Promise<Float32Array[]>;
-  generate(request: {
-    merged: Float32Array | null;
-    task: GenerateParams['task'];
-    input: string;
-    n: number;
-    temperature: number;
-    topK: number;
-    topP: number;
-    repetitionPenalty: number;
-    seed: number;
-    maxNewTokens: number;
-    signal?: AbortSignal;
-  }): AsyncIterable<TokenEvent>;
+  generate(request: GenerateParams & { signal?: AbortSignal }): AsyncIterable<TokenEvent>;
   dispose(): Promise<void>;
 }
 
