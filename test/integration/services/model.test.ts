@@ -185,14 +185,16 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
 });
 
 test('closing the services while a restyle streams ends the stream as aborted', async () => {
-  const h2 = await harness({});
+  // stories260k, three candidates: generation runs long enough (hundreds of ms) that the
+  // close issued at the first token always lands mid-stream; tiny-random could finish first.
+  const h2 = await harness({ packs: [PACKS] });
   try {
     const pid = h2.svc.profiles.create('me').id;
     await importFile(h2.svc, pid, 'tweets.js');
     await h2.svc.queue.drain();
     let closing: Promise<void> | null = null;
     let last: string | null = null;
-    for await (const ev of h2.svc.restyle.run({ profileId: pid, task: 'paraphrase', draft: 'keep going', docs: 'all', n: 1, sampling: { maxNewTokens: 60 } })) {
+    for await (const ev of h2.svc.restyle.run({ profileId: pid, task: 'paraphrase', draft: 'keep going', docs: 'all', n: 3, sampling: { maxNewTokens: 60 } })) {
       if (ev.type === 'token' && !closing) closing = h2.svc.close();
       last = ev.type === 'done' ? `done:${ev.aborted}` : ev.type;
     }
