@@ -377,8 +377,11 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         if (!j) throw new ServiceError('NOT_FOUND', `no import job ${jobId}`);
         j.ac.abort();
         if (j.ctx.progress.phase === 'compressing') {
+          // Its documents are stored; the queue keeps learning them in the background.
+          // The job stops waiting for that, and says so to whoever shows its progress.
           j.ctx.progress.phase = 'done';
           for (const r of j.settled.splice(0)) r();
+          emit({ type: 'import', progress: { ...j.ctx.progress, errors: [...j.ctx.progress.errors] } });
         }
       },
       wait: async (jobId, o) => {
