@@ -13,6 +13,10 @@ test('cancel while compressing ends the job with a done event and keeps its docu
   const h = await harness({});
   try {
     const pid = h.svc.profiles.create('me').id;
+    // The pack loads in the background; with none loaded yet an import ends without
+    // a compressing phase. Draining an empty queue waits for the load.
+    await h.svc.queue.drain();
+    assert.ok(h.svc.queue.status().packId, 'a pack is loaded');
     let jobId = '';
     let cancelled = false;
     const phases: string[] = [];
