@@ -29,6 +29,19 @@ import torch
 from .model import Backbone, ModelConfig
 from .tokenizer import Tokenizer
 
+
+def atomic_torch_save(obj: object, path: Union[str, Path]) -> Path:
+    """torch.save through a temporary file and a rename, so a crash never leaves a
+    half-written file under the real name."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_bytes(buf.getvalue())
+    tmp.replace(path)
+    return path
+
 FORMAT = "commer-checkpoint"
 FORMAT_VERSION = 1
 
@@ -167,14 +180,7 @@ def save_checkpoint(
         "tokenizer": tok,
         "extra": dict(extra or {}),
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    torch.save(blob, buf)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(buf.getvalue())
-    tmp.replace(path)  # never leave a half-written checkpoint under the real name
-    return path
+    return atomic_torch_save(blob, path)
 
 
 def load_checkpoint(path: Union[str, Path]) -> Tuple[ModelConfig, Dict[str, torch.Tensor], AnyTokenizer, dict]:
@@ -240,14 +246,7 @@ def save_commer_state(path: Union[str, Path], model, extra: Optional[dict] = Non
         "state_dict": {k: state[k] for k in sorted(state)},
         "extra": dict(extra or {}),
     }
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    torch.save(blob, buf)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(buf.getvalue())
-    tmp.replace(path)
-    return path
+    return atomic_torch_save(blob, path)
 
 
 def load_commer_state(path: Union[str, Path]) -> dict:

@@ -11,7 +11,6 @@ gradient of the global batch (models/tests/test_ddp.py checks it).
 
 from __future__ import annotations
 
-import io
 import json
 import math
 import os
@@ -23,6 +22,8 @@ from typing import Any, Optional
 
 import torch
 import torch.distributed as dist
+
+from .checkpoint import atomic_torch_save  # noqa: F401  (re-exported for the trainers)
 
 
 @dataclass
@@ -85,17 +86,6 @@ def cosine_lr(step: int, total: int, warmup: int, peak: float, floor_frac: float
         return peak
     p = min(1.0, (step - warmup) / max(1, total - warmup))
     return peak * (floor_frac + (1 - floor_frac) * 0.5 * (1 + math.cos(math.pi * p)))
-
-
-def atomic_torch_save(obj: Any, path: Path | str) -> Path:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    buf = io.BytesIO()
-    torch.save(obj, buf)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_bytes(buf.getvalue())
-    tmp.replace(path)
-    return path
 
 
 def atomic_write_json(obj: Any, path: Path | str) -> Path:
