@@ -183,19 +183,26 @@ def save_checkpoint(
     return atomic_torch_save(blob, path)
 
 
-def load_checkpoint(path: Union[str, Path]) -> Tuple[ModelConfig, Dict[str, torch.Tensor], AnyTokenizer, dict]:
-    path = Path(path)
+def _load_versioned(path: Path, what: str, fmt: str, max_version: int, hint: str) -> dict:
+    """torch.load a dict tagged with `format`/`format_version`, refusing clearly what is
+    missing, unreadable, of another format or of a newer version."""
     if not path.is_file():
-        raise CheckpointError(f"checkpoint not found: {path}")
+        raise CheckpointError(f"{what} not found: {path}")
     try:
         blob = torch.load(path, map_location="cpu")
     except Exception as e:
-        raise CheckpointError(f"{path} is not a readable checkpoint: {e}") from e
-    if not isinstance(blob, dict) or blob.get("format") != FORMAT:
-        raise CheckpointError(f"{path} is not a {FORMAT} file (convert it first with models.commer.convert_*)")
+        raise CheckpointError(f"{path} is not a readable {what}: {e}") from e
+    if not isinstance(blob, dict) or blob.get("format") != fmt:
+        raise CheckpointError(f"{path} is not a {fmt} file ({hint})")
     ver = blob.get("format_version")
-    if not isinstance(ver, int) or ver > FORMAT_VERSION:
-        raise CheckpointError(f"{path} has checkpoint format version {ver}; this code reads up to {FORMAT_VERSION}")
+    if not isinstance(ver, int) or ver > max_version:
+        raise CheckpointError(f"{path} has {what} format version {ver}; this code reads up to {max_version}")
+    return blob
+
+
+def load_checkpoint(path: Union[str, Path]) -> Tuple[ModelConfig, Dict[str, torch.Tensor], AnyTokenizer, dict]:
+    path = Path(path)
+    blob = _load_versioned(path, "checkpoint", FORMAT, FORMAT_VERSION, "convert it first with models.commer.convert_*")
     cfg = ModelConfig.from_dict(blob["model_config"])
     state = blob["state_dict"]
     _check_state(cfg, state)
@@ -252,16 +259,7 @@ def save_commer_state(path: Union[str, Path], model, extra: Optional[dict] = Non
 def load_commer_state(path: Union[str, Path]) -> dict:
     """The dict save_commer_state wrote, checked for format and version."""
     path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"ComMer state not found: {path}")
-    try:
-        blob = torch.load(path, map_location="cpu")
-    except Exception as e:
-        raise CheckpointError(f"{path} is not a readable ComMer state: {e}") from e
-    if not isinstance(blob, dict) or blob.get("format") != COMMER_FORMAT:
-        raise CheckpointError(f"{path} is not a {COMMER_FORMAT} file (save it with checkpoint.save_commer_state)")
-    if not isinstance(blob.get("format_version"), int) or blob["format_version"] > 1:
-        raise CheckpointError(f"{path} has ComMer state format version {blob.get('format_version')}; this code reads 1")
+    blob = _load_versioned(path, "ComMer state", COMMER_FORMAT, 1, "save it with checkpoint.save_commer_state")
     for key in ("lora", "k", "state_dict", "model_config"):
         if key not in blob:
             raise CheckpointError(f"{path} lacks '{key}'")
