@@ -80,7 +80,14 @@ describe('ComMer Studio in a browser', { skip }, () => {
     if ((await app.settings.activePackId()) !== preferredPack) {
       await app.settings.use(preferredPack);
     }
-    await app.settings.pack(preferredPack).locator('.chip', { hasText: 'in use' }).waitFor();
+    await app.settings
+      .pack(preferredPack)
+      .locator('.chip', { hasText: 'in use' })
+      .waitFor()
+      .catch(async (e: unknown) => {
+        const toasts = await page.locator('.toast').allTextContents();
+        throw new Error(`${preferredPack} was not put in use; toasts: ${JSON.stringify(toasts)}; host log: ${host.log().slice(-2000)}`, { cause: e });
+      });
     assert.equal(await app.settings.activePackId(), preferredPack);
   });
 

@@ -42,7 +42,9 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     const sameList = get().profileId === profileId && get().query === query && get().kind === shownKind;
     shownKind = get().kind;
     const kind = shownKind === 'all' ? {} : { kind: shownKind };
-    set({ profileId, query, generation, loading: true, searching: !sameList, error: null });
+    // A refresh of the same list must not end a new search that is still loading:
+    // the count on screen belongs to the old query until that search answers.
+    set({ profileId, query, generation, loading: true, searching: !sameList || get().searching, error: null });
     if (profileId == null) {
       set({ total: 0, rows: [], loading: false, searching: false });
       return;

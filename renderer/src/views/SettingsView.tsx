@@ -12,7 +12,9 @@ function PackRow({ p }: { p: PackSummary }) {
   const checking = useSettingsStore((s) => s.checking.has(p.id));
   const checked = useSettingsStore((s) => p.id in s.checks);
   const toast = useUiStore((s) => s.toast);
-  const busy = busyPack === p.id || checking;
+  const switching = busyPack === p.id;
+  // Checking a pack's files does not block using it: loading it checks them again.
+  const busy = switching || checking;
   return (
     <li className={p.active ? 'pack-row active' : 'pack-row'} data-testid="pack-row" data-pack-id={p.id} data-state={checking ? 'checking' : p.valid ? (checked ? 'valid' : 'unchecked') : 'invalid'}>
       <div className="pack-main">
@@ -58,7 +60,7 @@ function PackRow({ p }: { p: PackSummary }) {
           <button
             type="button"
             className="btn btn-small btn-primary"
-            disabled={busy || !p.valid}
+            disabled={switching || !p.valid}
             onClick={async () => {
               try {
                 await activate(p.id);
@@ -69,7 +71,7 @@ function PackRow({ p }: { p: PackSummary }) {
               }
             }}
           >
-            {busy ? 'Switching…' : 'Use this pack'}
+            {switching ? 'Switching…' : 'Use this pack'}
           </button>
         )}
       </div>
