@@ -99,11 +99,14 @@ async function rawLoop(packDir: string, provider: string, threads: number): Prom
     x.set(prefix.subarray(0, prefixLen * D));
     ids.forEach((id, i) => x.set(E.subarray(id * D, id * D + D), (prefixLen + i) * D));
     const scale = new ort.Tensor('float32', new Float32Array([0]), []);
+    // Packs with num_logits: the last position's logits only, as the runtime asks.
+    const one: Record<string, ort.Tensor> = session.inputNames.includes('num_logits') ? { num_logits: new ort.Tensor('int64', BigInt64Array.of(1n), []) } : {};
     const feeds: Record<string, ort.Tensor> = {
       inputs_embeds: new ort.Tensor('float32', x, [1, T, D]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
       position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: T }, (_, i) => BigInt(i)), [1, T]),
       lora_scale: scale,
+      ...one,
     };
     for (let i = 0; i < b.n_layers; i++) {
       feeds[`past_key_values.${i}.key`] = new ort.Tensor('float32', new Float32Array(0), [1, b.n_kv_heads, 0, b.head_dim]);
@@ -122,6 +125,7 @@ async function rawLoop(packDir: string, provider: string, threads: number): Prom
         attention_mask: new ort.Tensor('int64', new BigInt64Array(len + 1).fill(1n), [1, len + 1]),
         position_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(len)), [1, 1]),
         lora_scale: scale,
+        ...one,
       };
       for (let i = 0; i < b.n_layers; i++) {
         next[`past_key_values.${i}.key`] = out[`present.${i}.key`]!;

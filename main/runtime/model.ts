@@ -168,6 +168,13 @@ class Model implements CommerModel {
   private readonly decodeOutputs: string[];
   private readonly scale0 = floatTensor(new Float32Array([0]), []);
   private readonly scale1 = floatTensor(new Float32Array([1]), []);
+  /**
+   * `num_logits` feeds for graphs that have the input (models/PACK_FORMAT.md): no
+   * logits when compressing, the last position's when prefilling or decoding. A pack
+   * exported before the input existed computes logits for every position.
+   */
+  private readonly logits0: Feeds;
+  private readonly logits1: Feeds;
   private disposed = false;
   private busy = false;
   private released: Promise<void> = Promise.resolve();
@@ -199,6 +206,9 @@ class Model implements CommerModel {
       }
     }
     this.decodeOutputs = ['logits', ...this.presentNames];
+    const hasNumLogits = session.inputNames.includes('num_logits');
+    this.logits0 = hasNumLogits ? { num_logits: int64Tensor(new BigInt64Array([0n]), []) } : {};
+    this.logits1 = hasNumLogits ? { num_logits: int64Tensor(new BigInt64Array([1n]), []) } : {};
     this.info = {
       packId: m.id,
       name: m.name,
@@ -318,6 +328,7 @@ class Model implements CommerModel {
         attention_mask: int64Tensor(mask, [B, T]),
         position_ids: int64Tensor(pos, [B, T]),
         lora_scale: this.scale1,
+        ...this.logits0,
         ...this.emptyPast(B),
       };
       const r = await this.session.run(feeds, ['last_hidden_state'], options.signal);
@@ -383,13 +394,15 @@ class Model implements CommerModel {
           attention_mask: int64Tensor(new BigInt64Array(T).fill(1n), [1, T]),
           position_ids: int64Tensor(BigInt64Array.from({ length: T }, (_, i) => BigInt(i)), [1, T]),
           lora_scale: loraScale === 1 ? this.scale1 : this.scale0,
+          ...this.logits1,
           ...this.emptyPast(1),
         },
         ['logits', 'last_hidden_state'],
       );
       const logits = r.logits!.data as Float32Array;
       const hidden = r.last_hidden_state!.data as Float32Array;
-      return { logits: logits.slice((T - 1) * this.vocab, T * this.vocab), hidden: hidden.slice((T - 1) * this.dim, T * this.dim) };
+      // The last position's logits are the last row whether the graph gave one row or all.
+      return { logits: logits.slice(logits.length - this.vocab), hidden: hidden.slice((T - 1) * this.dim, T * this.dim) };
     });
   }
 
@@ -474,6 +487,7 @@ class Model implements CommerModel {
               attention_mask: int64Tensor(ones.subarray(0, e), [1, e]),
               position_ids: int64Tensor(prefillPos.subarray(s, e), [1, e - s]),
               lora_scale: this.scale0,
+              ...this.logits1,
               ...past,
             },
             e === T ? this.decodeOutputs : this.presentNames,
@@ -516,7 +530,8 @@ class Model implements CommerModel {
       for (let j = 0; j < this.presentNames.length; j++) past[this.pastNames[j]!] = out[this.presentNames[j]!]!;
       let logits = out.logits!.data as Float32Array;
       let rowStride = 0;
-      let lastOffset = (lastChunkLen - 1) * vocab;
+      // The prefill's last position: the only logits row when the graph takes num_logits.
+      let lastOffset = out.logits!.dims[1] === 1 ? 0 : (lastChunkLen - 1) * vocab;
 
       let B = 0;
       let stepEmbeds = EMPTY;
@@ -592,6 +607,7 @@ class Model implements CommerModel {
         feeds.attention_mask = int64Tensor(ones.subarray(0, B * (pastLen + 1)), [B, pastLen + 1]);
         feeds.position_ids = posT!;
         feeds.lora_scale = this.scale0;
+        Object.assign(feeds, this.logits1);
         try {
           out = await this.session.run(feeds, this.decodeOutputs, signal);
         } catch (e) {

@@ -148,7 +148,11 @@ export async function readPack(dir: string): Promise<LoadedPack> {
 }
 
 /** The graph signature a manifest implies (models/PACK_FORMAT.md, "backbone.onnx"). */
-export function expectedGraph(m: PackManifest): { inputs: Map<string, (number | null)[]>; outputs: Map<string, (number | null)[]> } {
+export function expectedGraph(m: PackManifest): {
+  inputs: Map<string, (number | null)[]>;
+  outputs: Map<string, (number | null)[]>;
+  optionalInputs: Map<string, (number | null)[]>;
+} {
   const b = m.backbone;
   const inputs = new Map<string, (number | null)[]>([
     ['inputs_embeds', [null, null, b.dim]],
@@ -166,11 +170,20 @@ export function expectedGraph(m: PackManifest): { inputs: Map<string, (number | 
       outputs.set(`present.${i}.${kv}`, [null, b.n_kv_heads, null, b.head_dim]);
     }
   }
-  return { inputs, outputs };
+  // num_logits came after the first packs were exported; a graph without it computes every position's logits.
+  const optionalInputs = new Map<string, (number | null)[]>([['num_logits', []]]);
+  return { inputs, outputs, optionalInputs };
 }
 
-function compareSide(side: 'input' | 'output', want: Map<string, (number | null)[]>, got: readonly ValueInfo[]): string | null {
+function compareSide(
+  side: 'input' | 'output',
+  required: Map<string, (number | null)[]>,
+  got: readonly ValueInfo[],
+  optional: Map<string, (number | null)[]> = new Map(),
+): string | null {
   const byName = new Map(got.map((v) => [v.name, v]));
+  const want = new Map(required);
+  for (const [name, dims] of optional) if (byName.has(name)) want.set(name, dims);
   const missing = [...want.keys()].filter((n) => !byName.has(n));
   if (missing.length) return `its ${side}s lack ${missing.slice(0, 4).join(', ')}${missing.length > 4 ? ` (+${missing.length - 4} more)` : ''}`;
   if (side === 'input') {
@@ -195,6 +208,6 @@ function compareSide(side: 'input' | 'output', want: Map<string, (number | null)
 /** Check a created session against the manifest; throws PackError('bad_graph'). */
 export function checkGraph(session: Pick<SessionPort, 'inputs' | 'outputs'>, manifest: PackManifest): void {
   const want = expectedGraph(manifest);
-  const problem = compareSide('input', want.inputs, session.inputs) ?? compareSide('output', want.outputs, session.outputs);
+  const problem = compareSide('input', want.inputs, session.inputs, want.optionalInputs) ?? compareSide('output', want.outputs, session.outputs);
   if (problem) throw new PackError('bad_graph', `backbone.onnx does not match manifest.json: ${problem}`, 'backbone.onnx');
 }

@@ -8,7 +8,8 @@ Without --commer the pack gets a fresh, seeded adapter (--lora-rank, --k,
 into place at the end (a failed export leaves nothing behind):
 
 - backbone.onnx: one graph, opset 17, the backbone with LoRA, `lora_scale` a real
-  scalar input multiplying every LoRA delta, KV cache in and out;
+  scalar input multiplying every LoRA delta, `num_logits` a scalar input choosing
+  how many trailing positions get logits (0 when compressing), KV cache in and out;
 - embeddings.f32, compression.f32, soft_prompt.f32 (optional): raw little-endian
   float32 tensors;
 - tokenizer.json (SentencePiece converted, or the HF file copied verbatim);
@@ -62,7 +63,7 @@ def input_names(n_layers: int) -> List[str]:
     names = ["inputs_embeds", "attention_mask", "position_ids"]
     for i in range(n_layers):
         names += [f"past_key_values.{i}.key", f"past_key_values.{i}.value"]
-    return names + ["lora_scale"]
+    return names + ["lora_scale", "num_logits"]
 
 
 def output_names(n_layers: int) -> List[str]:
@@ -81,11 +82,17 @@ class PackGraph(nn.Module):
         self.n_layers = backbone.cfg.n_layers
 
     def forward(self, inputs_embeds, attention_mask, position_ids, *rest):
-        past_flat, lora_scale = rest[:-1], rest[-1]
+        past_flat, lora_scale, num_logits = rest[:-2], rest[-2], rest[-1]
         past = [(past_flat[2 * i], past_flat[2 * i + 1]) for i in range(self.n_layers)]
         # lora_scale is a tensor here, so LoRALinear never takes its Python-float
         # shortcut: the graph always multiplies the LoRA deltas by the input.
-        logits, hidden, presents = self.backbone(inputs_embeds, attention_mask, position_ids, past, lora_scale=lora_scale)
+        _, hidden, presents = self.backbone(inputs_embeds, attention_mask, position_ids, past, lora_scale=lora_scale, compute_logits=False)
+        # Logits only for the last num_logits positions: onnxruntime computes every
+        # output whether or not it is fetched, and the vocabulary projection is the
+        # largest single matmul of a small model. Compression asks for none.
+        pos = torch.arange(hidden.shape[1])
+        keep = pos[pos >= hidden.shape[1] - num_logits]
+        logits = self.backbone.lm_head(torch.index_select(hidden, 1, keep))
         out = [logits, hidden]
         for k, v in presents:
             out += [k, v]
@@ -105,12 +112,13 @@ def export_onnx(backbone: Backbone, path: Path) -> None:
     for _ in range(cfg.n_layers):
         feeds += [torch.randn(b, cfg.n_kv_heads, past, cfg.head_dim, generator=g) for _ in range(2)]
     feeds.append(torch.tensor(1.0))
+    feeds.append(torch.tensor(2, dtype=torch.int64))
     ins, outs = input_names(cfg.n_layers), output_names(cfg.n_layers)
     axes: Dict[str, Dict[int, str]] = {
         "inputs_embeds": {0: "batch", 1: "seq"},
         "attention_mask": {0: "batch", 1: "total_seq"},
         "position_ids": {0: "batch", 1: "seq"},
-        "logits": {0: "batch", 1: "seq"},
+        "logits": {0: "batch", 1: "logit_seq"},
         "last_hidden_state": {0: "batch", 1: "seq"},
     }
     for i in range(cfg.n_layers):
@@ -148,6 +156,9 @@ def check_onnx_signature(path: Path, cfg: ModelConfig) -> None:
     scale = next(i for i in m.graph.input if i.name == "lora_scale")
     if len(scale.type.tensor_type.shape.dim) != 0:
         raise ExportError("lora_scale must be a scalar input")
+    n = next(i for i in m.graph.input if i.name == "num_logits")
+    if len(n.type.tensor_type.shape.dim) != 0:
+        raise ExportError("num_logits must be a scalar input")
 
 
 def sha256_file(path: Path) -> str:

@@ -14,6 +14,7 @@
 //     "prepend_soft_prompt": false,  put soft_prompt.f32 rows before the ids
 //     "attention_mask": [[...]], "position_ids": [[...]],
 //     "lora_scale": 0 | 1,
+//     "num_logits": n,               logits for the last n positions (default: all)
 //     "past_from": null | <index of an earlier run whose present.* become past>,
 //     "outputs": ["logits", "last_hidden_state", ...]
 //   } | {"greedy": {"ids": [...], "prefix_embeds": null | {"data": [...]}, "max_new_tokens": n, "stop_ids": [...]}}]
@@ -112,6 +113,13 @@ function meanLastRows(t, k) {
   return out;
 }
 
+/** The num_logits feed, for graphs that have the input (packs exported before it lack it). */
+function numLogits(n) {
+  return session.inputNames.includes("num_logits")
+    ? { num_logits: new ort.Tensor("int64", BigInt64Array.from([BigInt(n)]), []) }
+    : {};
+}
+
 /** Greedy decoding with the KV cache, the plain loop a runtime would run. */
 async function greedy(g) {
   const prefix = g.prefix_from
@@ -126,6 +134,7 @@ async function greedy(g) {
     attention_mask: i64([Array(total).fill(1)]),
     position_ids: i64([Array.from({ length: total }, (_, i) => i)]),
     lora_scale: new ort.Tensor("float32", Float32Array.from([0]), []),
+    ...numLogits(1),
     ...emptyPast(1),
   };
   const out = [];
@@ -146,6 +155,7 @@ async function greedy(g) {
       attention_mask: i64([Array(total).fill(1)]),
       position_ids: i64([[total - 1]]),
       lora_scale: feeds.lora_scale,
+      ...numLogits(1),
     };
     for (let l = 0; l < nLayers; l++) {
       for (const kv of ["key", "value"])
@@ -184,6 +194,7 @@ for (const run of spec.runs) {
       Float32Array.from([run.lora_scale]),
       [],
     ),
+    ...numLogits(run.num_logits ?? embeds.dims[1]),
   };
   for (let l = 0; l < nLayers; l++) {
     for (const kv of ["key", "value"]) {

@@ -110,6 +110,25 @@ def test_ort_equals_pytorch_with_kv_cache(exported):
     assert np.abs(arr(runs[2]["logits"]) - full0.numpy()).max() > 1e-2
 
 
+def test_num_logits_selects_trailing_positions(exported):
+    """num_logits = n gives the logits of the last n positions only (0: none, as
+    compression asks); hidden states and the cache are unaffected."""
+    model, pack = exported
+    bb = model.backbone
+    ids = [[1, 403, 407, 261, 378], [1, 11, 90, 12, 13]]
+    x = torch.tensor(ids)
+    m = torch.ones_like(x)
+    with torch.no_grad():
+        full, hid, _ = bb(bb.embed(x), m, positions_from_mask(m), None, lora_scale=1.0)
+    base = {"ids": ids, "attention_mask": [[1] * 5] * 2, "position_ids": [list(range(5))] * 2, "lora_scale": 1}
+    runs = ort(pack, [dict(base, num_logits=n, outputs=["logits", "last_hidden_state"]) for n in (0, 1, 3, 5)])
+    for n, r in zip((0, 1, 3, 5), runs):
+        assert r["logits"]["dims"] == [2, n, bb.cfg.vocab_size]
+        if n:
+            assert np.abs(arr(r["logits"]) - full[:, 5 - n :].numpy()).max() < TOL
+        assert np.abs(arr(r["last_hidden_state"]) - hid.numpy()).max() < TOL
+
+
 def test_ort_left_padded_compression(exported):
     model, pack = exported
     docs = [[1, 5, 6, 7, 8, 9, 10], [1, 42], [1, 300, 301, 302]]
