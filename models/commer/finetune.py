@@ -8,6 +8,15 @@ Modes
                and must reproduce document j.
   stage `task` both tasks mixed, document counts drawn from {0,1,2,4,8} (tweets) and
                {0,1,2,4} (headlines), so one model serves any count.
+  stage `adapt` (before `ae`/`task`; our addition for tiny backbones): the backbone
+               is NOT frozen. It learns, together with LoRA and E, to read merged
+               compressions (task and auto-encoding examples) and documents
+               concatenated in the prompt (so the concat baselines get the same
+               adaptation). Soft inputs are known to work poorly on small frozen LMs
+               (prompt tuning only matches fine-tuning at billions of parameters); a
+               1-10 M backbone pre-trained on text alone never learns to use them. The
+               adapted backbone is written as `<out>/backbone.ckpt` and is then the
+               frozen LM of the later stages and of the pack.
 - `concat` (trains only a soft prompt of length k; the paper's prompt-tuning
   baseline): soft_prompt ++ [bos] + enc(Document 1: d1\\n ... + prompt) + target.
 
@@ -40,7 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
 
-from .checkpoint import load_checkpoint, load_commer_state, save_commer_state
+from .checkpoint import load_checkpoint, load_commer_state, save_checkpoint, save_commer_state
 from .data import DEFAULT_DATA_DIR, Corpus, load_corpus
 from .model import CommerModel, LoraConfig, merge_mean
 from .tasks import (
@@ -66,7 +75,7 @@ AE_CHARS = 150
 @dataclass
 class FinetuneConfig:
     mode: str = "commer"  # commer | concat
-    stage: str = "task"  # ae | task (commer mode)
+    stage: str = "task"  # adapt | ae | task (commer mode)
     k: int = 4
     lora: dict = field(default_factory=lambda: {"rank": 16, "alpha": 16.0, "dropout": 0.1})
     lora_lr: float = 1e-3
@@ -89,6 +98,10 @@ class FinetuneConfig:
     seed: int = 7
     threads: int = 2
     time_budget_s: float = 0.0
+    backbone_lr: float = 5e-4  # adapt stage only: the backbone trains too
+    # adapt stage: share of ComMer task examples, ComMer auto-encoding examples and
+    # task examples with the documents concatenated in the prompt
+    adapt_mix: Dict[str, float] = field(default_factory=lambda: {"task": 0.6, "ae": 0.2, "concat": 0.2})
 
 
 # ------------------------------------------------------------------ encoding
@@ -101,6 +114,7 @@ class Example:
     prompt: str
     target: str
     docs: List[str]  # profile documents (already rendered for the compressor)
+    mode: str = ""  # adapt stage: "commer" or "concat" for this example ("" = the run's mode)
 
 
 class Encoder:
@@ -219,6 +233,17 @@ def target_loss_sum(logits: torch.Tensor, ids: torch.Tensor, starts: Sequence[in
 
 
 def batch_loss(model, encoder: Encoder, exs: Sequence[Example], mode: str) -> Tuple[torch.Tensor, int]:
+    modes = {e.mode or mode for e in exs}
+    if len(modes) > 1:
+        # a mixed adapt-stage batch: each kind of example through its own path
+        total, count = None, 0
+        for md in sorted(modes):
+            s, n = batch_loss(model, encoder, [e for e in exs if (e.mode or mode) == md], md)
+            total = s if total is None else total + s
+            count += n
+        assert total is not None
+        return total, count
+    mode = modes.pop() if modes else mode
     m = base(model)
     keepalive = None
     if mode == "commer":
@@ -291,9 +316,21 @@ class TrainData:
         rendered = [AE_DOC.format(i=i + 1, text=d) for i, d in enumerate(docs)]
         return Example(AE_QUERY.format(n=j + 1), docs[j], rendered)
 
+    def adapt_example(self, rng: random.Random) -> Example:
+        kinds = sorted(self.cfg.adapt_mix)
+        kind = rng.choices(kinds, weights=[self.cfg.adapt_mix[x] for x in kinds])[0]
+        if kind == "ae":
+            ex = self.ae_example(rng)
+            return Example(ex.prompt, ex.target, ex.docs, "commer")
+        ex = self.task_example(rng)
+        if kind == "concat":
+            # concat_prompt renders the raw documents itself
+            return Example(ex.prompt, ex.target, [d for d in ex.docs], "concat")
+        return Example(ex.prompt, ex.target, ex.docs, "commer")
+
     def global_batch(self, step: int, batch: int, stage: str) -> List[Example]:
         rng = random.Random(self.cfg.seed * 1_000_003 + step)
-        make = self.ae_example if stage == "ae" else self.task_example
+        make = {"ae": self.ae_example, "adapt": self.adapt_example}.get(stage, self.task_example)
         return [make(rng) for _ in range(batch)]
 
 
@@ -313,7 +350,8 @@ def build_model(backbone_ckpt: Path, cfg: FinetuneConfig, init: Optional[Path] =
         loaded = {k: v for k, v in blob["state_dict"].items() if k in sd and sd[k].shape == v.shape}
         sd.update(loaded)
         m.load_state_dict(sd)
-    m.freeze_backbone()
+    if not (cfg.mode == "commer" and cfg.stage == "adapt"):
+        m.freeze_backbone()
     return m, tok
 
 
@@ -322,10 +360,14 @@ def param_groups(m: CommerModel, cfg: FinetuneConfig) -> List[dict]:
     if cfg.mode == "commer":
         for p in [m.soft_prompt]:
             p.requires_grad_(False)
-        return [
+        groups = [
             {"params": lora, "lr": cfg.lora_lr, "base_lr": cfg.lora_lr, "weight_decay": cfg.weight_decay},
             {"params": [m.compression], "lr": cfg.emb_lr, "base_lr": cfg.emb_lr, "weight_decay": 0.0},
         ]
+        if cfg.stage == "adapt":
+            backbone = m.backbone.backbone_parameters()
+            groups.append({"params": backbone, "lr": cfg.backbone_lr, "base_lr": cfg.backbone_lr, "weight_decay": cfg.weight_decay})
+        return groups
     for p in lora + [m.compression]:
         p.requires_grad_(False)
     return [{"params": [m.soft_prompt], "lr": cfg.prompt_lr, "base_lr": cfg.prompt_lr, "weight_decay": 0.0}]
@@ -346,6 +388,18 @@ def validate(model, encoder: Encoder, exs: Sequence[Example], mode: str, batch: 
     return math.exp(total / max(1, count))
 
 
+def personalization_probe(model, encoder: Encoder, exs: Sequence[Example], mode: str) -> Dict[str, float]:
+    """The validation examples that have documents, scored with them and with them
+    removed: how much the documents lower the target perplexity (the quantity the
+    evaluation's goals are about)."""
+    with_docs = [e for e in exs if e.docs]
+    if not with_docs:
+        return {}
+    a = validate(model, encoder, with_docs, mode)
+    b = validate(model, encoder, [Example(e.prompt, e.target, [], e.mode) for e in with_docs], mode)
+    return {"ppl_with_docs": round(a, 4), "ppl_without_docs": round(b, 4), "gain": round(1 - a / b, 4)}
+
+
 def trained_state(m: CommerModel) -> Dict[str, torch.Tensor]:
     return {n: p.detach().clone() for n, p in m.named_parameters() if p.requires_grad}
 
@@ -361,21 +415,24 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
     corpus = load_corpus(data_dir)
     data = TrainData(corpus, cfg)
     enc = Encoder(tok, cfg.max_doc_tokens, cfg.max_target_tokens, cfg.max_concat_tokens)
-    val = data.val if cfg.stage == "task" or cfg.mode == "concat" else [data.ae_example(random.Random(900 + i)) for i in range(64)]
+    val = data.val if cfg.stage in ("task", "adapt") or cfg.mode == "concat" else [data.ae_example(random.Random(900 + i)) for i in range(64)]
     stage = "task" if cfg.mode == "concat" else cfg.stage
     trainable = [p for g in groups for p in g["params"]]
     ddp = None
     if di.enabled:
         # The compressor is the only DDP-wrapped forward; the soft prompt (concat mode)
         # is synchronized by an explicit all-reduce of its gradient.
-        ddp = DDP(CompressWrapper(model)) if cfg.mode == "commer" else None
+        # The adapt stage trains the whole backbone, used by both paths: it is
+        # synchronized by the same explicit all-reduce.
+        ddp = DDP(CompressWrapper(model)) if cfg.mode == "commer" and stage != "adapt" else None
     fwd = ddp if ddp is not None else model
     warmup = max(1, int(cfg.warmup_frac * cfg.max_steps))
     v0 = validate(model, enc, val, cfg.mode)
     best, best_step, bad = v0, 0, 0
     best_state = trained_state(model)
+    probe = personalization_probe(model, enc, val, cfg.mode) if cfg.mode == "commer" and stage != "ae" else {}
     log(event="start", mode=cfg.mode, stage=stage, val_ppl=round(v0, 4), n_val=len(val), world=di.world,
-        train_persons={k: len(v) for k, v in data.persons.items()}, config=asdict(cfg))
+        train_persons={k: len(v) for k, v in data.persons.items()}, config=asdict(cfg), **probe)
     t0 = time.time()
     step, acc, acc_n, tok_n = 0, 0.0, 0, 0
     model.train()
@@ -406,16 +463,17 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
         stop = cfg.time_budget_s and time.time() - t0 > cfg.time_budget_s
         if step % cfg.eval_every == 0 or step == cfg.max_steps or stop:
             v = validate(model, enc, val, cfg.mode)
-            history.append({"step": step, "val_ppl": v})
+            probe = personalization_probe(model, enc, val, cfg.mode) if cfg.mode == "commer" and stage != "ae" else {}
+            history.append({"step": step, "val_ppl": v, **probe})
             improved = v < best
             if improved:
                 best, best_step, bad = v, step, 0
                 best_state = trained_state(model)
             else:
                 bad += 1
-            log(event="val", step=step, val_ppl=round(v, 4), best=round(best, 4), best_step=best_step)
+            log(event="val", step=step, val_ppl=round(v, 4), best=round(best, 4), best_step=best_step, **probe)
             if di.is_main:
-                _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone)
+                _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone, tok)
             if bad >= cfg.patience:
                 log(event="early_stop", step=step)
                 break
@@ -423,14 +481,15 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
             log(event="time_budget_reached", step=step)
             break
     if di.is_main:
-        _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone)
+        _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone, tok)
     cleanup_distributed(di)
     return {"best_val_ppl": best, "best_step": best_step, "start_val_ppl": v0, "steps": step, "history": history}
 
 
-def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_step, merge_from, backbone) -> None:
+def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_step, merge_from, backbone, tok=None) -> None:
     """commer.pt = the best-validation trained tensors (+ the other mode's tensors
-    taken from `merge_from`, so one file holds ComMer weights and the soft prompt)."""
+    taken from `merge_from`, so one file holds ComMer weights and the soft prompt).
+    The adapt stage also writes the adapted backbone as backbone.ckpt."""
     cur = {n: p.detach().clone() for n, p in model.named_parameters()}
     with torch.no_grad():
         if merge_from is not None:
@@ -449,6 +508,11 @@ def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_st
         "config": asdict(cfg), "best_val_ppl": best, "best_step": best_step, "history": history, "backbone": str(backbone),
     }
     save_commer_state(out / "commer.pt", model, extra={"templates": TEMPLATES, "training": record})
+    if cfg.mode == "commer" and cfg.stage == "adapt":
+        src = load_checkpoint(backbone)
+        extra = dict(src[3])
+        extra["adapted"] = {"from": str(backbone), "best_step": best_step, "best_val_ppl": best}
+        save_checkpoint(out / "backbone.ckpt", model.cfg, model.backbone.state_dict(), tok if tok is not None else src[2], extra=extra)
     with torch.no_grad():
         for n, p in model.named_parameters():
             p.copy_(cur[n])
@@ -491,7 +555,7 @@ def main(argv=None) -> None:
     ap.add_argument("--backbone", default="models/runs/pretrain/backbone.ckpt")
     ap.add_argument("--config", help="JSON with FinetuneConfig fields")
     ap.add_argument("--mode", choices=["commer", "concat"])
-    ap.add_argument("--stage", choices=["ae", "task"])
+    ap.add_argument("--stage", choices=["adapt", "ae", "task"])
     ap.add_argument("--init", help="commer.pt to start from (e.g. the ae stage's output)")
     ap.add_argument("--merge-from", help="commer.pt whose other tensors (e.g. ComMer weights) are kept in the output")
     ap.add_argument("--out", required=True)
@@ -503,9 +567,11 @@ def main(argv=None) -> None:
     ap.add_argument("--eval-every", type=int)
     ap.add_argument("--time-budget-s", type=float)
     ap.add_argument("--threads", type=int)
+    ap.add_argument("--backbone-lr", type=float)
+    ap.add_argument("--emb-lr", type=float)
     a = ap.parse_args(argv)
     d = json.loads(Path(a.config).read_text()) if a.config else {}
-    for key in ("mode", "stage", "k", "max_steps", "batch", "lora_lr", "eval_every", "time_budget_s", "threads"):
+    for key in ("mode", "stage", "k", "max_steps", "batch", "lora_lr", "eval_every", "time_budget_s", "threads", "backbone_lr", "emb_lr"):
         v = getattr(a, key)
         if v is not None:
             d[key] = v

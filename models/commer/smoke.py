@@ -1,6 +1,7 @@
 """A tiny end-to-end run of the whole pipeline, in a few minutes on a laptop CPU.
 
-tokenizer (on a slice) -> a few pre-training steps -> ComMer auto-encoding and
+tokenizer (on a slice) -> a few pre-training steps -> ComMer auto-encoding, the
+backbone's adaptation to soft inputs and
 task steps -> the soft-prompt baseline -> evaluation on a couple of test persons
 -> a pack exported into a temporary folder. Every stage is the real one with a
 tiny configuration; nothing is mocked. `npm run train:smoke` runs it.
@@ -62,12 +63,16 @@ def run(out: Path, data_dir: Path = DEFAULT_DATA_DIR, steps: int = 20, threads: 
     backbone = out / "pretrain" / "backbone.ckpt"
     timings["pretrain_s"] = round(time.time() - t0, 1)
 
-    # 3. ComMer: auto-encoding, then both tasks; 4. the soft-prompt baseline
+    # 3. ComMer: auto-encoding, the backbone's adaptation to soft inputs (it writes the
+    #    backbone every later stage uses, frozen), then both tasks; 4. the soft-prompt baseline
     common = dict(k=2, lora={"rank": 4, "alpha": 8.0, "dropout": 0.1}, batch=4, max_steps=steps, eval_every=steps,
                   val_per_person=1, threads=threads, max_doc_tokens=48)
     ae = finetune.run(finetune.FinetuneConfig(mode="commer", stage="ae", **common), backbone, out / "ae", data_dir)
+    adapt = finetune.run(finetune.FinetuneConfig(mode="commer", stage="adapt", **common), backbone, out / "adapt", data_dir,
+                         init=out / "ae" / "commer.pt")
+    backbone = out / "adapt" / "backbone.ckpt"
     task = finetune.run(finetune.FinetuneConfig(mode="commer", stage="task", **common), backbone, out / "task", data_dir,
-                        init=out / "ae" / "commer.pt")
+                        init=out / "adapt" / "commer.pt")
     concat = finetune.run(finetune.FinetuneConfig(mode="concat", **common), backbone, out / "concat", data_dir,
                           init=out / "task" / "commer.pt", merge_from=out / "task" / "commer.pt")
     timings["finetune_s"] = round(time.time() - t0, 1)
@@ -96,6 +101,7 @@ def run(out: Path, data_dir: Path = DEFAULT_DATA_DIR, steps: int = 20, threads: 
     return {
         "pack": str(pack),
         "ae": {k: ae[k] for k in ("start_val_ppl", "best_val_ppl")},
+        "adapt": {k: adapt[k] for k in ("start_val_ppl", "best_val_ppl")},
         "task": {k: task[k] for k in ("start_val_ppl", "best_val_ppl")},
         "concat": {k: concat[k] for k in ("start_val_ppl", "best_val_ppl")},
         "eval_paraphrase_commer": report["paraphrase"]["commer_by_docs"],

@@ -119,3 +119,43 @@ def test_merge_takes_adapter_from_commer_run_and_soft_prompt_from_concat_run(tmp
     assert set(m["extra"]["training"]) == {"commer:task", "concat:task"} and m["extra"]["templates"] == {"x": 1}
     state = {k[len("backbone."):]: v for k, v in a.state_dict().items() if k.startswith("backbone.") and "lora_" not in k}
     build_commer_model(cfg, state, m)  # loads without complaint
+
+
+def test_adapt_stage_trains_the_backbone_and_writes_it_for_the_frozen_stages(assets):
+    """The adapt stage updates the backbone (the later stages and the pack use the
+    written backbone.ckpt, frozen); ae/task leave the backbone untouched."""
+    from models.commer.checkpoint import load_checkpoint
+
+    d, ckpt = assets
+    common = dict(k=2, lora={"rank": 2, "alpha": 4.0, "dropout": 0.0}, batch=4, max_steps=3, eval_every=3,
+                  val_per_person=1, threads=1, max_doc_tokens=32, warmup_frac=0.0)
+    res = FT.run(FT.FinetuneConfig(mode="commer", stage="adapt", backbone_lr=1e-2, **common), ckpt, d / "adapt", DEFAULT_DATA_DIR)
+    assert (d / "adapt" / "backbone.ckpt").is_file() and (d / "adapt" / "commer.pt").is_file()
+    _, before, _, _ = load_checkpoint(ckpt)
+    _, after, _, extra = load_checkpoint(d / "adapt" / "backbone.ckpt")
+    assert set(before) == set(after)
+    changed = [k for k in before if not torch.equal(before[k], after[k])]
+    if res["best_step"] > 0:  # the best-validation weights are written; step 0 keeps the input
+        assert changed and extra["adapted"]["best_step"] == res["best_step"]
+    probe = [h for h in res["history"] if "gain" in h]
+    assert probe and all({"ppl_with_docs", "ppl_without_docs"} <= set(h) for h in probe)
+    # the frozen task stage starts from the adapted backbone and leaves it as it is
+    FT.run(FT.FinetuneConfig(mode="commer", stage="task", **common), d / "adapt" / "backbone.ckpt", d / "task", DEFAULT_DATA_DIR,
+           init=d / "adapt" / "commer.pt")
+    assert not (d / "task" / "backbone.ckpt").exists()
+
+
+def test_mixed_adapt_batch_sums_both_paths():
+    """An adapt-stage batch mixes ComMer and concat examples: the loss is the sum over
+    both kinds, each through its own path."""
+    torch.manual_seed(0)
+    cfg = ModelConfig(dim=16, n_layers=1, n_heads=2, n_kv_heads=1, hidden_dim=32, vocab_size=64)
+    m = CommerModel(cfg, LoraConfig(rank=2, alpha=4, dropout=0.0), k=2, soft_prompt_len=2).eval()
+    enc = FT.Encoder(_Tok(), 16, 16, 64)
+    a = FT.Example("p: x", "yz", ["doc one"], "commer")
+    b = FT.Example("p: w", "uv", ["doc two", "doc three"], "concat")
+    with torch.no_grad():
+        sa, na = FT.batch_loss(m, enc, [a], "commer")
+        sb, nb = FT.batch_loss(m, enc, [b], "concat")
+        s, n = FT.batch_loss(m, enc, [a, b], "commer")
+    assert n == na + nb and abs(float(s) - float(sa + sb)) < 1e-4
