@@ -49,6 +49,7 @@ import torch
 import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
 
+from .augment import stylize
 from .checkpoint import load_checkpoint, load_commer_state, save_checkpoint, save_commer_state
 from .data import DEFAULT_DATA_DIR, Corpus, load_corpus
 from .model import CommerModel, LoraConfig, merge_mean
@@ -99,6 +100,9 @@ class FinetuneConfig:
     threads: int = 2
     time_budget_s: float = 0.0
     backbone_lr: float = 5e-4  # adapt stage only: the backbone trains too
+    # share of task examples whose person is a pseudo-person (augment.py): a real
+    # training person's texts with a freshly drawn style over target and profile
+    style_aug: float = 0.0
     # adapt stage: share of ComMer task examples, ComMer auto-encoding examples and
     # task examples with the documents concatenated in the prompt
     adapt_mix: Dict[str, float] = field(default_factory=lambda: {"task": 0.6, "ae": 0.2, "concat": 0.2})
@@ -307,7 +311,10 @@ class TrainData:
         tp = rng.choice(self.persons[task])
         n = rng.choice(TRAIN_DOC_COUNTS[task])
         item, docs = sample_training_example(tp, n, rng)
-        return Example(render_prompt(task, item.input), item.target, [render_document(d) for d in docs])
+        target = item.target
+        if self.cfg.style_aug and rng.random() < self.cfg.style_aug:
+            target, docs, _ = stylize(task, target, docs, rng)
+        return Example(render_prompt(task, item.input), target, [render_document(d) for d in docs])
 
     def ae_example(self, rng: random.Random) -> Example:
         n = rng.choice(self.cfg.ae_doc_counts)
@@ -473,7 +480,7 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
                 bad += 1
             log(event="val", step=step, val_ppl=round(v, 4), best=round(best, 4), best_step=best_step, **probe)
             if di.is_main:
-                _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone, tok)
+                _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone, tok, init)
             if bad >= cfg.patience:
                 log(event="early_stop", step=step)
                 break
@@ -481,12 +488,12 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
             log(event="time_budget_reached", step=step)
             break
     if di.is_main:
-        _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone, tok)
+        _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone, tok, init)
     cleanup_distributed(di)
     return {"best_val_ppl": best, "best_step": best_step, "start_val_ppl": v0, "steps": step, "history": history}
 
 
-def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_step, merge_from, backbone, tok=None) -> None:
+def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_step, merge_from, backbone, tok=None, init=None) -> None:
     """commer.pt = the best-validation trained tensors (+ the other mode's tensors
     taken from `merge_from`, so one file holds ComMer weights and the soft prompt).
     The adapt stage also writes the adapted backbone as backbone.ckpt."""
@@ -501,8 +508,10 @@ def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_st
             if n in best_state:
                 p.copy_(best_state[n])
     prev = {}
-    if merge_from is not None:
-        prev = (load_commer_state(merge_from).get("extra") or {}).get("training", {})
+    # the record of the stages before: the run this one started from, and merge_from
+    for src in (init, merge_from):
+        if src is not None:
+            prev.update((load_commer_state(src).get("extra") or {}).get("training", {}))
     record = dict(prev)
     record[f"{cfg.mode}:{cfg.stage if cfg.mode == 'commer' else 'task'}"] = {
         "config": asdict(cfg), "best_val_ppl": best, "best_step": best_step, "history": history, "backbone": str(backbone),
