@@ -328,8 +328,26 @@ def context_check(backbone: Path, lengths: Sequence[int] = (256, 512, 1024, 2048
     return {"text": "test authors' articles", "ppl_last_128_by_window": out}
 
 
-def merge_reports(paths: Sequence[Path], out: Path, plot: bool = True) -> dict:
-    """One report from per-task reports (evaluation can run one process per task)."""
+def training_record(commer: Path, backbone: Path) -> dict:
+    """How the evaluated weights were made: each training stage's validation record
+    (from the adapter file, carried stage to stage) and the backbone's provenance."""
+    from .checkpoint import load_commer_state
+
+    blob = load_commer_state(commer)
+    stages = {}
+    for name, r in ((blob.get("extra") or {}).get("training") or {}).items():
+        stages[name] = {k: r.get(k) for k in ("best_val_ppl", "best_step", "history", "config", "backbone")}
+    cfg, state, _, extra = load_checkpoint(backbone)
+    bb = {"path": str(backbone), "params": int(sum(v.numel() for v in state.values())), "config": cfg.to_dict()}
+    for key in ("pretrain_step", "adapted"):
+        if key in extra:
+            bb[key] = extra[key]
+    return {"stages": stages, "backbone": bb}
+
+
+def merge_reports(paths: Sequence[Path], out: Path, plot: bool = True, extra: Optional[dict] = None) -> dict:
+    """One report from per-task reports (evaluation can run one process per task),
+    plus `extra` top-level entries (the training record, the context check)."""
     import json
 
     parts = [json.loads(Path(p).read_text()) for p in paths]
@@ -343,6 +361,7 @@ def merge_reports(paths: Sequence[Path], out: Path, plot: bool = True) -> dict:
                 rep[task] = part[task]
                 rep["source"]["persons"][task] = part["source"]["persons"].get(task)
         rep["eval_seconds"] = max(rep["eval_seconds"], part.get("eval_seconds", 0.0))
+    rep.update(extra or {})
     atomic_write_json(rep, out)
     if plot:
         plot_report(rep, out.with_suffix(".png"))
@@ -405,6 +424,8 @@ def main(argv=None) -> None:
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--merge", nargs="+", help="combine these per-task reports into --out (no evaluation)")
     ap.add_argument("--context-check", action="store_true", help="only measure perplexity against context length")
+    ap.add_argument("--record", action="store_true",
+                    help="with --merge: add the training record of --commer/--backbone and the backbone's context check")
     a = ap.parse_args(argv)
     if a.context_check:
         import json
@@ -413,7 +434,12 @@ def main(argv=None) -> None:
         print(json.dumps(context_check(Path(a.backbone))))
         return
     if a.merge:
-        merge_reports([Path(p) for p in a.merge], Path(a.out), not a.no_plot)
+        extra = None
+        if a.record:
+            torch.set_num_threads(a.threads)
+            extra = {"training": training_record(Path(a.commer), Path(a.backbone)),
+                     "backbone_context_check": context_check(Path(a.backbone))}
+        merge_reports([Path(p) for p in a.merge], Path(a.out), not a.no_plot, extra)
         print(f"wrote {a.out}")
         return
     pp = {"paraphrase": a.per_person, "headline": a.per_person} if a.per_person else None

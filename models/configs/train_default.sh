@@ -33,4 +33,4 @@ $PY -m models.commer.finetune merge --commer "$R/task/commer.pt" --concat "$R/co
 $PY -m models.commer.evaluate --backbone "$B" --commer "$R/commer.pt" --tasks paraphrase --no-plot --out "$R/eval-paraphrase.json" > "$R/eval-paraphrase.log" 2>&1 &
 $PY -m models.commer.evaluate --backbone "$B" --commer "$R/commer.pt" --tasks headline --no-plot --out "$R/eval-headline.json" > "$R/eval-headline.log" 2>&1 &
 wait
-$PY -m models.commer.evaluate --merge "$R/eval-paraphrase.json" "$R/eval-headline.json" --out models/eval/report.json
+$PY -m models.commer.evaluate --merge "$R/eval-paraphrase.json" "$R/eval-headline.json" --record --backbone "$B" --commer "$R/commer.pt" --out models/eval/report.json
