@@ -24,8 +24,11 @@ interface LibraryState {
 
 const inFlight = new Set<string>();
 let visibleStart = 0;
-/** The kind filter of the rows on screen (the store's `kind` may be ahead of it while loading). */
-let shownKind: DocKind | 'all' = 'all';
+/**
+ * The list the rows on screen belong to. The store's profileId/query/kind are the
+ * list being asked for and run ahead of it while a load is pending.
+ */
+let shown: { profileId: number | null; query: string; kind: DocKind | 'all' } = { profileId: null, query: '', kind: 'all' };
 
 export const useLibraryStore = create<LibraryState>((set, get) => ({
   profileId: null,
@@ -39,13 +42,15 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
   generation: 0,
   load: async (profileId, query) => {
     const generation = get().generation + 1;
-    const sameList = get().profileId === profileId && get().query === query && get().kind === shownKind;
-    shownKind = get().kind;
-    const kind = shownKind === 'all' ? {} : { kind: shownKind };
-    // A refresh of the same list must not end a new search that is still loading:
-    // the count on screen belongs to the old query until that search answers.
-    set({ profileId, query, generation, loading: true, searching: !sameList || get().searching, error: null });
+    const wanted = get().kind;
+    // "Searching" means the rows on screen belong to another list than the one asked
+    // for: a refresh of the shown list (documents arriving during an import) is not a
+    // search, and it never ends one that is still loading.
+    const sameList = shown.profileId === profileId && shown.query === query && shown.kind === wanted;
+    const kind = wanted === 'all' ? {} : { kind: wanted };
+    set({ profileId, query, generation, loading: true, searching: !sameList, error: null });
     if (profileId == null) {
+      shown = { profileId, query, kind: wanted };
       set({ total: 0, rows: [], loading: false, searching: false });
       return;
     }
@@ -57,12 +62,15 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     try {
       const pages = await Promise.all(offsets.map((offset) => unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE, ...kind }))));
       if (get().generation !== generation) return;
+      shown = { profileId, query, kind: wanted };
       const total = pages[0]!.total;
       const rows: (DocumentItem | undefined)[] = new Array(total);
       pages.forEach((page, k) => page.items.forEach((d, i) => (rows[offsets[k]! + i] = d)));
       set({ total, rows, loading: false, searching: false });
     } catch (e) {
-      if (get().generation === generation) set({ loading: false, searching: false, error: errorMessage(e), total: 0, rows: [] });
+      if (get().generation !== generation) return;
+      shown = { profileId, query, kind: wanted };
+      set({ loading: false, searching: false, error: errorMessage(e), total: 0, rows: [] });
     }
   },
   setKind: (kind) => {
@@ -79,7 +87,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
       const key = `${generation}:${offset}`;
       if (inFlight.has(key)) continue;
       inFlight.add(key);
-      void unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE, ...(shownKind === 'all' ? {} : { kind: shownKind }) }))
+      void unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE, ...(shown.kind === 'all' ? {} : { kind: shown.kind }) }))
         .then((p) => {
           if (get().generation !== generation) return;
           const next = get().rows.slice();
