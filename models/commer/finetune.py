@@ -8,7 +8,7 @@ Modes
                and must reproduce document j.
   stage `task` both tasks mixed, document counts drawn from {0,1,2,4,8} (tweets) and
                {0,1,2,4} (headlines), so one model serves any count.
-  stage `adapt` (before `ae`/`task`; our addition for tiny backbones): the backbone
+  stage `adapt` (after `ae`, before `task`; our addition for tiny backbones): the backbone
                is NOT frozen. It learns, together with LoRA and E, to read merged
                compressions (task and auto-encoding examples) and documents
                concatenated in the prompt (so the concat baselines get the same
@@ -330,10 +330,8 @@ class TrainData:
             ex = self.ae_example(rng)
             return Example(ex.prompt, ex.target, ex.docs, "commer")
         ex = self.task_example(rng)
-        if kind == "concat":
-            # concat_prompt renders the raw documents itself
-            return Example(ex.prompt, ex.target, [d for d in ex.docs], "concat")
-        return Example(ex.prompt, ex.target, ex.docs, "commer")
+        # the same example, its documents either compressed or concatenated in the prompt
+        return Example(ex.prompt, ex.target, ex.docs, "concat" if kind == "concat" else "commer")
 
     def global_batch(self, step: int, batch: int, stage: str) -> List[Example]:
         rng = random.Random(self.cfg.seed * 1_000_003 + step)
