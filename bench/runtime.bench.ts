@@ -10,11 +10,15 @@
 //   batched_compress_speedup docs/s of batched compress ÷ one document per call (goal >= 3)
 //   ttft_speedup_n64         time to first token of prompt-concat with 64 tweets
 //                            ÷ ComMer's (merge 64 stored compressions + prefill k + prompt) (goal >= 10)
+//   compress_two_threads_speedup_{idle,one_core_busy}
+//                            batched compression with 2 intra-op threads ÷ 1, on an idle
+//                            machine and with one core kept busy (why small packs get 1)
 // Writes bench/results/runtime.json. BENCH_PACK=<dir> picks another pack and
 // BENCH_RESULTS=<name> another results file (default: models/packs/* if any,
 // else the stories260k test pack).
 
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { join, relative, resolve } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { promptIds } from '../main/core/templates.js';
@@ -329,6 +333,35 @@ for (let r = 0; r < REPS; r++) {
 }
 console.log(`3 suggestions x ${SUG_TOKENS} tokens: batched n=3 ${median(sug3).toFixed(1)} ms, three n=1 calls ${median(sug1x3).toFixed(1)} ms`);
 
+// ---- compression threads: is a second intra-op thread worth it for batched
+// compression? Measured idle and with one core kept busy by a spinning worker
+// thread (an import parses and writes SQLite beside the compression queue).
+const model2 = await loadModel(packDir, { executionProvider: model.info.provider, threads: 2 });
+await model2.compress(docs.slice(0, 16), { batchSize: BATCH });
+const batchedMs = async (m: CommerModel): Promise<number> => {
+  const t = now();
+  await m.compress(docs, { batchSize: BATCH });
+  return now() - t;
+};
+const threadMs: Record<'idle1' | 'idle2' | 'busy1' | 'busy2', number[]> = { idle1: [], idle2: [], busy1: [], busy2: [] };
+for (let r = 0; r < REPS; r++) {
+  threadMs.idle1.push(await batchedMs(model));
+  threadMs.idle2.push(await batchedMs(model2));
+}
+const spinner = new Worker('for (;;) {}', { eval: true });
+await new Promise((r) => setTimeout(r, 200));
+for (let r = 0; r < REPS; r++) {
+  threadMs.busy1.push(await batchedMs(model));
+  threadMs.busy2.push(await batchedMs(model2));
+}
+await spinner.terminate();
+await model2.dispose();
+const twoThreadsIdle = median(threadMs.idle1) / median(threadMs.idle2);
+const twoThreadsBusy = median(threadMs.busy1) / median(threadMs.busy2);
+console.log(
+  `compress batched(${BATCH}), 2 threads vs 1: idle ${median(threadMs.idle2).toFixed(1)} vs ${median(threadMs.idle1).toFixed(1)} ms (x${twoThreadsIdle.toFixed(2)}), one core busy ${median(threadMs.busy2).toFixed(1)} vs ${median(threadMs.busy1).toFixed(1)} ms (x${twoThreadsBusy.toFixed(2)})`,
+);
+
 const concatTokensFull = model.tokenizer.encode(docs.map((t, i) => man.templates.concat_document.replace('{i}', String(i + 1)).replace('{text}', t)).join('')).length;
 const ttftC = median(ttftConcat);
 const ttftM = median(ttftCommer);
@@ -362,6 +395,9 @@ const results = {
   compress_speedup_ceiling_from_fixed_cost: round(cpuOneDoc / Math.max(1e-9, cpuOneDoc - cpuFixed)),
   compress_padding_share: round(paddingShare),
   compress_median_doc_tokens: docTokens,
+  // > 1: two intra-op threads compress faster than one (batched, same documents).
+  compress_two_threads_speedup_idle: round(twoThreadsIdle),
+  compress_two_threads_speedup_one_core_busy: round(twoThreadsBusy),
   ttft_speedup_n64: round(ttftC / ttftM),
   ttft_ms_prompt_concat_n64: round(ttftC),
   ttft_ms_commer_n64: round(ttftM),
