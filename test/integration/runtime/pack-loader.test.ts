@@ -7,9 +7,12 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
 import { createRng } from '../../../main/core/rng.js';
-import { loadModel, PackError, readPack, validatePack } from '../../../main/runtime/index.js';
-import { primaryPack } from './fixture-packs.js';
+import { checkGraph, loadModel, PackError, readPack, validatePack } from '../../../main/runtime/index.js';
+import { expectedGraph } from '../../../main/runtime/pack-loader.js';
+import { fixturePacks, primaryPack, repoRoot } from './fixture-packs.js';
+import { createSession } from '../../../main/runtime/ort-session.js';
 
 const source = primaryPack();
 let work: string;
@@ -205,3 +208,45 @@ describe('pack loader', { skip: source ? false : 'no fixture pack (the golden te
     await refused(dir, 'bad_graph', 'backbone.onnx', /past_key_values\.0\.key has dimension 1 = \d+, expected \d+/);
   });
 });
+
+describe('graph signature: num_logits is optional', () => {
+  // A pack exported before num_logits existed has no such input and must still load;
+  // any other extra input is refused. Checked on the signature of a real pack's manifest.
+  const signature = async (extra: string[], drop: string[] = []) => {
+    const pack = await readPack(source!);
+    const want = expectedGraph(pack.manifest);
+    const info = (m: Map<string, (number | null)[]>) =>
+      [...m].filter(([name]) => !drop.includes(name)).map(([name, dims]) => ({ name, type: null, shape: dims.map((d) => d ?? 'dyn') }));
+    const inputs = [...info(want.inputs), ...extra.map((name) => ({ name, type: null, shape: [] as (number | string)[] }))];
+    return { manifest: pack.manifest, session: { inputs, outputs: info(want.outputs) } };
+  };
+
+  test('with num_logits, without it, and with an input the format does not define', async () => {
+    const withIt = await signature(['num_logits']);
+    assert.doesNotThrow(() => checkGraph(withIt.session, withIt.manifest));
+    const legacy = await signature([]);
+    assert.doesNotThrow(() => checkGraph(legacy.session, legacy.manifest));
+    const bogus = await signature(['num_logits', 'temperature']);
+    assert.throws(() => checkGraph(bogus.session, bogus.manifest), (e: unknown) => e instanceof PackError && e.code === 'bad_graph' && /temperature/.test(e.message));
+    const missing = await signature([], ['lora_scale']);
+    assert.throws(() => checkGraph(missing.session, missing.manifest), /lack lora_scale/);
+  });
+
+  test('every committed pack (test packs, shipped packs) is exported with num_logits', async () => {
+    const dirs = [...fixturePacks(), ...shippedPacks()];
+    assert.ok(dirs.length >= 2);
+    for (const dir of dirs) {
+      const { session } = await createSession(join(dir, 'backbone.onnx'), { executionProvider: 'cpu', threads: 1 });
+      try {
+        assert.ok(session.inputNames.includes('num_logits'), `${dir} lacks num_logits`);
+      } finally {
+        await session.dispose();
+      }
+    }
+  });
+});
+
+function shippedPacks(): string[] {
+  const dir = join(repoRoot, 'models', 'packs');
+  return existsSync(dir) ? readdirSync(dir).map((n) => join(dir, n)).filter((p) => existsSync(join(p, 'manifest.json'))) : [];
+}
