@@ -73,3 +73,34 @@ def test_report_on_a_user_file(tmp_path):
     # with 0 documents ComMer is the bare backbone; concat differs only by the soft prompt
     assert sec["commer_by_docs"][0]["ppl"] != sec["prompt_concat_by_docs"][0]["ppl"]
     assert sec["prompt_concat_by_docs"][0] == sec["prompt_concat_budget_by_docs"][0]
+
+
+def test_merged_report_carries_the_training_record(tmp_path):
+    """`evaluate --merge --record`: the stages' validation records from the adapter file
+    and the backbone's provenance land in the report next to the per-task results."""
+    from models.commer.checkpoint import save_checkpoint, save_commer_state
+    from models.commer.model import Backbone, CommerModel, LoraConfig, ModelConfig
+    from models.commer.smoke import tiny_assets
+    from models.commer.tokenizer import Tokenizer
+
+    if not (DEFAULT_DATA_DIR / TWEETS_FILE).is_file():
+        pytest.skip("shared data not present")
+    tiny_assets(tmp_path)
+    cfg = ModelConfig(dim=32, n_layers=1, n_heads=2, n_kv_heads=1, hidden_dim=64, vocab_size=512)
+    ckpt = save_checkpoint(tmp_path / "b.ckpt", cfg, Backbone(cfg).state_dict(), Tokenizer.from_file(tmp_path / "tok" / "spm.model"),
+                           extra={"adapted": {"best_step": 4}})
+    m = CommerModel(cfg, LoraConfig(rank=2, alpha=4, dropout=0.0), k=2)
+    stages = {"commer:adapt": {"best_val_ppl": 9.5, "best_step": 4, "history": [{"step": 0, "val_ppl": 10.0}], "config": {}, "backbone": "x"}}
+    adapter = save_commer_state(tmp_path / "c.pt", m, extra={"training": stages})
+    parts = []
+    for task in ("paraphrase", "headline"):
+        p = tmp_path / f"{task}.json"
+        p.write_text(json.dumps({"source": {"persons": {task: ["a"]}}, task: {"commer_by_docs": []}, "eval_seconds": 1.0}))
+        parts.append(p)
+    extra = {"training": E.training_record(adapter, ckpt)}
+    rep = E.merge_reports(parts, tmp_path / "report.json", plot=False, extra=extra)
+    assert set(rep) >= {"paraphrase", "headline", "training"}
+    assert rep["training"]["stages"]["commer:adapt"]["best_val_ppl"] == 9.5
+    assert rep["training"]["backbone"]["adapted"] == {"best_step": 4}
+    assert rep["training"]["backbone"]["params"] == sum(p.numel() for p in Backbone(cfg).parameters())
+    assert json.loads((tmp_path / "report.json").read_text())["training"]["stages"]
