@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,6 +8,20 @@ export const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const FIXTURES = join(ROOT, 'test/fixtures/import');
 export const PACKS = join(ROOT, 'test/fixtures/packs');
 export const OBAMA_CSV = join(ROOT, '../shared/data/tweets/BarackObama.csv');
+
+/**
+ * A copy of the tiny-random test pack at `dir` under the id `id`, with one flipped
+ * byte in embeddings.f32: its manifest parses, but its hash check fails on load.
+ */
+export function damagedPackCopy(dir: string, id: string): void {
+  cpSync(join(PACKS, 'tiny-random'), dir, { recursive: true });
+  const mf = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'));
+  mf.id = id;
+  writeFileSync(join(dir, 'manifest.json'), JSON.stringify(mf));
+  const emb = readFileSync(join(dir, 'embeddings.f32'));
+  emb[0] = emb[0]! ^ 0xff;
+  writeFileSync(join(dir, 'embeddings.f32'), emb);
+}
 
 export interface Harness {
   svc: Services;

@@ -1,9 +1,9 @@
 // The services with the real inference worker on the real tiny packs.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { FIXTURES, harness, importFile, PACKS, type Harness } from './helpers.js';
+import { damagedPackCopy, FIXTURES, harness, importFile, PACKS, type Harness } from './helpers.js';
 import { openDatabase, computeMeansFromScratch, getMean } from '../../../main/store/index.js';
 
 describe('services with the real model (tiny-random and stories260k packs)', () => {
@@ -139,13 +139,7 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
 
   test('a damaged pack is reported with the PackError message and is not activated', async () => {
     const bad = join(h.dir, 'packs', 'broken');
-    cpSync(join(PACKS, 'tiny-random'), bad, { recursive: true });
-    const mf = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
-    mf.id = 'broken';
-    writeFileSync(join(bad, 'manifest.json'), JSON.stringify(mf));
-    const emb = readFileSync(join(bad, 'embeddings.f32'));
-    emb[0] = emb[0]! ^ 0xff;
-    writeFileSync(join(bad, 'embeddings.f32'), emb);
+    damagedPackCopy(bad, 'broken');
     const v = await h.svc.packs.validate(bad);
     assert.equal(v.ok, false);
     assert.match(!v.ok ? v.error : '', /embeddings\.f32.*sha256|sha256.*embeddings\.f32/);

@@ -2,10 +2,10 @@
 // manifest parses but whose files are damaged is skipped for the next one.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { harness, PACKS } from './helpers.js';
+import { damagedPackCopy, harness, PACKS } from './helpers.js';
 
 test('start skips a damaged pack and activates the next one that loads', async () => {
   const packs = mkdtempSync(join(tmpdir(), 'commer-packs-'));
@@ -13,13 +13,7 @@ test('start skips a damaged pack and activates the next one that loads', async (
     mkdirSync(packs, { recursive: true });
     // Sorted first, so it is the first candidate.
     const bad = join(packs, 'a-broken');
-    cpSync(join(PACKS, 'tiny-random'), bad, { recursive: true });
-    const mf = JSON.parse(readFileSync(join(bad, 'manifest.json'), 'utf8'));
-    mf.id = 'a-broken';
-    writeFileSync(join(bad, 'manifest.json'), JSON.stringify(mf));
-    const emb = readFileSync(join(bad, 'embeddings.f32'));
-    emb[0] = emb[0]! ^ 0xff;
-    writeFileSync(join(bad, 'embeddings.f32'), emb);
+    damagedPackCopy(bad, 'a-broken');
     cpSync(join(PACKS, 'tiny-random'), join(packs, 'tiny-random'), { recursive: true });
 
     const h = await harness({ packs: [packs] });
