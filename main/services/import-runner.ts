@@ -62,8 +62,9 @@ async function* sources(path: string, format: ImportFormat, opts: ImportOptions,
         yield { label, events: parseJsonArray(text, { ...rec, twitter: true }) };
         continue;
       }
-      const name = entry.name.toLowerCase();
-      const events = /\.(md|markdown)$/.test(name) ? parseMarkdown(text) : /\.(html?|xhtml)$/.test(name) ? parseHtml(text) : parseTextWhole(text);
+      // One document per entry, read the way a single file of its type is (detect.ts knows the extensions).
+      const type = detectFormat(entry.name, '');
+      const events = type === 'markdown' ? parseMarkdown(text) : type === 'html' ? parseHtml(text) : parseTextWhole(text);
       yield { label, events, kind: 'article', isRow: true };
     }
     return;
