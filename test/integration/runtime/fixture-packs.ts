@@ -25,3 +25,14 @@ export function primaryPack(): string | null {
   const all = fixturePacks();
   return all.find((p) => /stories260k/i.test(p)) ?? all[0] ?? null;
 }
+
+/** The packs the app ships: every directory under models/packs with a manifest.json. */
+export function shippedPacks(): string[] {
+  const dir = join(repoRoot, 'models', 'packs');
+  return existsSync(dir)
+    ? readdirSync(dir)
+        .sort()
+        .map((n) => join(dir, n))
+        .filter((p) => existsSync(join(p, 'manifest.json')))
+    : [];
+}

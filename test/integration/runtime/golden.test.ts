@@ -4,11 +4,11 @@
 // tokens within the tolerance the golden file states.
 import { test, describe, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { loadModel, meanOf, type CommerModel, type TokenEvent } from '../../../main/runtime/index.js';
 import { documentIds, promptIds } from '../../../main/core/templates.js';
-import { fixturePacks, repoRoot } from './fixture-packs.js';
+import { fixturePacks, repoRoot, shippedPacks } from './fixture-packs.js';
 
 interface GenerateCase {
   docs: string[];
@@ -65,13 +65,12 @@ function expectedText(model: CommerModel, ids: number[]): string {
 // (models/scripts/make_shipped_golden.py writes it from the pack's checkpoints).
 const packs = fixturePacks().filter((p) => existsSync(join(p, 'golden.json')));
 const goldenOf = new Map(packs.map((p) => [p, join(p, 'golden.json')]));
-const shippedDir = join(repoRoot, 'models', 'packs');
 const goldenDir = join(repoRoot, 'test', 'fixtures', 'golden');
-for (const id of existsSync(shippedDir) ? readdirSync(shippedDir).sort() : []) {
-  const g = join(goldenDir, `${id}.json`);
+for (const dir of shippedPacks()) {
+  const g = join(goldenDir, `${basename(dir)}.json`);
   if (existsSync(g)) {
-    packs.push(join(shippedDir, id));
-    goldenOf.set(join(shippedDir, id), g);
+    packs.push(dir);
+    goldenOf.set(dir, g);
   }
 }
 

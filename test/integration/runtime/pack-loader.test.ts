@@ -7,11 +7,10 @@ import { createHash } from 'node:crypto';
 import { cp, mkdtemp, readFile, rm, truncate, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { existsSync, readdirSync } from 'node:fs';
 import { createRng } from '../../../main/core/rng.js';
 import { checkGraph, loadModel, PackError, readPack, validatePack } from '../../../main/runtime/index.js';
 import { expectedGraph } from '../../../main/runtime/pack-loader.js';
-import { fixturePacks, primaryPack, repoRoot } from './fixture-packs.js';
+import { fixturePacks, primaryPack, shippedPacks } from './fixture-packs.js';
 import { createSession } from '../../../main/runtime/ort-session.js';
 
 const source = primaryPack();
@@ -245,8 +244,3 @@ describe('graph signature: num_logits is optional', () => {
     }
   });
 });
-
-function shippedPacks(): string[] {
-  const dir = join(repoRoot, 'models', 'packs');
-  return existsSync(dir) ? readdirSync(dir).map((n) => join(dir, n)).filter((p) => existsSync(join(p, 'manifest.json'))) : [];
-}

@@ -2,17 +2,10 @@
 // produce text, so a broken export never reaches users.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { loadModel, validatePack } from '../../../main/runtime/index.js';
-import { repoRoot } from './fixture-packs.js';
+import { shippedPacks } from './fixture-packs.js';
 
-const dir = join(repoRoot, 'models', 'packs');
-const shipped = existsSync(dir)
-  ? readdirSync(dir)
-      .map((n) => join(dir, n))
-      .filter((p) => existsSync(join(p, 'manifest.json')))
-  : [];
+const shipped = shippedPacks();
 
 describe('shipped packs', () => {
   if (shipped.length === 0) test('no pack is shipped yet', { skip: 'models/packs is empty' }, () => {});
