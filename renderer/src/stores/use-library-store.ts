@@ -28,7 +28,11 @@ let visibleStart = 0;
  * The list the rows on screen belong to. The store's profileId/query/kind are the
  * list being asked for and run ahead of it while a load is pending.
  */
-let shown: { profileId: number | null; query: string; kind: DocKind | 'all' } = { profileId: null, query: '', kind: 'all' };
+type ListKey = { profileId: number | null; query: string; kind: DocKind | 'all' };
+let shown: ListKey = { profileId: null, query: '', kind: 'all' };
+const isShown = (l: ListKey) => shown.profileId === l.profileId && shown.query === l.query && shown.kind === l.kind;
+/** The listDocuments filter for a kind choice. */
+const kindFilter = (kind: DocKind | 'all') => (kind === 'all' ? {} : { kind });
 
 export const useLibraryStore = create<LibraryState>((set, get) => ({
   profileId: null,
@@ -46,8 +50,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     // "Searching" means the rows on screen belong to another list than the one asked
     // for: a refresh of the shown list (documents arriving during an import) is not a
     // search, and it never ends one that is still loading.
-    const sameList = shown.profileId === profileId && shown.query === query && shown.kind === wanted;
-    const kind = wanted === 'all' ? {} : { kind: wanted };
+    const sameList = isShown({ profileId, query, kind: wanted });
     set({ profileId, query, generation, loading: true, searching: !sameList, error: null });
     if (profileId == null) {
       shown = { profileId, query, kind: wanted };
@@ -60,7 +63,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     const seen = Math.floor(visibleStart / PAGE) * PAGE;
     if (sameList && seen > 0) offsets.push(seen);
     try {
-      const pages = await Promise.all(offsets.map((offset) => unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE, ...kind }))));
+      const pages = await Promise.all(offsets.map((offset) => unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE, ...kindFilter(wanted) }))));
       if (get().generation !== generation) return;
       shown = { profileId, query, kind: wanted };
       const total = pages[0]!.total;
@@ -79,7 +82,10 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
   },
   ensureRange: (start, end) => {
     visibleStart = start;
-    const { rows, profileId, query, generation } = get();
+    const { rows, generation } = get();
+    // More rows of the list on screen (a new search may be pending; its rows come with it).
+    const list = shown;
+    const { profileId } = list;
     if (profileId == null) return;
     for (let page = Math.floor(start / PAGE); page * PAGE <= end; page++) {
       const offset = page * PAGE;
@@ -87,9 +93,9 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
       const key = `${generation}:${offset}`;
       if (inFlight.has(key)) continue;
       inFlight.add(key);
-      void unwrap(api().listDocuments({ profileId, search: query, offset, limit: PAGE, ...(shown.kind === 'all' ? {} : { kind: shown.kind }) }))
+      void unwrap(api().listDocuments({ profileId, search: list.query, offset, limit: PAGE, ...kindFilter(list.kind) }))
         .then((p) => {
-          if (get().generation !== generation) return;
+          if (get().generation !== generation || !isShown(list)) return;
           const next = get().rows.slice();
           p.items.forEach((d, i) => (next[offset + i] = d));
           set({ rows: next });
