@@ -343,7 +343,7 @@ class TrainData:
 
 
 def build_model(backbone_ckpt: Path, cfg: FinetuneConfig, init: Optional[Path] = None):
-    mcfg, state, tok, _ = load_checkpoint(backbone_ckpt)
+    mcfg, state, tok, extra = load_checkpoint(backbone_ckpt)
     lora = LoraConfig(**cfg.lora)
     torch.manual_seed(cfg.seed)
     m = CommerModel(mcfg, lora, cfg.k, soft_prompt_len=cfg.k)
@@ -357,7 +357,7 @@ def build_model(backbone_ckpt: Path, cfg: FinetuneConfig, init: Optional[Path] =
         m.load_state_dict(sd)
     if not (cfg.mode == "commer" and cfg.stage == "adapt"):
         m.freeze_backbone()
-    return m, tok
+    return m, tok, extra
 
 
 def param_groups(m: CommerModel, cfg: FinetuneConfig) -> List[dict]:
@@ -413,7 +413,8 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
     torch.set_num_threads(cfg.threads)
     di: DistInfo = setup_distributed()
     log = JsonlLog(out / "log.jsonl" if di.is_main else None, echo=di.is_main)
-    model, tok = build_model(backbone, cfg, init)
+    model, tok, backbone_extra = build_model(backbone, cfg, init)
+    prov = _provenance(backbone, tok, backbone_extra, init, merge_from)
     model.to(di.device)
     groups = param_groups(model, cfg)
     opt = torch.optim.AdamW(groups, betas=(0.9, 0.999))
@@ -478,7 +479,7 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
                 bad += 1
             log(event="val", step=step, val_ppl=round(v, 4), best=round(best, 4), best_step=best_step, **probe)
             if di.is_main:
-                _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone, tok, init)
+                _save(out, model, best_state, cfg, history, best, best_step, prov)
             if bad >= cfg.patience:
                 log(event="early_stop", step=step)
                 break
@@ -486,40 +487,57 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
             log(event="time_budget_reached", step=step)
             break
     if di.is_main:
-        _save(out, model, best_state, cfg, history, best, best_step, merge_from, backbone, tok, init)
+        _save(out, model, best_state, cfg, history, best, best_step, prov)
     cleanup_distributed(di)
     return {"best_val_ppl": best, "best_step": best_step, "start_val_ppl": v0, "steps": step, "history": history}
 
 
-def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_step, merge_from, backbone, tok=None, init=None) -> None:
+@dataclass
+class _Provenance:
+    """What every save of a run repeats, read once when the run starts: the earlier
+    stages' training record (from --init and --merge-from), merge_from's tensors, and
+    the input backbone's checkpoint extras (the adapt stage writes a backbone)."""
+
+    backbone: Path
+    tok: object
+    backbone_extra: dict
+    prior_record: dict
+    other: Dict[str, torch.Tensor]
+
+
+def _provenance(backbone: Path, tok, backbone_extra: dict, init: Optional[Path], merge_from: Optional[Path]) -> _Provenance:
+    prior: dict = {}
+    other: Dict[str, torch.Tensor] = {}
+    for src in (init, merge_from):
+        if src is not None:
+            blob = load_commer_state(src)
+            prior.update((blob.get("extra") or {}).get("training", {}))
+            if src == merge_from:
+                other = blob["state_dict"]
+    return _Provenance(backbone, tok, backbone_extra, prior, other)
+
+
+def _save(out: Path, model: CommerModel, best_state, cfg, history, best, best_step, prov: _Provenance) -> None:
     """commer.pt = the best-validation trained tensors (+ the other mode's tensors
     taken from `merge_from`, so one file holds ComMer weights and the soft prompt).
     The adapt stage also writes the adapted backbone as backbone.ckpt."""
     cur = {n: p.detach().clone() for n, p in model.named_parameters()}
     with torch.no_grad():
-        if merge_from is not None:
-            other = load_commer_state(merge_from)["state_dict"]
-            for n, p in model.named_parameters():
-                if n in other and n not in best_state and ("lora_" in n or n in ("compression", "soft_prompt")):
-                    p.copy_(other[n])
+        for n, p in model.named_parameters():
+            if n in prov.other and n not in best_state and ("lora_" in n or n in ("compression", "soft_prompt")):
+                p.copy_(prov.other[n])
         for n, p in model.named_parameters():
             if n in best_state:
                 p.copy_(best_state[n])
-    prev = {}
-    # the record of the stages before: the run this one started from, and merge_from
-    for src in (init, merge_from):
-        if src is not None:
-            prev.update((load_commer_state(src).get("extra") or {}).get("training", {}))
-    record = dict(prev)
+    record = dict(prov.prior_record)
     record[f"{cfg.mode}:{cfg.stage if cfg.mode == 'commer' else 'task'}"] = {
-        "config": asdict(cfg), "best_val_ppl": best, "best_step": best_step, "history": history, "backbone": str(backbone),
+        "config": asdict(cfg), "best_val_ppl": best, "best_step": best_step, "history": history, "backbone": str(prov.backbone),
     }
     save_commer_state(out / "commer.pt", model, extra={"templates": TEMPLATES, "training": record})
     if cfg.mode == "commer" and cfg.stage == "adapt":
-        src = load_checkpoint(backbone)
-        extra = dict(src[3])
-        extra["adapted"] = {"from": str(backbone), "best_step": best_step, "best_val_ppl": best}
-        save_checkpoint(out / "backbone.ckpt", model.cfg, model.backbone.state_dict(), tok if tok is not None else src[2], extra=extra)
+        extra = dict(prov.backbone_extra)
+        extra["adapted"] = {"from": str(prov.backbone), "best_step": best_step, "best_val_ppl": best}
+        save_checkpoint(out / "backbone.ckpt", model.cfg, model.backbone.state_dict(), prov.tok, extra=extra)
     with torch.no_grad():
         for n, p in model.named_parameters():
             p.copy_(cur[n])
