@@ -30,7 +30,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
   const libraryCount = async (expected: number) => {
     await app.go('Library');
     await app.library.search('');
-    await page.waitForFunction((n) => document.querySelector('[data-testid=library-count]')?.textContent?.replace(/\D/g, '') === String(n), expected, { timeout: 30_000 });
+    await app.library.waitForCount(expected, 30_000);
     return app.library.count();
   };
 
@@ -145,7 +145,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     // Delete one document: it leaves the search results and the library.
     const doomed = ((await app.library.rowTexts())[0] ?? '').trim();
     await app.library.rows.first().getByRole('button', { name: 'Delete document' }).click();
-    await page.waitForFunction((n) => document.querySelector('[data-testid=library-count]')?.textContent?.replace(/\D/g, '') === String(n), hits - 1);
+    await app.library.waitForCount(hits - 1);
     assert.ok(!(await app.library.rowTexts()).some((t) => t.trim() === doomed));
     importedDocs -= 1;
 
@@ -154,7 +154,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await page.getByLabel('Kind of document').selectOption('article');
     await page.getByText('No documents of this kind.').waitFor();
     await page.getByLabel('Kind of document').selectOption('tweet');
-    await page.waitForFunction((n) => document.querySelector('[data-testid=library-count]')?.textContent?.replace(/\D/g, '') === String(n), importedDocs);
+    await app.library.waitForCount(importedDocs);
     await page.getByLabel('Kind of document').selectOption('all');
 
     await app.library.search('zzqxjv');

@@ -19,6 +19,11 @@ export class LibraryPage {
     );
   }
 
+  /** Waits until the library's count line shows `n`. */
+  async waitForCount(n: number, timeout?: number): Promise<void> {
+    await this.page.waitForFunction((want) => document.querySelector('[data-testid=library-count]')?.textContent?.replace(/\D/g, '') === String(want), n, timeout ? { timeout } : {});
+  }
+
   /** The number the library shows for the current query. */
   async count(): Promise<number> {
     const text = (await this.page.getByTestId('library-count').textContent()) ?? '';
