@@ -153,12 +153,10 @@ def check_onnx_signature(path: Path, cfg: ModelConfig) -> None:
         raise ExportError(f"exported graph inputs {got_in} differ from the pack format (lora_scale folded away?)")
     if got_out != output_names(cfg.n_layers):
         raise ExportError(f"exported graph outputs {got_out} differ from the pack format")
-    scale = next(i for i in m.graph.input if i.name == "lora_scale")
-    if len(scale.type.tensor_type.shape.dim) != 0:
-        raise ExportError("lora_scale must be a scalar input")
-    n = next(i for i in m.graph.input if i.name == "num_logits")
-    if len(n.type.tensor_type.shape.dim) != 0:
-        raise ExportError("num_logits must be a scalar input")
+    for name in ("lora_scale", "num_logits"):
+        scalar = next(i for i in m.graph.input if i.name == name)
+        if len(scalar.type.tensor_type.shape.dim) != 0:
+            raise ExportError(f"{name} must be a scalar input")
 
 
 def sha256_file(path: Path) -> str:
