@@ -102,7 +102,7 @@ function cudaBinariesInstalled(): boolean {
 
 // On Linux, WebGPU runs through Vulkan. Without the Vulkan loader the attempt can
 // only fail, after printing a loader warning into the user's terminal.
-function vulkanLoaderPresent(): boolean {
+export function vulkanLoaderPresent(): boolean {
   const dirs = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'];
   return dirs.some((d) => existsSync(join(d, 'libvulkan.so.1')));
 }

@@ -2,9 +2,9 @@
 // this machine: a provider that cannot start falls back to CPU and says why.
 import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { candidateProviders, defaultThreads, loadModel, type ProviderName } from '../../../main/runtime/index.js';
 import { primaryPack } from './fixture-packs.js';
+import { vulkanLoaderPresent } from '../../../main/runtime/ort-session.js';
 
 const pack = primaryPack();
 
@@ -16,7 +16,7 @@ describe('execution providers and threads', { skip: pack ? false : 'no fixture p
     assert.ok(!c.includes('cpu'));
   });
 
-  const vulkan = ['/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/usr/local/lib'].some((d) => existsSync(`${d}/libvulkan.so.1`));
+  const vulkan = vulkanLoaderPresent();
   test('on Linux without the Vulkan loader, auto does not try WebGPU (it could only fail, noisily)', { skip: process.platform !== 'linux' || vulkan ? 'needs Linux without libvulkan' : false }, async () => {
     assert.ok(!candidateProviders().includes('webgpu'));
     const m = await loadModel(pack!, { executionProvider: 'auto' });
