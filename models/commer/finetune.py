@@ -53,6 +53,7 @@ from .augment import stylize
 from .checkpoint import load_checkpoint, load_commer_state, save_checkpoint, save_commer_state
 from .data import DEFAULT_DATA_DIR, Corpus, load_corpus
 from .model import CommerModel, LoraConfig, merge_mean
+from .neutralize import neutralize
 from .tasks import (
     TEMPLATES,
     TRAIN_DOC_COUNTS,
@@ -103,8 +104,10 @@ class FinetuneConfig:
     # share of task examples whose person is a pseudo-person (augment.py): a real
     # training person's texts with a freshly drawn style over target and profile
     style_aug: float = 0.0
-    # adapt stage: share of ComMer task examples, ComMer auto-encoding examples and
-    # task examples with the documents concatenated in the prompt
+    # adapt stage: share of ComMer task examples, ComMer auto-encoding examples,
+    # task examples with the documents concatenated in the prompt, and "copy":
+    # person-less paraphrase examples (neutralize(text) -> text) over pre-training news
+    # headlines and descriptions, an unlimited supply that rewards reading the input
     adapt_mix: Dict[str, float] = field(default_factory=lambda: {"task": 0.6, "ae": 0.2, "concat": 0.2})
 
 
@@ -119,6 +122,7 @@ class Example:
     target: str
     docs: List[str]  # profile documents (already rendered for the compressor)
     mode: str = ""  # adapt stage: "commer" or "concat" for this example ("" = the run's mode)
+    task: str = ""  # validation examples: the task, for the input probe
 
 
 class Encoder:
@@ -292,6 +296,7 @@ class TrainData:
             ],
         }
         self.ae_docs: List[str] = [d for tps in self.persons.values() for tp in tps for d in tp.docs]
+        self.copy_texts: List[str] = copy_texts(corpus) if cfg.adapt_mix.get("copy") else []
         self.val: List[Example] = []
         val_persons = {
             "paraphrase": paraphrase_persons(corpus.tweets_of("val")),
@@ -302,7 +307,7 @@ class TrainData:
             counts = TRAIN_DOC_COUNTS[task]
             for j, ex in enumerate(eval_examples(tps, cfg.val_per_person, max_docs=max(counts))):
                 n = counts[j % len(counts)]
-                self.val.append(Example(render_prompt(task, ex.input), ex.target, [render_document(d) for d in ex.profile[:n]]))
+                self.val.append(Example(render_prompt(task, ex.input), ex.target, [render_document(d) for d in ex.profile[:n]], task=task))
         rng.shuffle(self.val)
 
     def task_example(self, rng: random.Random) -> Example:
@@ -329,6 +334,9 @@ class TrainData:
         if kind == "ae":
             ex = self.ae_example(rng)
             return Example(ex.prompt, ex.target, ex.docs, "commer")
+        if kind == "copy":
+            text = rng.choice(self.copy_texts)
+            return Example(render_prompt("paraphrase", neutralize(text)), text, [], "commer")
         ex = self.task_example(rng)
         # the same example, its documents either compressed or concatenated in the prompt
         return Example(ex.prompt, ex.target, ex.docs, "concat" if kind == "concat" else "commer")
@@ -405,6 +413,46 @@ def personalization_probe(model, encoder: Encoder, exs: Sequence[Example], mode:
     return {"ppl_with_docs": round(a, 4), "ppl_without_docs": round(b, 4), "gain": round(1 - a / b, 4)}
 
 
+def input_probe(model, encoder: Encoder, exs: Sequence[Example], mode: str) -> Dict[str, float]:
+    """The validation examples without documents, scored with their own input and with
+    the input of the next example of the same task: how much the model reads its input.
+    A model that copies the neutral tweet has a large gain; one that ignores it, ~0."""
+    own: List[Example] = []
+    other: List[Example] = []
+    for task in sorted({e.task for e in exs if e.task}):
+        group = [e for e in exs if e.task == task]
+        if len(group) < 2:
+            continue
+        for i, e in enumerate(group):
+            own.append(Example(e.prompt, e.target, [], e.mode))
+            other.append(Example(group[(i + 1) % len(group)].prompt, e.target, [], e.mode))
+    if not own:
+        return {}
+    a = validate(model, encoder, own, mode)
+    b = validate(model, encoder, other, mode)
+    return {"ppl_own_input": round(a, 4), "ppl_other_input": round(b, 4), "input_gain": round(1 - a / b, 4)}
+
+
+def probes(model, encoder: Encoder, exs: Sequence[Example], mode: str, stage: str) -> Dict[str, float]:
+    """What every validation logs besides perplexity (ComMer task-reading stages only)."""
+    if mode != "commer" or stage == "ae":
+        return {}
+    return {**personalization_probe(model, encoder, exs, mode), **input_probe(model, encoder, exs, mode)}
+
+
+def copy_texts(corpus: Corpus) -> List[str]:
+    """Texts for the adapt stage's copy examples: headlines and short descriptions of
+    the articles pre-training may use (training and non-person authors; never a
+    validation or test person's), whose neutral form differs from them."""
+    out: List[str] = []
+    for a in corpus.pretrain_news():
+        for text in (a.headline, a.short_description):
+            text = (text or "").strip()
+            if 12 <= len(text) <= 280 and neutralize(text) not in ("", text):
+                out.append(text)
+    return out
+
+
 def trained_state(m: CommerModel) -> Dict[str, torch.Tensor]:
     return {n: p.detach().clone() for n, p in m.named_parameters() if p.requires_grad}
 
@@ -436,7 +484,7 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
     v0 = validate(model, enc, val, cfg.mode)
     best, best_step, bad = v0, 0, 0
     best_state = trained_state(model)
-    probe = personalization_probe(model, enc, val, cfg.mode) if cfg.mode == "commer" and stage != "ae" else {}
+    probe = probes(model, enc, val, cfg.mode, stage)
     log(event="start", mode=cfg.mode, stage=stage, val_ppl=round(v0, 4), n_val=len(val), world=di.world,
         train_persons={k: len(v) for k, v in data.persons.items()}, config=asdict(cfg), **probe)
     t0 = time.time()
@@ -469,7 +517,7 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
         stop = cfg.time_budget_s and time.time() - t0 > cfg.time_budget_s
         if step % cfg.eval_every == 0 or step == cfg.max_steps or stop:
             v = validate(model, enc, val, cfg.mode)
-            probe = personalization_probe(model, enc, val, cfg.mode) if cfg.mode == "commer" and stage != "ae" else {}
+            probe = probes(model, enc, val, cfg.mode, stage)
             history.append({"step": step, "val_ppl": v, **probe})
             improved = v < best
             if improved:

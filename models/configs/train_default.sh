@@ -9,21 +9,27 @@ export OMP_NUM_THREADS=1
 B0=${BACKBONE:-models/runs/pretrain/backbone.ckpt}
 R=${RUNS:-models/runs/commer}
 A=${ADAPT:-models/runs/adapt}
+ADAPT_CONFIG=${ADAPT_CONFIG:-models/configs/commer-adapt.json}
+# Extra arguments per stage, for a larger backbone (its steps take longer, so its time
+# budgets must grow), e.g. ADAPT_ARGS="--max-steps 250 --eval-every 50 --time-budget-s 4500".
+AE_ARGS=${AE_ARGS:-}
+ADAPT_ARGS=${ADAPT_ARGS:-}
+TASK_ARGS=${TASK_ARGS:-}
 mkdir -p "$R" "$A"
 
 # 1. multi-document auto-encoding pre-training of the compressor (frozen pre-trained backbone)
-[ -f "$R/ae/commer.pt" ] || $PY -m models.commer.finetune --backbone "$B0" --config models/configs/commer-ae.json --out "$R/ae" > "$R/ae.log" 2>&1
+[ -f "$R/ae/commer.pt" ] || $PY -m models.commer.finetune --backbone "$B0" --config models/configs/commer-ae.json $AE_ARGS --out "$R/ae" > "$R/ae.log" 2>&1
 
 # 2. adaptation: the backbone learns to read merged compressions and concatenated
 #    documents, with LoRA and E (2 threads: nothing else runs beside it). Its
 #    backbone.ckpt is the frozen LM of every later stage and of the pack.
-[ -f "$A/backbone.ckpt" ] || OMP_NUM_THREADS=2 $PY -m models.commer.finetune --backbone "$B0" --config models/configs/commer-adapt.json --init "$R/ae/commer.pt" --out "$A" > "$A.log" 2>&1
+[ -f "$A/backbone.ckpt" ] || OMP_NUM_THREADS=2 $PY -m models.commer.finetune --backbone "$B0" --config "$ADAPT_CONFIG" $ADAPT_ARGS --init "$R/ae/commer.pt" --out "$A" > "$A.log" 2>&1
 B="$A/backbone.ckpt"
 
 # 3. the paper's task fine-tuning (frozen backbone: LoRA + E only), and the soft-prompt
 #    baseline with the same steps and batch, side by side
-[ -f "$R/task/commer.pt" ] || $PY -m models.commer.finetune --backbone "$B" --config models/configs/commer-task.json --init "$A/commer.pt" --out "$R/task" > "$R/task.log" 2>&1 &
-[ -f "$R/concat/commer.pt" ] || $PY -m models.commer.finetune --backbone "$B" --config models/configs/concat-task.json --out "$R/concat" > "$R/concat.log" 2>&1 &
+[ -f "$R/task/commer.pt" ] || $PY -m models.commer.finetune --backbone "$B" --config models/configs/commer-task.json $TASK_ARGS --init "$A/commer.pt" --out "$R/task" > "$R/task.log" 2>&1 &
+[ -f "$R/concat/commer.pt" ] || $PY -m models.commer.finetune --backbone "$B" --config models/configs/concat-task.json $TASK_ARGS --out "$R/concat" > "$R/concat.log" 2>&1 &
 wait
 
 # 4. one adapter file: LoRA + E from the task run, the soft prompt from the baseline

@@ -129,7 +129,8 @@ def test_adapt_stage_trains_the_backbone_and_writes_it_for_the_frozen_stages(ass
     d, ckpt = assets
     common = dict(k=2, lora={"rank": 2, "alpha": 4.0, "dropout": 0.0}, batch=4, max_steps=3, eval_every=3,
                   val_per_person=1, threads=1, max_doc_tokens=32, warmup_frac=0.0)
-    res = FT.run(FT.FinetuneConfig(mode="commer", stage="adapt", backbone_lr=1e-2, **common), ckpt, d / "adapt", DEFAULT_DATA_DIR)
+    mix = {"task": 0.4, "ae": 0.2, "concat": 0.2, "copy": 0.2}
+    res = FT.run(FT.FinetuneConfig(mode="commer", stage="adapt", backbone_lr=1e-2, adapt_mix=mix, **common), ckpt, d / "adapt", DEFAULT_DATA_DIR)
     assert (d / "adapt" / "backbone.ckpt").is_file() and (d / "adapt" / "commer.pt").is_file()
     _, before, _, _ = load_checkpoint(ckpt)
     _, after, _, extra = load_checkpoint(d / "adapt" / "backbone.ckpt")
@@ -138,7 +139,7 @@ def test_adapt_stage_trains_the_backbone_and_writes_it_for_the_frozen_stages(ass
     if res["best_step"] > 0:  # the best-validation weights are written; step 0 keeps the input
         assert changed and extra["adapted"]["best_step"] == res["best_step"]
     probe = [h for h in res["history"] if "gain" in h]
-    assert probe and all({"ppl_with_docs", "ppl_without_docs"} <= set(h) for h in probe)
+    assert probe and all({"ppl_with_docs", "ppl_without_docs", "ppl_own_input", "ppl_other_input", "input_gain"} <= set(h) for h in probe)
     # the frozen task stage starts from the adapted backbone and leaves it as it is
     FT.run(FT.FinetuneConfig(mode="commer", stage="task", **common), d / "adapt" / "backbone.ckpt", d / "task", DEFAULT_DATA_DIR,
            init=d / "adapt" / "commer.pt")
@@ -159,3 +160,22 @@ def test_mixed_adapt_batch_sums_both_paths():
         sb, nb = FT.batch_loss(m, enc, [b], "concat")
         s, n = FT.batch_loss(m, enc, [a, b], "commer")
     assert n == na + nb and abs(float(s) - float(sa + sb)) < 1e-4
+
+
+@pytest.mark.skipif(not HAVE_DATA, reason="shared data not present")
+def test_copy_examples_are_personless_neutral_to_original_pairs():
+    """The adapt stage's copy kind: neutralize(text) -> text over pre-training news, with
+    no documents, and never a validation or test author's text."""
+    from models.commer.data import load_corpus
+    from models.commer.neutralize import neutralize
+
+    corpus = load_corpus()
+    texts = FT.copy_texts(corpus)
+    held_out = {t for split in ("val", "test") for arts in corpus.news_of(split).values() for a in arts
+                for t in (a.headline.strip(), a.short_description.strip())}
+    assert len(texts) > 1000 and not held_out & set(texts)
+    data = FT.TrainData(corpus, FT.FinetuneConfig(stage="adapt", adapt_mix={"copy": 1.0}, val_per_person=1))
+    for ex in data.global_batch(0, 8, "adapt"):
+        assert ex.docs == [] and ex.mode == "commer" and ex.target in texts
+        assert ex.prompt == render_prompt("paraphrase", neutralize(ex.target)) and neutralize(ex.target) != ex.target
+    assert {e.task for e in data.val} == {"paraphrase", "headline"}
