@@ -2,8 +2,8 @@
 runtime's golden test checks the pack users get against PyTorch (same cases as the
 test packs: models/scripts/make_test_packs.py).
 
-    /usr/bin/python3 models/scripts/make_shipped_golden.py --checkpoint models/runs/adapt-r1/backbone.ckpt \\
-        --commer models/runs/commer-v2/commer.pt --out test/fixtures/golden/commer-1m-k4-v2.json
+    /usr/bin/python3 models/scripts/make_shipped_golden.py --checkpoint models/runs/adapt-5m-copy/backbone.ckpt \\
+        --commer models/runs/commer-5m-copy/commer.pt --out test/fixtures/golden/commer-5m-k4.json
 """
 
 from __future__ import annotations
