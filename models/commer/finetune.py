@@ -107,7 +107,7 @@ class FinetuneConfig:
     # adapt stage: share of ComMer task examples, ComMer auto-encoding examples,
     # task examples with the documents concatenated in the prompt, and "copy":
     # person-less paraphrase examples (neutralize(text) -> text) over pre-training news
-    # headlines and descriptions, an unlimited supply that rewards reading the input
+    # headlines and descriptions (12k texts, too many to recall: they reward reading the input)
     adapt_mix: Dict[str, float] = field(default_factory=lambda: {"task": 0.6, "ae": 0.2, "concat": 0.2})
 
 
