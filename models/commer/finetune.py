@@ -296,7 +296,7 @@ class TrainData:
             ],
         }
         self.ae_docs: List[str] = [d for tps in self.persons.values() for tp in tps for d in tp.docs]
-        self.copy_texts: List[str] = copy_texts(corpus) if cfg.adapt_mix.get("copy") else []
+        self.copy_pairs: List[Tuple[str, str]] = copy_pairs(corpus) if cfg.adapt_mix.get("copy") else []
         self.val: List[Example] = []
         val_persons = {
             "paraphrase": paraphrase_persons(corpus.tweets_of("val")),
@@ -335,8 +335,8 @@ class TrainData:
             ex = self.ae_example(rng)
             return Example(ex.prompt, ex.target, ex.docs, "commer")
         if kind == "copy":
-            text = rng.choice(self.copy_texts)
-            return Example(render_prompt("paraphrase", neutralize(text)), text, [], "commer")
+            neutral, text = rng.choice(self.copy_pairs)
+            return Example(render_prompt("paraphrase", neutral), text, [], "commer")
         ex = self.task_example(rng)
         # the same example, its documents either compressed or concatenated in the prompt
         return Example(ex.prompt, ex.target, ex.docs, "concat" if kind == "concat" else "commer")
@@ -440,16 +440,18 @@ def probes(model, encoder: Encoder, exs: Sequence[Example], mode: str, stage: st
     return {**personalization_probe(model, encoder, exs, mode), **input_probe(model, encoder, exs, mode)}
 
 
-def copy_texts(corpus: Corpus) -> List[str]:
-    """Texts for the adapt stage's copy examples: headlines and short descriptions of
-    the articles pre-training may use (training and non-person authors; never a
-    validation or test person's), whose neutral form differs from them."""
-    out: List[str] = []
+def copy_pairs(corpus: Corpus) -> List[Tuple[str, str]]:
+    """(neutral form, text) for the adapt stage's copy examples: headlines and short
+    descriptions of the articles pre-training may use (training and non-person authors;
+    never a validation or test person's), whose neutral form differs from them."""
+    out: List[Tuple[str, str]] = []
     for a in corpus.pretrain_news():
         for text in (a.headline, a.short_description):
             text = (text or "").strip()
-            if 12 <= len(text) <= 280 and neutralize(text) not in ("", text):
-                out.append(text)
+            if 12 <= len(text) <= 280:
+                neutral = neutralize(text)
+                if neutral not in ("", text):
+                    out.append((neutral, text))
     return out
 
 

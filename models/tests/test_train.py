@@ -170,10 +170,12 @@ def test_copy_examples_are_personless_neutral_to_original_pairs():
     from models.commer.neutralize import neutralize
 
     corpus = load_corpus()
-    texts = FT.copy_texts(corpus)
+    pairs = FT.copy_pairs(corpus)
+    texts = {t for _, t in pairs}
+    assert all(n == neutralize(t) for n, t in pairs)
     held_out = {t for split in ("val", "test") for arts in corpus.news_of(split).values() for a in arts
                 for t in (a.headline.strip(), a.short_description.strip())}
-    assert len(texts) > 1000 and not held_out & set(texts)
+    assert len(texts) > 1000 and not held_out & texts
     data = FT.TrainData(corpus, FT.FinetuneConfig(stage="adapt", adapt_mix={"copy": 1.0}, val_per_person=1))
     for ex in data.global_batch(0, 8, "adapt"):
         assert ex.docs == [] and ex.mode == "commer" and ex.target in texts
