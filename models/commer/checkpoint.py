@@ -22,7 +22,7 @@ from __future__ import annotations
 import io
 import json
 from pathlib import Path
-from typing import Dict, Optional, Tuple, Union
+from typing import Dict, Iterable, List, Optional, Tuple, Union
 
 import torch
 
@@ -51,13 +51,17 @@ class CheckpointError(ValueError):
 
 
 class HFJsonTokenizer:
-    """A Hugging Face tokenizer.json kept verbatim (no Python-side tokenization:
-    the `tokenizers` package is not available here)."""
+    """A Hugging Face tokenizer.json, tokenized in Python with the `tokenizers`
+    library (the Rust implementation behind transformers; the app's JS side reads the
+    same file with @huggingface/tokenizers). encode() adds no special tokens, as the
+    pack format requires; special tokens typed in the text (a chat template's
+    `<|im_start|>`) are matched whole, as in the app."""
 
     def __init__(self, data: Union[str, dict], special: Optional[dict] = None):
         self.data: dict = json.loads(data) if isinstance(data, str) else data
         if not isinstance(self.data, dict) or "model" not in self.data:
             raise CheckpointError("tokenizer.json has no 'model' section")
+        self._tok = None
         special = dict(special or {})
         self.bos_id: Optional[int] = special.get("bos_id")
         self.eos_id: Optional[int] = special.get("eos_id")
@@ -68,10 +72,11 @@ class HFJsonTokenizer:
             self.eos_id = self.token_id("</s>") if self.token_id("</s>") is not None else self.token_id("<|end_of_text|>")
         if self.pad_id is None:
             self.pad_id = self.eos_id if self.eos_id is not None else 0
+        self.stop_ids: List[int] = [int(i) for i in special.get("stop_ids") or ([self.eos_id] if self.eos_id is not None else [])]
 
     @property
     def special(self) -> dict:
-        return {"bos_id": self.bos_id, "eos_id": self.eos_id, "pad_id": self.pad_id}
+        return {"bos_id": self.bos_id, "eos_id": self.eos_id, "pad_id": self.pad_id, "stop_ids": list(self.stop_ids)}
 
     def to_hf_tokenizer_json(self) -> dict:
         return self.data
@@ -93,11 +98,19 @@ class HFJsonTokenizer:
             return int(vocab[content])
         return None
 
-    def encode(self, text: str):
-        raise CheckpointError(
-            "this checkpoint carries only a Hugging Face tokenizer.json; Python-side tokenization needs a "
-            "SentencePiece tokenizer.model (put one next to tokenizer.json when converting)"
-        )
+    @property
+    def backend(self):
+        if self._tok is None:
+            from tokenizers import Tokenizer as RustTokenizer
+
+            self._tok = RustTokenizer.from_str(json.dumps(self.data, ensure_ascii=False))
+        return self._tok
+
+    def encode(self, text: str) -> List[int]:
+        return list(self.backend.encode(text, add_special_tokens=False).ids)
+
+    def decode(self, ids: Iterable[int]) -> str:
+        return self.backend.decode(list(ids), skip_special_tokens=True)
 
 
 AnyTokenizer = Union[Tokenizer, HFJsonTokenizer]

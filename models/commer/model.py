@@ -296,8 +296,11 @@ class CommerModel(nn.Module):
         prefix_mask: Optional[torch.Tensor],
         ids: torch.Tensor,
         ids_mask: torch.Tensor,
+        return_hidden: bool = False,
     ) -> torch.Tensor:
-        """Logits for right-padded ids [B, T] after an optional soft prefix [B, P, dim].
+        """Logits for right-padded ids [B, T] after an optional soft prefix [B, P, dim]
+        (with return_hidden, the final hidden states [B, T, dim] instead, so a loss can
+        project only the positions it scores).
 
         prefix_mask [B, P] marks which prefix rows are real (a 0-document example in a
         mixed batch has an all-zero prefix mask). Returns logits [B, T, vocab] for the
@@ -311,7 +314,9 @@ class CommerModel(nn.Module):
         else:
             x, mask = emb, ids_mask
         pos = positions_from_mask(mask)
-        logits, _, _ = self.backbone(x, mask, pos, None, lora_scale=0.0)
+        logits, hidden, _ = self.backbone(x, mask, pos, None, lora_scale=0.0, compute_logits=not return_hidden)
+        if return_hidden:
+            return hidden[:, x.shape[1] - ids.shape[1] :]
         assert logits is not None
         return logits[:, x.shape[1] - ids.shape[1] :]
 

@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from .data import Article
 from .neutralize import neutralize
 
-TEMPLATES: dict = {
+PLAIN_TEMPLATES: dict = {
     "document": "{text}",
     "concat_document": "Document {i}: {text}\n",
     "tasks": {
@@ -38,6 +38,56 @@ TEMPLATES: dict = {
         },
     },
 }
+
+# ChatML, the format of SmolLM2-Instruct (and Qwen-style instruct models). The runtime
+# puts the pack's bos_id (<|im_start|>) before every sequence, so a prompt starts with
+# a role name; documents concatenated for the baseline become earlier user turns.
+CHATML_TEMPLATES: dict = {
+    "document": "{text}",
+    "concat_document": "user\nSomething I wrote (document {i}): {text}<|im_end|>\n<|im_start|>",
+    "tasks": {
+        "paraphrase": {
+            "label": "Tweet paraphrase",
+            "prompt": "user\nRewrite this draft as a tweet in my voice. Reply with the tweet only.\n\n{input}<|im_end|>\n<|im_start|>assistant\n",
+        },
+        "headline": {
+            "label": "Headline",
+            "prompt": "user\nWrite a headline for this article in my voice. Reply with the headline only.\n\n{input}<|im_end|>\n<|im_start|>assistant\n",
+        },
+    },
+}
+
+# The auto-encoding stage's query and document rendering (training only, never in a pack).
+AE_TEMPLATES: Dict[str, Dict[str, str]] = {
+    "plain": {"query": "What does document {n} contain?", "document": "Document {i}: {text}"},
+    "chatml": {
+        "query": "user\nRepeat document {n} word for word.<|im_end|>\n<|im_start|>assistant\n",
+        "document": "Document {i}: {text}",
+    },
+}
+
+TEMPLATE_SETS: Dict[str, dict] = {"plain": PLAIN_TEMPLATES, "chatml": CHATML_TEMPLATES}
+
+# The active set. Replaced in place by use_templates(), so modules that imported
+# TEMPLATES see the change.
+TEMPLATES: dict = {}
+AE: Dict[str, str] = {}
+
+
+def use_templates(name: str) -> dict:
+    """Make template set `name` ("plain" or "chatml") the active one."""
+    if name not in TEMPLATE_SETS:
+        raise ValueError(f"unknown template set {name!r} (known: {', '.join(sorted(TEMPLATE_SETS))})")
+    import copy
+
+    TEMPLATES.clear()
+    TEMPLATES.update(copy.deepcopy(TEMPLATE_SETS[name]))
+    AE.clear()
+    AE.update(AE_TEMPLATES[name])
+    return TEMPLATES
+
+
+use_templates("plain")
 
 TASKS = ("paraphrase", "headline")
 # Document counts trained per task (the paper's choice).
