@@ -41,6 +41,7 @@ from .tokenizer import Tokenizer
 
 FORMAT = "commer-pack"
 FORMAT_VERSION = 1
+FORMAT_VERSION_QUANTIZED = 2  # backbone.weights (external data) + embeddings.q8
 OPSET = 17
 MIN_POSITIONS = 2048
 
@@ -137,8 +138,17 @@ def export_onnx(backbone: Backbone, path: Path) -> None:
             dynamic_axes=axes,
             opset_version=OPSET,
             do_constant_folding=True,
+            # torch 2.9+ defaults to the dynamo exporter; the pack graph is traced
+            # (TorchScript exporter), which keeps lora_scale and num_logits real inputs
+            **({"dynamo": False} if _has_dynamo_flag() else {}),
         )
     check_onnx_signature(path, cfg)
+
+
+def _has_dynamo_flag() -> bool:
+    import inspect
+
+    return "dynamo" in inspect.signature(torch.onnx.export).parameters
 
 
 def check_onnx_signature(path: Path, cfg: ModelConfig) -> None:
@@ -176,11 +186,21 @@ def write_f32(path: Path, t: torch.Tensor) -> List[int]:
 def special_ids(tok: AnyTokenizer) -> Dict[str, int]:
     if isinstance(tok, Tokenizer):
         return {"bos_id": tok.bos_id, "eos_id": tok.eos_id, "pad_id": tok.pad_id}
-    ids = tok.special
+    ids = {k: v for k, v in tok.special.items() if k in ("bos_id", "eos_id", "pad_id")}
     missing = [k for k, v in ids.items() if v is None]
     if missing:
         raise ExportError(f"tokenizer.json-only checkpoint lacks {missing}; set them in the HF config.json")
     return {k: int(v) for k, v in ids.items()}
+
+
+def stop_ids(tok: AnyTokenizer, ids: Dict[str, int]) -> List[int]:
+    """EOS first, then any other stop tokens the tokenizer names (a chat model's
+    end-of-text besides its end-of-turn)."""
+    out = [ids["eos_id"]]
+    for i in getattr(tok, "stop_ids", None) or []:
+        if int(i) not in out:
+            out.append(int(i))
+    return out
 
 
 def validate_templates(t: dict) -> dict:
@@ -237,8 +257,17 @@ def export_pack(
     limits: Optional[dict] = None,
     evaluation: Optional[dict] = None,
     force: bool = False,
+    quantize_bits: Optional[int] = None,
+    accuracy_level: int = 4,
+    backbone_info: Optional[dict] = None,
 ) -> Path:
-    """Write the pack for `model` into `out` (atomically); returns `out`."""
+    """Write the pack for `model` into `out` (atomically); returns `out`.
+
+    With `quantize_bits` (4 or 8) the graph's frozen linear layers become MatMulNBits
+    (quantize.py) with their weights in `backbone.weights`, and a tied embedding table
+    is stored once, as `embeddings.q8`, read by both the graph's vocabulary projection
+    and the runtime's embedding lookup (format version 2). `backbone_info` (source,
+    license, ...) is written as manifest.backbone.source."""
     cfg = model.cfg
     out = Path(out)
     if not pack_id or any(c in pack_id for c in "/\\ ") or pack_id.startswith("."):
@@ -270,12 +299,33 @@ def export_pack(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     os.chmod(tmp, 0o755)  # mkdtemp makes it private; a pack is an ordinary folder
     try:
-        export_onnx(model.backbone, tmp / "backbone.onnx")
         files: Dict[str, dict] = {}
-        files["backbone.onnx"] = {}
+        quant_info = None
+        if quantize_bits:
+            from .quantize import EMBEDDINGS_FILE, WEIGHTS_FILE, quantize_graph
+
+            if not cfg.tied_embeddings:
+                raise ExportError("quantized packs need tied embeddings (the table is stored once, shared with the projection)")
+            with tempfile.TemporaryDirectory(prefix="commer-fp32-") as fp32_dir:
+                export_onnx(model.backbone, Path(fp32_dir) / "backbone.onnx")
+                table = model.backbone.tok_embeddings.weight.detach().to(torch.float32).numpy()
+                quant_info = quantize_graph(Path(fp32_dir) / "backbone.onnx", tmp, quantize_bits, accuracy_level, table)
+            check_onnx_signature(tmp / "backbone.onnx", cfg)
+            files["backbone.onnx"] = {}
+            files[WEIGHTS_FILE] = {}
+            files[EMBEDDINGS_FILE] = {
+                "dtype": "q8_0",
+                "shape": [cfg.vocab_size, cfg.dim],
+                "block": 32,
+                "scales_offset": int(quant_info["embeddings_scales_offset"]),
+            }
+        else:
+            export_onnx(model.backbone, tmp / "backbone.onnx")
+            files["backbone.onnx"] = {}
         (tmp / "tokenizer.json").write_text(json.dumps(tok_json, ensure_ascii=False, sort_keys=True), encoding="utf-8")
         files["tokenizer.json"] = {}
-        files["embeddings.f32"] = {"dtype": "float32", "shape": write_f32(tmp / "embeddings.f32", model.backbone.tok_embeddings.weight)}
+        if not quantize_bits:
+            files["embeddings.f32"] = {"dtype": "float32", "shape": write_f32(tmp / "embeddings.f32", model.backbone.tok_embeddings.weight)}
         files["compression.f32"] = {"dtype": "float32", "shape": write_f32(tmp / "compression.f32", model.compression)}
         if model.soft_prompt is not None:
             files["soft_prompt.f32"] = {"dtype": "float32", "shape": write_f32(tmp / "soft_prompt.f32", model.soft_prompt)}
@@ -286,7 +336,7 @@ def export_pack(
         lora = model.lora_cfg
         manifest = {
             "format": FORMAT,
-            "format_version": FORMAT_VERSION,
+            "format_version": FORMAT_VERSION_QUANTIZED if quantize_bits else FORMAT_VERSION,
             "id": pack_id,
             "name": name or pack_id,
             "description": description,
@@ -304,10 +354,12 @@ def export_pack(
                 "rope_theta": float(cfg.rope_theta),
                 "norm_eps": float(cfg.norm_eps),
                 "tied_embeddings": bool(cfg.tied_embeddings),
+                **({"source": backbone_info} if backbone_info else {}),
+                **({"quantization": {"weights": f"int{quantize_bits}", "block": 32, "embeddings": "q8_0", "accuracy_level": accuracy_level}} if quantize_bits else {}),
             },
             "lora": {"rank": lora.rank, "alpha": float(lora.alpha), "targets": list(lora.targets)},
             "compression": {"k": int(model.k)},
-            "tokens": {"bos_id": ids["bos_id"], "eos_id": ids["eos_id"], "pad_id": ids["pad_id"], "stop_ids": [ids["eos_id"]]},
+            "tokens": {"bos_id": ids["bos_id"], "eos_id": ids["eos_id"], "pad_id": ids["pad_id"], "stop_ids": stop_ids(tokenizer, ids)},
             "limits": limits,
             "templates": templates,
             "files": {k: {kk: v[kk] for kk in sorted(v)} for k, v in files.items()},
@@ -346,6 +398,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--seed", type=int, default=0, help="fresh adapter only")
     ap.add_argument("--lora-b-std", type=float, default=0.0, help="fresh adapter only: std of LoRA B (0 = standard zero init)")
     ap.add_argument("--force", action="store_true", help="replace an existing pack folder")
+    ap.add_argument("--quantize", type=int, choices=[4, 8], help="MatMulNBits weights (4 or 8 bits) in backbone.weights, embeddings as embeddings.q8")
+    ap.add_argument("--accuracy-level", type=int, default=4, choices=[0, 1, 2, 3, 4], help="MatMulNBits compute precision (4 = int8 activations, 0 = float32)")
+    ap.add_argument("--backbone-info", help="JSON file describing the backbone's source and license (models/backbones/<id>.json)")
     a = ap.parse_args(argv)
     torch.manual_seed(0)
     try:
@@ -375,11 +430,22 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             limits={"max_doc_tokens": a.max_doc_tokens, "max_prompt_tokens": a.max_prompt_tokens, "max_new_tokens": a.max_new_tokens},
             evaluation=evaluation,
             force=a.force,
+            quantize_bits=a.quantize,
+            accuracy_level=a.accuracy_level,
+            backbone_info=_backbone_info(a.backbone_info),
         )
     except (ValueError, OSError) as e:
         ap.exit(2, f"error: {e}\n")
     print(f"wrote pack {a.out}")
     return 0
+
+
+def _backbone_info(path: Optional[str]) -> Optional[dict]:
+    if not path:
+        return None
+    spec = json.loads(Path(path).read_text("utf-8"))
+    keys = ("id", "name", "author", "license", "source", "pip", "file", "file_sha256")
+    return {k: spec[k] for k in keys if k in spec}
 
 
 def _now() -> str:

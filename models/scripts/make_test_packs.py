@@ -184,10 +184,68 @@ def make_tiny_random(out: Path) -> Path:
     return pack
 
 
+def snap_to_grids(b: Backbone) -> None:
+    """Put every linear weight on a 4-bit block grid (Q4_1-like) and the embedding
+    table on llama.cpp's Q8_0 grid, as a model converted from a quantized GGUF is, so
+    the quantized graph reproduces PyTorch exactly (at accuracy level 0)."""
+    from models.commer.quantize import quantize_blocks_offset, quantize_symmetric8
+
+    with torch.no_grad():
+        for n, p in b.named_parameters():
+            if n.endswith(".weight") and p.dim() == 2 and "tok_embeddings" not in n:
+                q, scale, off = quantize_blocks_offset(p.numpy())
+                p.copy_(torch.from_numpy((q.astype("float32") * scale[..., None] + off[..., None]).reshape(p.shape)))
+        e = b.tok_embeddings.weight
+        q8, s8 = quantize_symmetric8(e.numpy())
+        deq = (q8.astype("float32") - 128.0).reshape(e.shape[0], -1, 32) * s8[..., None]
+        e.copy_(torch.from_numpy(deq.reshape(e.shape)))
+
+
+def make_tiny_q4(out: Path) -> Path:
+    """tiny-q4/: a random tiny Llama with tied embeddings exported quantized (format 2:
+    MatMulNBits int4 in backbone.weights, the table once as embeddings.q8), accuracy
+    level 0 so the golden file's PyTorch outputs hold to float tolerance."""
+    tok = train_tiny_tokenizer()
+    cfg = ModelConfig(dim=64, n_layers=2, n_heads=4, n_kv_heads=2, hidden_dim=128, vocab_size=tok.vocab_size,
+                      max_positions=2048, rope_theta=10000.0, norm_eps=1e-5, tied_embeddings=True)
+    b = Backbone(cfg, None)
+    g = torch.Generator().manual_seed(4321)
+    with torch.no_grad():
+        for n, p in sorted(b.named_parameters()):
+            if n.endswith("norm.weight"):
+                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
+            elif "tok_embeddings" in n:
+                p.copy_(torch.randn(p.shape, generator=g))
+            else:
+                p.copy_(torch.randn(p.shape, generator=g) / p.shape[1] ** 0.5)
+        odd = [i for i in range(tok.vocab_size) if tok.proto.pieces[i].type != 1 and i != tok.eos_id]
+        b.tok_embeddings.weight[odd] *= 0.02
+    snap_to_grids(b)
+    state = {k: v.clone() for k, v in b.state_dict().items()}
+    model = fresh_commer_model(cfg, state, rank=4, alpha=8.0, k=2, soft_prompt=2, seed=11, lora_b_std=0.1).eval()
+    pack = export_pack(
+        model, tok, out / "tiny-q4", "tiny-q4",
+        name="tiny int4 test pack",
+        description="Test fixture: a random tiny Llama (GQA, tied embeddings) exported as a quantized pack (format 2: "
+        "int4 MatMulNBits weights in backbone.weights, the embedding table once as embeddings.q8). Output is noise by design.",
+        created_at=CREATED_AT, force=True, quantize_bits=4, accuracy_level=0,
+    )
+    cases, concat = generate_cases(16)
+    limits = Limits(DEFAULT_LIMITS["max_doc_tokens"], DEFAULT_LIMITS["max_prompt_tokens"])
+    golden = build_golden(
+        model, tok, DEFAULT_TEMPLATES, limits,
+        tokenizer_texts=tokenizer_sample(), forward_text="Once upon a time there was a little",
+        compress_texts_=compress_sample(), generate_cases=cases, concat_cases=concat,
+        continue_text="Once upon a time", continue_tokens=30,
+    )
+    write_golden(pack, golden)
+    return pack
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--out", default=str(ROOT / "test" / "fixtures" / "packs"))
-    ap.add_argument("--only", choices=["stories260k", "tiny-random"])
+    ap.add_argument("--only", choices=["stories260k", "tiny-random", "tiny-q4"])
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     out = Path(a.out)
@@ -195,6 +253,8 @@ def main(argv=None) -> int:
         print(f"wrote {make_stories(out)}")
     if a.only in (None, "tiny-random"):
         print(f"wrote {make_tiny_random(out)}")
+    if a.only in (None, "tiny-q4"):
+        print(f"wrote {make_tiny_q4(out)}")
     return 0
 
 
