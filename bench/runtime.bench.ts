@@ -101,7 +101,7 @@ async function rawLoop(packDir: string, provider: string, threads: number): Prom
     const T = prefixLen + ids.length;
     const x = new Float32Array(T * D);
     x.set(prefix.subarray(0, prefixLen * D));
-    ids.forEach((id, i) => x.set(E.subarray(id * D, id * D + D), (prefixLen + i) * D));
+    ids.forEach((id, i) => E.copyRow(id, x, (prefixLen + i) * D));
     const scale = new ort.Tensor('float32', new Float32Array([0]), []);
     // Packs with num_logits: the last position's logits only, as the runtime asks.
     const one: Record<string, ort.Tensor> = session.inputNames.includes('num_logits') ? { num_logits: new ort.Tensor('int64', BigInt64Array.of(1n), []) } : {};
@@ -124,8 +124,10 @@ async function rawLoop(packDir: string, provider: string, threads: number): Prom
       logits[off + eos] = -Infinity; // fixed length, like minNewTokens in the runtime
       let best = 0;
       for (let j = 1; j < V; j++) if (logits[off + j]! > logits[off + best]!) best = j;
+      const row = new Float32Array(D);
+      E.copyRow(best, row, 0);
       const next: Record<string, ort.Tensor> = {
-        inputs_embeds: new ort.Tensor('float32', E.slice(best * D, best * D + D), [1, 1, D]),
+        inputs_embeds: new ort.Tensor('float32', row, [1, 1, D]),
         attention_mask: new ort.Tensor('int64', new BigInt64Array(len + 1).fill(1n), [1, len + 1]),
         position_ids: new ort.Tensor('int64', BigInt64Array.of(BigInt(len)), [1, 1]),
         lora_scale: scale,

@@ -6,8 +6,17 @@
 
 import { z } from 'zod';
 
-/** The newest pack format this build understands. */
-export const PACK_FORMAT_VERSION = 1;
+/**
+ * The newest pack format this build understands. 1: float32 graph and
+ * embeddings.f32; 2: quantized (frozen tensors in backbone.weights, the tied
+ * table once as embeddings.q8).
+ */
+export const PACK_FORMAT_VERSION = 2;
+
+/** Q8_0 blocks along dim (models/PACK_FORMAT.md, version 2). */
+export const Q8_BLOCK = 32;
+/** embeddings.q8's scales start at a multiple of this many bytes. */
+export const Q8_SCALES_ALIGN = 4096;
 
 const positiveInt = z.number().int().positive();
 const nonNegInt = z.number().int().nonnegative();
@@ -18,9 +27,35 @@ const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 const fileEntry = z.object({
   sha256: sha256Hex,
   bytes: nonNegInt,
-  dtype: z.literal('float32').optional(),
+  dtype: z.enum(['float32', 'q8_0']).optional(),
   shape: z.array(positiveInt).min(1).optional(),
+  /** embeddings.q8 only: values per scale, and where the scales start. */
+  block: positiveInt.optional(),
+  scales_offset: nonNegInt.optional(),
 });
+
+/** Where the frozen weights came from (optional, both versions); shown on the Model page. */
+const backboneSource = z.object({
+  id: z.string().optional(),
+  name: z.string().optional(),
+  author: z.string().optional(),
+  license: z.string().optional(),
+  source: z.string().optional(),
+  pip: z.string().optional(),
+  file: z.string().optional(),
+  file_sha256: z.string().optional(),
+});
+
+/** How a version-2 pack was quantized; informational, keys beyond these are kept. */
+const backboneQuantization = z.looseObject({
+  weights: z.string().optional(),
+  block: positiveInt.optional(),
+  embeddings: z.string().optional(),
+  accuracy_level: nonNegInt.optional(),
+});
+
+export type PackSource = z.infer<typeof backboneSource>;
+export type PackQuantization = z.infer<typeof backboneQuantization>;
 
 const taskTemplate = z.object({
   label: z.string().min(1),
@@ -48,6 +83,8 @@ export const packManifestSchema = z
       rope_theta: z.number().positive(),
       norm_eps: z.number().positive(),
       tied_embeddings: z.boolean(),
+      source: backboneSource.optional(),
+      quantization: backboneQuantization.optional(),
     }),
     lora: z.object({ rank: nonNegInt, alpha: z.number(), targets: z.array(z.string()) }),
     compression: z.object({ k: positiveInt }),
@@ -89,17 +126,19 @@ export const packManifestSchema = z
       if (!FILE_NAME.test(name)) issue(['files', name], 'must be a plain file name inside the pack');
     }
     const softLen = m.soft_prompt?.length ?? 0;
+    const quantized = m.format_version >= 2;
     const expected: Record<string, [number, number] | null> = {
       'backbone.onnx': null,
       'tokenizer.json': null,
-      'embeddings.f32': [b.vocab_size, b.dim],
       'compression.f32': [m.compression.k, b.dim],
     };
+    if (quantized) expected['backbone.weights'] = null;
+    else expected['embeddings.f32'] = [b.vocab_size, b.dim];
     if (softLen > 0) expected['soft_prompt.f32'] = [softLen, b.dim];
     for (const [name, shape] of Object.entries(expected)) {
       const f = m.files[name];
       if (!f) {
-        issue(['files', name], 'is required but not listed');
+        issue(['files', name], `is required${quantized ? ' in a format 2 pack' : ''} but not listed`);
         continue;
       }
       if (shape) {
@@ -112,10 +151,39 @@ export const packManifestSchema = z
         }
       }
     }
+    if (quantized) {
+      if (!b.tied_embeddings) issue(['backbone', 'tied_embeddings'], 'must be true in a format 2 pack (embeddings.q8 is also the vocabulary projection)');
+      if (m.files['embeddings.f32']) issue(['files', 'embeddings.f32'], 'is listed but a format 2 pack keeps the embedding table in embeddings.q8');
+      const q = m.files['embeddings.q8'];
+      if (!q) issue(['files', 'embeddings.q8'], 'is required in a format 2 pack but not listed');
+      else q8EntryIssues(q, b.vocab_size, b.dim).forEach(([key, message]) => issue(['files', 'embeddings.q8', key], message));
+    }
     if (softLen === 0 && m.files['soft_prompt.f32']) {
       issue(['files', 'soft_prompt.f32'], 'is listed but the manifest declares no soft prompt');
     }
   });
+
+type FileEntry = z.infer<typeof fileEntry>;
+
+/** What is wrong with an embeddings.q8 entry for a [vocab, dim] table, as [field, message] pairs. */
+function q8EntryIssues(f: FileEntry, vocab: number, dim: number): [string, string][] {
+  const out: [string, string][] = [];
+  if (f.dtype !== 'q8_0') out.push(['dtype', 'must be "q8_0"']);
+  const got = f.shape ?? [];
+  if (got.length !== 2 || got[0] !== vocab || got[1] !== dim) out.push(['shape', `is [${got.join(', ')}], expected [${vocab}, ${dim}] from the manifest's dims`]);
+  if (f.block !== Q8_BLOCK) out.push(['block', `is ${f.block ?? 'missing'}, expected ${Q8_BLOCK}`]);
+  if (dim % Q8_BLOCK !== 0) out.push(['shape', `dim ${dim} is not a multiple of the q8_0 block (${Q8_BLOCK})`]);
+  if (out.length) return out;
+  const codes = vocab * dim;
+  const off = f.scales_offset;
+  if (off === undefined) return [['scales_offset', 'is required for a q8_0 table']];
+  if (off < codes || off % Q8_SCALES_ALIGN !== 0) {
+    return [['scales_offset', `is ${off}; it must be a multiple of ${Q8_SCALES_ALIGN} and at least ${codes} (the codes, ${vocab} x ${dim} bytes)`]];
+  }
+  const want = off + (4 * codes) / Q8_BLOCK;
+  if (f.bytes !== want) return [['bytes', `is ${f.bytes}, expected ${want} (scales_offset ${off} + 4 x ${vocab} x ${dim / Q8_BLOCK} scales)`]];
+  return [];
+}
 
 export type PackManifest = z.infer<typeof packManifestSchema>;
 export type TaskName = 'paraphrase' | 'headline';

@@ -1,7 +1,7 @@
 // Public surface of the runtime. Other layers import from here only.
 //
 //   const model = await loadModel(packDir, { executionProvider: 'auto', threads: 0 });
-//   model.info                      pack id, k, dim, provider in use, threads, manifest
+//   model.info                      pack id, k, dim, provider in use, threads, format, source, manifest
 //   await model.compress(texts)     Float32Array[k*dim] per text (batched, left padded)
 //   for await (const ev of model.generate({ merged, task: 'paraphrase', input, n: 3, temperature: 0.8, seed: 1 }))
 //     ev = { candidate, tokenId, text, done?, finishReason? }
@@ -24,6 +24,7 @@ export type {
   TokenEvent,
 } from './model.js';
 export { readPack, checkGraph, sha256File, type LoadedPack } from './pack-loader.js';
+export { Float32EmbeddingTable, Q8EmbeddingTable, type EmbeddingTable } from './embedding-table.js';
 export { PackError, RuntimeInputError, AbortError, type PackErrorCode } from './errors.js';
 export { candidateProviders, defaultThreads, describeBackends, type ProviderChoice, type ProviderName } from './ort-session.js';
 export { createTokenizer, IncrementalDecoder, type StreamDecoder, type TextTokenizer } from './tokenizer.js';

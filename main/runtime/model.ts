@@ -11,8 +11,9 @@ import { StopStringMatcher, type FinishReason } from '../core/stopping.js';
 import { TokenSampler, type SamplingOptions } from '../core/sampling.js';
 import { createRng } from '../core/rng.js';
 import { concatPromptText, documentIds, fillTemplate, type SequenceSpec } from '../core/templates.js';
-import type { PackManifest, TaskName } from '../core/pack-manifest.js';
+import type { PackManifest, PackQuantization, PackSource, TaskName } from '../core/pack-manifest.js';
 import { AbortError, PackError, RuntimeInputError } from './errors.js';
+import type { EmbeddingTable } from './embedding-table.js';
 import { checkGraph, readPack, type LoadedPack } from './pack-loader.js';
 import {
   createSession,
@@ -47,6 +48,14 @@ export interface ModelInfo {
   providerAttempts: { provider: ProviderName; error: string }[];
   threads: number;
   hasSoftPrompt: boolean;
+  /** The pack's format_version (2: quantized weights, embeddings as q8_0). */
+  formatVersion: number;
+  /** How the embedding table is stored: 'float32' (format 1) or 'q8_0' (format 2). */
+  embeddings: 'float32' | 'q8_0';
+  /** Where the frozen weights came from (manifest backbone.source), or null. */
+  source: PackSource | null;
+  /** How the weights were quantized (manifest backbone.quantization), or null. */
+  quantization: PackQuantization | null;
   manifest: PackManifest;
 }
 
@@ -136,7 +145,11 @@ export async function loadModel(packDir: string, options: LoadModelOptions = {})
   const pack = await readPack(packDir);
   let created: Awaited<ReturnType<typeof createSession>>;
   try {
-    created = await createSession(pack.backbonePath, { executionProvider: options.executionProvider ?? 'auto', threads: options.threads });
+    created = await createSession(pack.backbonePath, {
+      executionProvider: options.executionProvider ?? 'auto',
+      threads: options.threads,
+      modelBytes: pack.graphBytes,
+    });
   } catch (e) {
     throw new PackError('bad_graph', `backbone.onnx cannot be loaded by onnxruntime: ${e instanceof Error ? e.message : String(e)}`, 'backbone.onnx');
   }
@@ -166,6 +179,9 @@ class Model implements CommerModel {
   private readonly pastNames: string[];
   private readonly presentNames: string[];
   private readonly decodeOutputs: string[];
+  private readonly table: EmbeddingTable;
+  /** embed(pad_id), the left padding of batched compression. */
+  private readonly padRow: Float32Array;
   private readonly scale0 = floatTensor(new Float32Array([0]), []);
   private readonly scale1 = floatTensor(new Float32Array([1]), []);
   /**
@@ -195,6 +211,9 @@ class Model implements CommerModel {
     this.layers = m.backbone.n_layers;
     this.kvHeads = m.backbone.n_kv_heads;
     this.headDim = m.backbone.head_dim;
+    this.table = pack.embeddings;
+    this.padRow = new Float32Array(this.dim);
+    this.table.copyRow(m.tokens.pad_id, this.padRow, 0);
     this.stopIds = new Set([m.tokens.eos_id, ...m.tokens.stop_ids]);
     this.spec = { bosId: m.tokens.bos_id, maxDocTokens: m.limits.max_doc_tokens, maxPromptTokens: m.limits.max_prompt_tokens };
     this.pastNames = [];
@@ -220,6 +239,10 @@ class Model implements CommerModel {
       providerAttempts: attempts,
       threads: session.threads,
       hasSoftPrompt: pack.softPrompt !== null,
+      formatVersion: m.format_version,
+      embeddings: pack.embeddings.dtype,
+      source: m.backbone.source ?? null,
+      quantization: m.backbone.quantization ?? null,
       manifest: m,
     };
   }
@@ -250,11 +273,11 @@ class Model implements CommerModel {
   /** Write embed(ids) into out starting at row `row`. */
   private embedInto(ids: ArrayLike<number>, out: Float32Array, row: number): void {
     const d = this.dim;
-    const table = this.pack.embeddings;
+    const table = this.table;
     for (let i = 0; i < ids.length; i++) {
       const id = ids[i]!;
-      if (!(id >= 0 && id < this.vocab)) throw new RuntimeInputError(`token id ${id} is outside the vocabulary (${this.vocab})`);
-      out.set(table.subarray(id * d, id * d + d), (row + i) * d);
+      if (!(Number.isInteger(id) && id >= 0 && id < this.vocab)) throw new RuntimeInputError(`token id ${id} is outside the vocabulary (${this.vocab})`);
+      table.copyRow(id, out, (row + i) * d);
     }
   }
 
@@ -309,7 +332,7 @@ class Model implements CommerModel {
       const embeds = new Float32Array(B * T * dim);
       const mask = new BigInt64Array(B * T);
       const pos = new BigInt64Array(B * T);
-      const padRow = this.pack.embeddings.subarray(this.m.tokens.pad_id * dim, this.m.tokens.pad_id * dim + dim);
+      const padRow = this.padRow;
       for (let b = 0; b < B; b++) {
         const ids = seqs[idx[b]!]!;
         const pad = L - ids.length;
@@ -539,7 +562,7 @@ class Model implements CommerModel {
       let embedsT: OrtTensor | null = null;
       let posT: OrtTensor | null = null;
       const picked = new Int32Array(n);
-      const table = this.pack.embeddings;
+      const table = this.table;
       const stopList = [...this.stopIds];
 
       for (let step = 0; step < maxNew; step++) {
@@ -598,7 +621,7 @@ class Model implements CommerModel {
         // Feed the picked tokens back.
         for (let r = 0; r < B; r++) {
           const id = picked[rows[r]!]!;
-          stepEmbeds.set(table.subarray(id * dim, id * dim + dim), r * dim);
+          table.copyRow(id, stepEmbeds, r * dim);
         }
         const pastLen = T + step;
         stepPos.fill(BigInt(pastLen));

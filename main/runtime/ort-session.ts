@@ -48,8 +48,14 @@ export interface SessionPort {
 
 export interface SessionOptions {
   executionProvider?: ProviderChoice;
-  /** Intra-op threads; 0 or absent picks defaultThreads(size of the model file). */
+  /** Intra-op threads; 0 or absent picks defaultThreads(modelBytes). */
   threads?: number;
+  /**
+   * Bytes of weights the graph runs on, for the default thread count; absent: the
+   * graph file's size (too small for a graph with external data, whose weights
+   * live in other files).
+   */
+  modelBytes?: number;
 }
 
 /**
@@ -132,12 +138,13 @@ export async function createSession(
   modelPath: string,
   options: SessionOptions = {},
 ): Promise<{ session: SessionPort; attempts: { provider: ProviderName; error: string }[] }> {
-  const threads = options.threads && options.threads > 0 ? Math.floor(options.threads) : defaultThreads(statSync(modelPath).size);
+  const threads = options.threads && options.threads > 0 ? Math.floor(options.threads) : defaultThreads(options.modelBytes ?? statSync(modelPath).size);
   const choice = options.executionProvider ?? 'cpu';
   const order: ProviderName[] = choice === 'auto' ? [...candidateProviders(), 'cpu'] : choice === 'cpu' ? ['cpu'] : [choice, 'cpu'];
   const attempts: { provider: ProviderName; error: string }[] = [];
   for (const provider of order) {
     try {
+      // From the path, never from bytes: external data (backbone.weights) resolves next to the graph.
       const s = await ort.InferenceSession.create(modelPath, sessionOptions(provider, threads));
       return { session: wrap(s, provider, threads), attempts };
     } catch (e) {

@@ -9,6 +9,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parsePackManifest, type PackManifest } from '../core/pack-manifest.js';
+import { Float32EmbeddingTable, Q8EmbeddingTable, type EmbeddingTable } from './embedding-table.js';
 import { PackError } from './errors.js';
 import type { SessionPort, ValueInfo } from './ort-session.js';
 import { createTokenizer, type TextTokenizer } from './tokenizer.js';
@@ -17,14 +18,16 @@ export interface LoadedPack {
   dir: string;
   manifest: PackManifest;
   tokenizer: TextTokenizer;
-  /** Token embedding table, row-major [vocab_size, dim]. */
-  embeddings: Float32Array;
+  /** Token embedding table [vocab_size, dim]: float32 (format 1) or q8_0 (format 2), read by row. */
+  embeddings: EmbeddingTable;
   /** Compression embeddings E, [k, dim]. */
   compression: Float32Array;
   /** Trained soft prompt for the prompt-concat baseline, [s, dim], or null. */
   softPrompt: Float32Array | null;
-  /** Absolute path of backbone.onnx, for session creation. */
+  /** Absolute path of backbone.onnx, for session creation (external data resolves next to it). */
   backbonePath: string;
+  /** Bytes of the graph and every file it reads as external data (sizes the thread pool). */
+  graphBytes: number;
 }
 
 function describe(e: unknown): string {
@@ -82,7 +85,8 @@ async function checkFile(dir: string, name: string, entry: PackManifest['files']
     throw new PackError('size_mismatch', `${name} has ${size} bytes, manifest.json says ${entry.bytes} (truncated or replaced file?)`, name);
   }
   // Tensors and the tokenizer are needed in memory anyway: hash the bytes read.
-  const keep = name.endsWith('.f32') || name === 'tokenizer.json';
+  // The graph and its external data (backbone.weights) are streamed.
+  const keep = name.endsWith('.f32') || name === 'embeddings.q8' || name === 'tokenizer.json';
   let digest: string;
   let bytes: Buffer | null = null;
   try {
@@ -106,6 +110,29 @@ function toFloat32(bytes: Buffer): Float32Array {
   const out = new Float32Array(bytes.byteLength / 4);
   new Uint8Array(out.buffer).set(bytes);
   return out;
+}
+
+/**
+ * The embedding table of a pack whose files passed their checks. embeddings.q8 is
+ * kept as it is on disk (codes as a view, scales as a view when aligned, else an
+ * aligned copy of the scales alone): it is never expanded to float32 as a whole.
+ */
+function embeddingTable(manifest: PackManifest, buffers: Map<string, Buffer | null>): EmbeddingTable {
+  const { vocab_size: vocab, dim } = manifest.backbone;
+  if (manifest.format_version < 2) return new Float32EmbeddingTable(toFloat32(buffers.get('embeddings.f32')!), vocab, dim);
+  const entry = manifest.files['embeddings.q8']!;
+  const buf = buffers.get('embeddings.q8')!;
+  const block = entry.block!;
+  const codes = new Uint8Array(buf.buffer, buf.byteOffset, vocab * dim);
+  const nScales = (vocab * dim) / block;
+  const at = buf.byteOffset + entry.scales_offset!;
+  let scales: Float32Array;
+  if (at % 4 === 0) scales = new Float32Array(buf.buffer, at, nScales);
+  else {
+    scales = new Float32Array(nScales);
+    new Uint8Array(scales.buffer).set(buf.subarray(entry.scales_offset!, entry.scales_offset! + 4 * nScales));
+  }
+  return new Q8EmbeddingTable(codes, scales, vocab, dim, block);
 }
 
 /**
@@ -136,10 +163,12 @@ export async function readPack(dir: string): Promise<LoadedPack> {
       dir,
       manifest,
       tokenizer,
-      embeddings: toFloat32(buffers.get('embeddings.f32')!),
+      embeddings: embeddingTable(manifest, buffers),
       compression: toFloat32(buffers.get('compression.f32')!),
       softPrompt: soft ? toFloat32(soft) : null,
       backbonePath: join(dir, 'backbone.onnx'),
+      // The graph reads backbone.weights and (its vocabulary projection) embeddings.q8 as external data.
+      graphBytes: ['backbone.onnx', 'backbone.weights', 'embeddings.q8'].reduce((sum, f) => sum + (manifest.files[f]?.bytes ?? 0), 0),
     };
   } catch (e) {
     if (e instanceof PackError) throw e;

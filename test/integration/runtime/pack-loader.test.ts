@@ -17,9 +17,9 @@ const source = primaryPack();
 let work: string;
 let n = 0;
 
-async function copy(): Promise<string> {
+async function copy(from = source!): Promise<string> {
   const dir = join(work, `pack-${n++}`);
-  await cp(source!, dir, { recursive: true });
+  await cp(from, dir, { recursive: true });
   return dir;
 }
 
@@ -67,7 +67,8 @@ describe('pack loader', { skip: source ? false : 'no fixture pack (the golden te
       assert.ok(['cpu', 'cuda', 'dml', 'coreml', 'webgpu'].includes(m.info.provider));
       assert.ok(m.info.threads >= 1);
       const p = await readPack(source!);
-      assert.equal(p.embeddings.length, p.manifest.backbone.vocab_size * p.manifest.backbone.dim);
+      assert.equal(p.embeddings.vocab, p.manifest.backbone.vocab_size);
+      assert.equal(p.embeddings.dim, p.manifest.backbone.dim);
       assert.equal(p.compression.length, p.manifest.compression.k * p.manifest.backbone.dim);
     } finally {
       await m.dispose();
@@ -240,6 +241,145 @@ describe('graph signature: num_logits is optional', () => {
         assert.ok(session.inputNames.includes('num_logits'), `${dir} lacks num_logits`);
       } finally {
         await session.dispose();
+      }
+    }
+  });
+});
+
+// Format 2 (models/PACK_FORMAT.md, version 2): frozen tensors as external data in
+// backbone.weights, the tied table once as embeddings.q8. Checked on tiny-q4.
+const quantized = fixturePacks().find((p) => /tiny-q4/.test(p)) ?? null;
+
+describe('pack loader, format 2 (quantized)', () => {
+  before(async () => {
+    work = await mkdtemp(join(tmpdir(), 'commer-pack-'));
+  });
+  after(async () => {
+    await rm(work, { recursive: true, force: true });
+  });
+
+  test('the committed tiny-q4 pack loads with a q8_0 table, its quantization in info', async () => {
+    assert.ok(quantized, 'test/fixtures/packs/tiny-q4 is required');
+    const m = await loadModel(quantized, { executionProvider: 'cpu' });
+    try {
+      assert.equal(m.info.formatVersion, 2);
+      assert.equal(m.info.embeddings, 'q8_0');
+      assert.equal(m.info.quantization?.weights, 'int4');
+      assert.equal(m.info.source, null);
+      const p = await readPack(quantized);
+      assert.equal(p.embeddings.dtype, 'q8_0');
+      assert.equal(p.embeddings.vocab, p.manifest.backbone.vocab_size);
+      // The graph file alone is small; its external data counts for the thread choice.
+      assert.ok(p.graphBytes > p.manifest.files['backbone.onnx']!.bytes);
+    } finally {
+      await m.dispose();
+    }
+  });
+
+  test('backbone.source reaches model.info', async () => {
+    const dir = await copy(quantized!);
+    const src = { id: 'smollm2-135m', name: 'SmolLM2 135M', author: 'HuggingFaceTB', license: 'apache-2.0', source: 'https://example.com/smollm2' };
+    await editManifest(dir, (m) => {
+      m.backbone.source = src;
+    });
+    const m = await loadModel(dir, { executionProvider: 'cpu' });
+    try {
+      assert.deepEqual(m.info.source, src);
+      assert.equal(m.info.manifest.backbone.source?.license, 'apache-2.0');
+    } finally {
+      await m.dispose();
+    }
+  });
+
+  test('a missing backbone.weights', async () => {
+    const dir = await copy(quantized!);
+    await unlink(join(dir, 'backbone.weights'));
+    await refused(dir, 'missing_file', 'backbone.weights', /backbone\.weights is missing/);
+  });
+
+  test('backbone.weights not listed in the manifest', async () => {
+    const dir = await copy(quantized!);
+    await editManifest(dir, (m) => {
+      delete m.files['backbone.weights'];
+    });
+    await refused(dir, 'invalid_manifest', 'manifest.json', /files\.backbone\.weights: is required in a format 2 pack/);
+  });
+
+  test('a corrupted backbone.weights of the right size', async () => {
+    const dir = await copy(quantized!);
+    const p = join(dir, 'backbone.weights');
+    const b = await readFile(p);
+    b[Math.floor(b.length / 3)] ^= 0x01;
+    await writeFile(p, b);
+    await refused(dir, 'hash_mismatch', 'backbone.weights', /backbone\.weights does not match its sha256/);
+  });
+
+  test('a scales_offset that is not a multiple of 4096, or below the codes', async () => {
+    for (const delta of [4, -4096]) {
+      const dir = await copy(quantized!);
+      await editManifest(dir, (m) => {
+        m.files['embeddings.q8'].scales_offset += delta;
+      });
+      await refused(dir, 'invalid_manifest', 'manifest.json', /embeddings\.q8\.scales_offset: is \d+; it must be a multiple of 4096 and at least \d+/);
+    }
+  });
+
+  test('embeddings.q8 bytes that disagree with scales_offset and the shape', async () => {
+    const dir = await copy(quantized!);
+    await editManifest(dir, (m) => {
+      m.files['embeddings.q8'].bytes += 4;
+    });
+    await refused(dir, 'invalid_manifest', 'manifest.json', /embeddings\.q8\.bytes: is \d+, expected \d+ \(scales_offset/);
+  });
+
+  test('an embeddings.q8 shape that disagrees with the backbone', async () => {
+    const dir = await copy(quantized!);
+    await editManifest(dir, (m) => {
+      m.files['embeddings.q8'].shape = [m.backbone.vocab_size, m.backbone.dim * 2];
+    });
+    await refused(dir, 'invalid_manifest', 'manifest.json', /embeddings\.q8\.shape: is \[\d+, \d+\], expected/);
+  });
+
+  test('a flipped byte in embeddings.q8', async () => {
+    const dir = await copy(quantized!);
+    const p = join(dir, 'embeddings.q8');
+    const b = await readFile(p);
+    b[100] ^= 0xff;
+    await writeFile(p, b);
+    await refused(dir, 'hash_mismatch', 'embeddings.q8', /embeddings\.q8 does not match its sha256/);
+  });
+
+  test('a truncated embeddings.q8', async () => {
+    const dir = await copy(quantized!);
+    await truncate(join(dir, 'embeddings.q8'), 1000);
+    await refused(dir, 'size_mismatch', 'embeddings.q8', /has 1000 bytes, manifest\.json says \d+/);
+  });
+
+  test('a format 2 pack without tied embeddings', async () => {
+    const dir = await copy(quantized!);
+    await editManifest(dir, (m) => {
+      m.backbone.tied_embeddings = false;
+    });
+    await refused(dir, 'invalid_manifest', 'manifest.json', /backbone\.tied_embeddings: must be true in a format 2 pack/);
+  });
+
+  test('random damage to the q8 entry is always a PackError or a working model', async () => {
+    const original = JSON.parse(await readFile(join(quantized!, 'manifest.json'), 'utf8'));
+    const rng = createRng(7);
+    const junk = [null, -1, 0, 1.5, 'x', [], {}, true, 1e9, 4096, 'float32'];
+    const keys = Object.keys(original.files['embeddings.q8']);
+    const dir = await copy(quantized!);
+    for (let i = 0; i < 20; i++) {
+      const m = structuredClone(original);
+      const key = keys[Math.floor(rng.next() * keys.length)]!;
+      if (rng.next() < 0.3) delete m.files['embeddings.q8'][key];
+      else m.files['embeddings.q8'][key] = junk[Math.floor(rng.next() * junk.length)];
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(m));
+      try {
+        const model = await loadModel(dir, { executionProvider: 'cpu' });
+        await model.dispose();
+      } catch (e) {
+        assert.ok(e instanceof PackError, `damage ${key}: expected PackError, got ${String(e)}`);
       }
     }
   });

@@ -41,6 +41,18 @@ function valid(): Record<string, any> {
   };
 }
 
+/** The same pack as format 2: backbone.weights listed, the table as embeddings.q8 (512 x 64 codes, scales at 32768). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function validV2(): Record<string, any> {
+  const m = valid();
+  m.format_version = 2;
+  delete m.files['embeddings.f32'];
+  m.files['backbone.weights'] = { sha256: hex, bytes: 1000 };
+  m.files['embeddings.q8'] = { sha256: hex, bytes: 32768 + 4 * 512 * 2, dtype: 'q8_0', shape: [512, 64], block: 32, scales_offset: 32768 };
+  m.backbone.quantization = { weights: 'int4', block: 32, embeddings: 'q8_0', accuracy_level: 0 };
+  return m;
+}
+
 function rejects(m: unknown, code: string, re: RegExp): void {
   const r = parsePackManifest(m);
   assert.equal(r.ok, false);
@@ -134,5 +146,70 @@ describe('parsePackManifest', () => {
     const m = valid();
     m.soft_prompt = { length: 0 };
     rejects(m, 'invalid_manifest', /declares no soft prompt/);
+  });
+});
+
+describe('parsePackManifest, format 2 (quantized)', () => {
+  test('accepts a consistent format 2 manifest, with source and quantization kept', () => {
+    const m = validV2();
+    m.backbone.source = { id: 'smollm2-135m', license: 'apache-2.0', pip: 'x==1', unknown_key: 'dropped' };
+    const r = parsePackManifest(m);
+    assert.ok(r.ok, r.ok ? '' : r.message);
+    if (r.ok) {
+      assert.deepEqual(r.manifest.backbone.source, { id: 'smollm2-135m', license: 'apache-2.0', pip: 'x==1' });
+      assert.equal(r.manifest.backbone.quantization?.weights, 'int4');
+      assert.equal(r.manifest.files['embeddings.q8']?.scales_offset, 32768);
+    }
+  });
+
+  test('format 1 manifests still parse as before, source allowed', () => {
+    const m = valid();
+    m.backbone.source = { name: 'stories260K', license: 'MIT' };
+    assert.ok(parsePackManifest(m).ok);
+  });
+
+  test('requires backbone.weights and embeddings.q8, refuses embeddings.f32', () => {
+    const a = validV2();
+    delete a.files['backbone.weights'];
+    rejects(a, 'invalid_manifest', /files\.backbone\.weights: is required in a format 2 pack but not listed/);
+    const b = validV2();
+    delete b.files['embeddings.q8'];
+    rejects(b, 'invalid_manifest', /files\.embeddings\.q8: is required in a format 2 pack/);
+    const c = validV2();
+    c.files['embeddings.f32'] = valid().files['embeddings.f32'];
+    rejects(c, 'invalid_manifest', /files\.embeddings\.f32: is listed but a format 2 pack keeps the embedding table in embeddings\.q8/);
+  });
+
+  test('requires tied embeddings', () => {
+    const m = validV2();
+    m.backbone.tied_embeddings = false;
+    rejects(m, 'invalid_manifest', /backbone\.tied_embeddings: must be true in a format 2 pack/);
+  });
+
+  test('refuses an inconsistent q8 entry: dtype, shape, block, scales_offset, bytes', () => {
+    const cases: [(q: Record<string, unknown>) => void, RegExp][] = [
+      [(q) => (q.dtype = 'float32'), /embeddings\.q8\.dtype: must be "q8_0"/],
+      [(q) => (q.shape = [512, 128]), /embeddings\.q8\.shape: is \[512, 128\], expected \[512, 64\]/],
+      [(q) => (q.block = 64), /embeddings\.q8\.block: is 64, expected 32/],
+      [(q) => delete q.scales_offset, /embeddings\.q8\.scales_offset: is required/],
+      [(q) => (q.scales_offset = 32768 + 4), /scales_offset: is 32772; it must be a multiple of 4096 and at least 32768/],
+      [(q) => (q.scales_offset = 28672), /scales_offset: is 28672; it must be a multiple of 4096 and at least 32768/],
+      [(q) => (q.bytes = 32768 + 4 * 512 * 2 - 1), /embeddings\.q8\.bytes: is 36863, expected 36864/],
+      [(q) => ((q.scales_offset = 36864), (q.bytes = 32768 + 4096)), /bytes: is 36864, expected 40960/],
+    ];
+    for (const [edit, re] of cases) {
+      const m = validV2();
+      edit(m.files['embeddings.q8']);
+      rejects(m, 'invalid_manifest', re);
+    }
+  });
+
+  test('refuses a dim that is not a multiple of the q8 block', () => {
+    const m = validV2();
+    m.backbone.dim = 48;
+    m.backbone.head_dim = 6;
+    for (const f of ['compression.f32', 'soft_prompt.f32']) m.files[f] = { ...m.files[f], bytes: 4 * 4 * 48, shape: [4, 48] };
+    m.files['embeddings.q8'].shape = [512, 48];
+    rejects(m, 'invalid_manifest', /dim 48 is not a multiple of the q8_0 block \(32\)/);
   });
 });
