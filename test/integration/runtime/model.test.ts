@@ -2,6 +2,9 @@
 // batching, candidates, seeds, stop conditions, cancel, and input errors.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { loadModel, RunningMean, RuntimeInputError, type CommerModel, type TokenEvent } from '../../../main/runtime/index.js';
 import { primaryPack } from './fixture-packs.js';
 
@@ -219,6 +222,41 @@ describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test
       await small.dispose();
     }
     await assert.rejects(loadModel(pack!, { prefillChunk: 0 }), /prefillChunk must be a positive integer/);
+  });
+
+  test('any of several stop ids ends a candidate (a chat model stops on two tokens)', async () => {
+    // Make a token the greedy path produces a second stop id (the manifest is not hashed),
+    // and generation must end there with 'eos', whichever of the stop ids it met.
+    const prompt = 'Once upon a time';
+    const [free] = await collect(m.continueText(prompt, { maxNewTokens: 20 }));
+    const man = m.info.manifest;
+    const at = free!.ids.findIndex((id, i) => i >= 2 && !free!.ids.slice(0, i).includes(id) && id !== man.tokens.eos_id);
+    assert.ok(at > 0, `no usable token in ${free!.ids}`);
+    const extra = free!.ids[at]!;
+    const tmp = await mkdtemp(join(tmpdir(), 'commer-stop-'));
+    try {
+      const dir = join(tmp, 'pack');
+      await cp(pack!, dir, { recursive: true });
+      const mf = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+      mf.tokens.stop_ids = [man.tokens.eos_id, extra];
+      await writeFile(join(dir, 'manifest.json'), JSON.stringify(mf));
+      const two = await loadModel(dir, { executionProvider: 'cpu' });
+      try {
+        const [c] = await collect(two.continueText(prompt, { maxNewTokens: 20 }));
+        assert.equal(c!.reason, 'eos');
+        assert.deepEqual(c!.ids, free!.ids.slice(0, at + 1), 'ends on the extra stop id, reported as the last token');
+        assert.equal(c!.text, m.tokenizer.decode(free!.ids.slice(0, at)));
+        // minNewTokens holds back every stop id, not only eos.
+        const [held] = await collect(two.continueText(prompt, { maxNewTokens: at + 2, minNewTokens: at + 2 }));
+        assert.equal(held!.reason, 'length');
+        assert.equal(held!.ids.length, at + 2);
+        assert.ok(!held!.ids.includes(extra) && !held!.ids.includes(man.tokens.eos_id), `stop ids suppressed: ${held!.ids}`);
+      } finally {
+        await two.dispose();
+      }
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
   });
 
   test('a custom prompt task fills {input}', async () => {
