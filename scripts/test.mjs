@@ -11,7 +11,8 @@
 // layering rules), python (pytest in models/tests), unit, integration, faults (Node
 // test runner over test/<tier>/**/*.test.ts), e2e (test/e2e/**/*.e2e.ts, Chromium).
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,18 +27,34 @@ for (const t of tiers) {
   }
 }
 
-const PY = '/usr/bin/python3';
-const DEBIAN_PY = ['python3-torch', 'python3-onnx', 'python3-numpy', 'python3-pytest', 'python3-sentencepiece', 'libopenblas0-pthread'];
-const DEBIAN_BROWSER = ['chromium'];
+// The Python tier runs in a project venv (.venv) with the pinned toolchain of
+// models/requirements.txt (torch 2.13 CPU, onnx, onnxruntime, gguf, tokenizers,
+// transformers for the reference tests, ...). It is (re)built when missing or when
+// the requirements changed (a stamp holds their sha256).
+const VENV = join(root, '.venv');
+const PY = join(VENV, 'bin', 'python');
+const REQUIREMENTS = join(root, 'models', 'requirements.txt');
+const STAMP = join(VENV, '.requirements.sha256');
 
-function pythonReady() {
-  if (!existsSync(PY)) return false;
-  const r = spawnSync(PY, ['-c', 'import torch, onnx, numpy, pytest, sentencepiece'], { stdio: 'ignore' });
-  return r.status === 0 && hasOpenblas();
+function requirementsHash() {
+  return createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex');
 }
-function hasOpenblas() {
-  const r = spawnSync('sh', ['-c', 'dpkg -s libopenblas0-pthread >/dev/null 2>&1'], { stdio: 'ignore' });
-  return r.status === 0;
+function pythonReady() {
+  if (!existsSync(PY) || !existsSync(STAMP)) return false;
+  return readFileSync(STAMP, 'utf8').trim() === requirementsHash();
+}
+function buildVenv() {
+  const base = ['python3.11', 'python3'].find((c) => spawnSync(c, ['--version'], { stdio: 'ignore' }).status === 0);
+  if (!base) {
+    console.error('[test] python tier: no python3 on PATH to build .venv from');
+    return false;
+  }
+  console.log(`[test] building .venv from models/requirements.txt (${base})`);
+  if (!existsSync(PY) && spawnSync(base, ['-m', 'venv', VENV], { stdio: 'inherit' }).status !== 0) return false;
+  const r = spawnSync(PY, ['-m', 'pip', 'install', '-q', '--disable-pip-version-check', '-r', REQUIREMENTS], { stdio: 'inherit' });
+  if (r.status !== 0) return false;
+  writeFileSync(STAMP, requirementsHash() + '\n');
+  return true;
 }
 function browserReady() {
   return existsSync('/usr/bin/chromium');
@@ -89,8 +106,8 @@ let failedTiers = [];
 
 async function runPython() {
   if (!pythonReady()) {
-    if (!aptInstall(DEBIAN_PY, 'the Python tier') || !pythonReady()) {
-      console.error('[test] python tier: required Debian packages are missing and could not be installed');
+    if (!buildVenv() || !pythonReady()) {
+      console.error('[test] python tier: .venv could not be built from models/requirements.txt');
       failedTiers.push('python');
       totals.failed += 1;
       return;

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -264,7 +265,7 @@ def test_json_only_tokenizer_is_copied_verbatim(tmp_path, stories_tok):
 
 def test_cli_refuses_missing_checkpoint(tmp_path):
     r = subprocess.run(
-        ["/usr/bin/python3", "-m", "models.commer.export", "--checkpoint", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "x"), "--id", "x"],
+        [sys.executable, "-m", "models.commer.export", "--checkpoint", str(tmp_path / "nope.pt"), "--out", str(tmp_path / "x"), "--id", "x"],
         capture_output=True, text=True, cwd=ROOT, timeout=120,
     )
     assert r.returncode == 2 and "checkpoint not found" in r.stderr and not (tmp_path / "x").exists()
