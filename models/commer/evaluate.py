@@ -47,6 +47,7 @@ from .tasks import (
     render_concat,
     render_document,
     render_prompt,
+    set_templates,
     target_text,
 )
 from .train_utils import atomic_write_json
@@ -170,6 +171,8 @@ class Evaluator:
 
     def evaluate(self, examples: Sequence[EvalExample], method: str, n: int) -> dict:
         total, count, rouge, prefix = 0.0, 0, [], []
+        per_person: Dict[str, List[float]] = {}
+        samples: List[dict] = []
         for i in range(0, len(examples), self.batch):
             chunk = examples[i : i + self.batch]
             rows, targets = [], []
@@ -178,18 +181,51 @@ class Evaluator:
                 rows.append((p, ids))
                 prefix.append(n_doc)
                 targets.append(self.tok.encode(target_text(ex.target)) + [self.tok.eos_id])
-            s, c = target_nll(self.m, rows, targets, self.tok.pad_id)
-            total += s
-            count += c
+            for ex, row, tgt in zip(chunk, rows, targets):
+                # one example at a time for the per-person sums (bootstrap over persons)
+                s1, c1 = target_nll(self.m, [row], [tgt], self.tok.pad_id)
+                acc = per_person.setdefault(ex.person, [0.0, 0.0])
+                acc[0] += s1
+                acc[1] += c1
+                total += s1
+                count += c1
             outs = greedy_batch(self.m, rows, self.tok.pad_id, self.tok.eos_id, self.max_new)
             for ex, o in zip(chunk, outs):
-                rouge.append(rouge_l_f1(self.tok.decode(o), ex.target))
+                text = self.tok.decode(o)
+                rouge.append(rouge_l_f1(text, ex.target))
+                if len(samples) < 6:
+                    samples.append({"person": ex.person, "input": ex.input, "target": ex.target, "output": text})
         return {
             "n_docs": n,
             "ppl": round(math.exp(total / max(1, count)), 4),
             "rouge_l": round(float(np.mean(rouge)), 4),
             "prefix_tokens": round(float(np.mean(prefix)), 2),
+            "by_person": {k: [round(v[0], 4), int(v[1])] for k, v in sorted(per_person.items())},
+            "samples": samples,
         }
+
+
+def bootstrap_change(a: dict, b: dict, draws: int = 2000, seed: int = 0) -> dict:
+    """95 % interval of ppl(b) / ppl(a) - 1 with persons resampled (rows' by_person sums)."""
+    persons = sorted(set(a["by_person"]) & set(b["by_person"]))
+    if not persons:
+        return {"low": None, "high": None, "persons": 0}
+    rng = np.random.default_rng(seed)
+    A = np.array([a["by_person"][p] for p in persons], dtype=np.float64)
+    B = np.array([b["by_person"][p] for p in persons], dtype=np.float64)
+    vals = []
+    for _ in range(draws):
+        idx = rng.integers(0, len(persons), len(persons))
+        pa = math.exp(A[idx, 0].sum() / A[idx, 1].sum())
+        pb = math.exp(B[idx, 0].sum() / B[idx, 1].sum())
+        vals.append(pb / pa - 1)
+    lo, hi = np.percentile(vals, [2.5, 97.5])
+    return {"low": round(float(lo), 4), "high": round(float(hi), 4), "persons": len(persons), "draws": draws}
+
+
+def copy_input_row(examples: Sequence[EvalExample]) -> dict:
+    """ROUGE-L of returning the input unchanged: a paraphrase must beat it."""
+    return {"rouge_l": round(float(np.mean([rouge_l_f1(e.input, e.target) for e in examples])), 4) if examples else None}
 
 
 def fit_power_law(rows: Sequence[dict]) -> dict:
@@ -248,6 +284,8 @@ def run(
     cfg, state, tok, _ = load_checkpoint(backbone)
     blob = load_commer_state(commer)
     model = build_commer_model(cfg, state, blob).eval()
+    if (blob.get("extra") or {}).get("templates"):
+        set_templates(blob["extra"]["templates"])  # render what training rendered (e.g. ChatML)
     per_person = per_person or {"paraphrase": 6, "headline": 5}
     sets, source = eval_sets(data_file, data_dir, per_person)
     if tasks:
@@ -278,15 +316,18 @@ def run(
         for method in methods:
             sec[f"{method}_by_docs"] = [ev.evaluate(exs, method, n) for n in doc_counts]
             print(task, method, sec[f"{method}_by_docs"], flush=True)
+        sec["copy_input"] = copy_input_row(exs)
         if "commer" in methods:
             sec["commer_power_law"] = fit_power_law(sec["commer_by_docs"])
             by = {r["n_docs"]: r for r in sec["commer_by_docs"]}
             if 0 in by and 8 in by:
                 sec["commer_ppl_change_8_vs_0"] = round(by[8]["ppl"] / by[0]["ppl"] - 1, 4)
+                sec["commer_ppl_change_8_vs_0_ci95"] = bootstrap_change(by[0], by[8])
             if "prompt_concat_budget" in methods:
                 bud = {r["n_docs"]: r for r in sec["prompt_concat_budget_by_docs"]}
                 if 8 in by and 8 in bud:
                     sec["commer_vs_budget_concat_ppl_8"] = round(by[8]["ppl"] / bud[8]["ppl"] - 1, 4)
+                    sec["commer_vs_budget_concat_ppl_8_ci95"] = bootstrap_change(bud[8], by[8])
         report[task] = sec
     report["eval_seconds"] = round(time.time() - t0, 1)
     atomic_write_json(report, out)

@@ -60,7 +60,8 @@ def build_golden(
         prefix = merged_prefix(model, tok, case["docs"], templates, limits)
         task_prompt = render(templates["tasks"][case["task"]]["prompt"], input=case["input"])
         pids = prompt_ids(tok, task_prompt, limits)
-        ids, gap = greedy(model, prefix, pids, case["max_new_tokens"], stop)
+        step_gaps: List[float] = []
+        ids, gap = greedy(model, prefix, pids, case["max_new_tokens"], stop, step_gaps)
         gens.append({
             "docs": list(case["docs"]),
             "doc_ids": [doc_ids(tok, d, templates, limits) for d in case["docs"]],
@@ -71,13 +72,15 @@ def build_golden(
             "greedy_text": tok.decode(ids),
             "max_new_tokens": case["max_new_tokens"],
             "min_logit_gap": gap,
+            "logit_gaps": step_gaps,
         })
 
     concat = []
     for c in concat_cases:
         task_prompt = render(templates["tasks"][c["task"]]["prompt"], input=c["input"])
         cids = prompt_ids(tok, concat_prompt_text(templates, c["docs"], task_prompt), limits)
-        cids_out, cgap = greedy(model, model.soft_prompt, cids, c["max_new_tokens"], stop)
+        cgaps: List[float] = []
+        cids_out, cgap = greedy(model, model.soft_prompt, cids, c["max_new_tokens"], stop, cgaps)
         concat.append({
             "docs": list(c["docs"]),
             "task": c["task"],
@@ -88,10 +91,12 @@ def build_golden(
             "greedy_text": tok.decode(cids_out),
             "max_new_tokens": c["max_new_tokens"],
             "min_logit_gap": cgap,
+            "logit_gaps": cgaps,
         })
 
     cont_in = [tok.bos_id] + tok.encode(continue_text)
-    cont_ids, cont_gap = greedy(model, None, cont_in, continue_tokens, stop)
+    cont_gaps: List[float] = []
+    cont_ids, cont_gap = greedy(model, None, cont_in, continue_tokens, stop, cont_gaps)
     return {
         "tolerance": {"logits": 1e-4, "hidden": 1e-4},
         "limits": {"max_doc_tokens": limits.max_doc_tokens, "max_prompt_tokens": limits.max_prompt_tokens},
@@ -113,5 +118,6 @@ def build_golden(
             "full_text": tok.decode(cont_in[1:] + cont_ids),
             "max_new_tokens": continue_tokens,
             "min_logit_gap": cont_gap,
+            "logit_gaps": cont_gaps,
         },
     }

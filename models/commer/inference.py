@@ -65,6 +65,7 @@ def greedy(
     ids: Sequence[int],
     max_new_tokens: int,
     stop_ids: Sequence[int],
+    gaps: Optional[List[float]] = None,
 ) -> Tuple[List[int], float]:
     """Greedy decode with the KV cache after `prefix` [P, dim] (or none) and `ids`.
 
@@ -84,6 +85,8 @@ def greedy(
         last = logits[0, -1]
         top = torch.topk(last, 2).values
         min_gap = min(min_gap, float(top[0] - top[1]))
+        if gaps is not None:
+            gaps.append(float(top[0] - top[1]))  # per step: the gap behind each chosen id
         nxt = int(last.argmax())
         if nxt in stop_ids:
             break

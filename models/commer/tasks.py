@@ -87,6 +87,16 @@ def use_templates(name: str) -> dict:
     return TEMPLATES
 
 
+def set_templates(templates: dict) -> dict:
+    """Make a pack's or adapter's own templates (e.g. commer.pt extra.templates) the
+    active ones, so evaluation renders exactly what training rendered."""
+    import copy
+
+    TEMPLATES.clear()
+    TEMPLATES.update(copy.deepcopy(templates))
+    return TEMPLATES
+
+
 use_templates("plain")
 
 TASKS = ("paraphrase", "headline")

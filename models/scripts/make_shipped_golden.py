@@ -2,8 +2,8 @@
 runtime's golden test checks the pack users get against PyTorch (same cases as the
 test packs: models/scripts/make_test_packs.py).
 
-    /usr/bin/python3 models/scripts/make_shipped_golden.py --checkpoint models/runs/adapt-5m-copy/backbone.ckpt \\
-        --commer models/runs/commer-5m-copy/commer.pt --out test/fixtures/golden/commer-5m-k4.json
+    .venv/bin/python models/scripts/make_shipped_golden.py --checkpoint models/runs/smollm2/backbone.ckpt \\
+        --commer models/runs/smollm2/task/commer.pt --pack models/packs/<id> --out test/fixtures/golden/<id>.json
 """
 
 from __future__ import annotations
@@ -31,6 +31,10 @@ def main(argv=None) -> int:
     ap.add_argument("--checkpoint", required=True)
     ap.add_argument("--commer", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--pack", help="the exported pack: a quantized one (format 2) gets quantization tolerances")
+    ap.add_argument("--logits-tol", type=float, default=3.0, help="quantized packs: max |logit diff| allowed")
+    ap.add_argument("--hidden-tol", type=float, default=0.5, help="quantized packs: max |hidden/compression diff| allowed")
+    ap.add_argument("--greedy-gap", type=float, default=1.0, help="quantized packs: greedy ids must agree up to the first step with a smaller top-1/top-2 gap")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)
     cfg, state, tok, _ = load_checkpoint(a.checkpoint)
@@ -42,7 +46,14 @@ def main(argv=None) -> int:
         tokenizer_texts=cases.tokenizer_sample(), forward_text="Once upon a time there was a little",
         compress_texts_=cases.compress_sample(), generate_cases=gen, concat_cases=concat,
         continue_text="Once upon a time", continue_tokens=30,
+        stop_ids=list(getattr(tok, "stop_ids", None) or [tok.eos_id]),
     )
+    if a.pack:
+        manifest = json.loads((Path(a.pack) / "manifest.json").read_text("utf-8"))
+        q = manifest["backbone"].get("quantization")
+        if q:
+            golden["quantized"] = {"weights": q["weights"], "accuracy_level": q["accuracy_level"]}
+            golden["tolerance"] = {"logits": a.logits_tol, "hidden": a.hidden_tol, "greedy_gap": a.greedy_gap}
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(golden, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")

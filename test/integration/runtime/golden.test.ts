@@ -19,9 +19,17 @@ interface GenerateCase {
   greedy_ids: number[];
   greedy_text: string;
   max_new_tokens: number;
+  logit_gaps?: number[];
 }
 interface Golden {
-  tolerance: { logits: number; hidden: number };
+  /**
+   * A quantized pack (int8 activations in MatMulNBits) differs from float32 PyTorch by
+   * its quantization error: the tolerances are that bound, forward logits must keep
+   * PyTorch's argmax, and greedy ids must agree up to the first step whose PyTorch
+   * top-1/top-2 gap is below `greedy_gap` (a near tie the error may flip).
+   */
+  quantized?: { weights: string; accuracy_level: number };
+  tolerance: { logits: number; hidden: number; greedy_gap?: number };
   tokenizer: { text: string; ids: number[] }[];
   forward?: { ids: number[]; lora_scale: 0 | 1; logits_last: number[]; hidden_last?: number[] };
   forward_lora?: { ids: number[]; lora_scale: 0 | 1; logits_last: number[]; hidden_last?: number[] };
@@ -30,7 +38,32 @@ interface Golden {
   compress_batch_texts?: string[];
   generate?: GenerateCase[];
   generate_concat?: GenerateCase[];
-  continue?: { text: string; greedy_ids: number[]; greedy_text: string; max_new_tokens: number };
+  continue?: { text: string; greedy_ids: number[]; greedy_text: string; max_new_tokens: number; logit_gaps?: number[] };
+}
+
+function argmax(a: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < a.length; i++) if (a[i]! > a[best]!) best = i;
+  return best;
+}
+
+/**
+ * Compare greedy ids with the golden ones. Exact for float packs; for a quantized pack,
+ * up to the first near tie of the reference (and at least the first id must agree).
+ * Returns whether the whole sequence was compared, so text checks apply.
+ */
+function checkGreedy(golden: Golden, got: number[], want: { greedy_ids: number[]; logit_gaps?: number[] }, what: string): boolean {
+  if (!golden.quantized) {
+    assert.deepEqual(got, want.greedy_ids, what);
+    return true;
+  }
+  const gap = golden.tolerance.greedy_gap ?? 1;
+  const gaps = want.logit_gaps ?? [];
+  let n = gaps.findIndex((g) => g < gap);
+  if (n < 0) n = want.greedy_ids.length;
+  n = Math.min(n, want.greedy_ids.length);
+  assert.deepEqual(got.slice(0, n), want.greedy_ids.slice(0, n), `${what}: first ${n} ids (before the reference's first gap < ${gap})`);
+  return n === want.greedy_ids.length && got.length === want.greedy_ids.length;
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
@@ -99,6 +132,7 @@ describe('golden parity with PyTorch', () => {
           const got = await m.forwardLast(f.ids, f.lora_scale);
           const d = maxAbsDiff(got.logits, f.logits_last);
           assert.ok(d <= golden.tolerance.logits, `lora_scale ${f.lora_scale}: logits max |diff| ${d} > ${golden.tolerance.logits}`);
+          if (golden.quantized) assert.equal(argmax(got.logits), argmax(f.logits_last), `lora_scale ${f.lora_scale}: argmax`);
           if (f.hidden_last) {
             const h = maxAbsDiff(got.hidden, f.hidden_last);
             assert.ok(h <= golden.tolerance.hidden, `lora_scale ${f.lora_scale}: hidden max |diff| ${h} > ${golden.tolerance.hidden}`);
@@ -152,9 +186,10 @@ describe('golden parity with PyTorch', () => {
         for (const g of golden.generate!) {
           const merged = g.docs.length ? meanOf(await m.compress(g.docs)) : null;
           const r = await collect(m.generate({ merged, task: g.task, input: g.input, maxNewTokens: g.max_new_tokens }));
-          assert.deepEqual(r.ids, g.greedy_ids, `${g.task} "${g.input}"`);
-          assert.equal(r.text, g.greedy_text);
-          assert.equal(r.text, expectedText(m, g.greedy_ids));
+          if (checkGreedy(golden, r.ids, g, `${g.task} "${g.input}"`)) {
+            assert.equal(r.text, g.greedy_text);
+            assert.equal(r.text, expectedText(m, g.greedy_ids));
+          }
         }
       });
 
@@ -162,8 +197,7 @@ describe('golden parity with PyTorch', () => {
         const m = await get();
         for (const g of golden.generate_concat!) {
           const r = await collect(m.generateConcat({ docs: g.docs, task: g.task, input: g.input, maxNewTokens: g.max_new_tokens }));
-          assert.deepEqual(r.ids, g.greedy_ids);
-          assert.equal(r.text, g.greedy_text);
+          if (checkGreedy(golden, r.ids, g, `concat ${g.task}`)) assert.equal(r.text, g.greedy_text);
         }
       });
 
@@ -171,8 +205,7 @@ describe('golden parity with PyTorch', () => {
         const m = await get();
         const c = golden.continue!;
         const r = await collect(m.continueText(c.text, { maxNewTokens: c.max_new_tokens }));
-        assert.deepEqual(r.ids, c.greedy_ids);
-        assert.equal(r.text, c.greedy_text);
+        if (checkGreedy(golden, r.ids, c, 'continue')) assert.equal(r.text, c.greedy_text);
         if (/stories260k/i.test(dir) && c.text === 'Once upon a time') assert.ok(r.text.length > 20, 'stories260K tells a story');
       });
     });
