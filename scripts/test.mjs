@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The one test command (`npm test`). It makes sure the system packages the Python
-// tier and the browser tier need are present (installing them with apt-get when
+// tier, the browser tier and the privacy test (strace) need are present (installing them with apt-get when
 // missing and we are allowed to), then runs every tier that exists and prints one
 // closing summary line over all of them.
 //
@@ -29,6 +29,8 @@ for (const t of tiers) {
 const PY = '/usr/bin/python3';
 const DEBIAN_PY = ['python3-torch', 'python3-onnx', 'python3-numpy', 'python3-pytest', 'python3-sentencepiece', 'libopenblas0-pthread'];
 const DEBIAN_BROWSER = ['chromium'];
+// The privacy test (test/faults/privacy.test.ts) traces the app's network and file syscalls.
+const DEBIAN_FAULTS = ['strace'];
 
 function pythonReady() {
   if (!existsSync(PY)) return false;
@@ -41,6 +43,9 @@ function hasOpenblas() {
 }
 function browserReady() {
   return existsSync('/usr/bin/chromium');
+}
+function straceReady() {
+  return spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 }
 
 let aptUpdated = false;
@@ -118,6 +123,10 @@ async function runNode(tier) {
       totals.failed += 1;
       return;
     }
+  }
+  // strace exists for Linux only; where it cannot be installed the privacy test fails and says why.
+  if (tier === 'faults' && process.platform === 'linux' && !straceReady()) {
+    if (!aptInstall(DEBIAN_FAULTS, 'the privacy test') || !straceReady()) console.error('[test] faults tier: strace is missing and could not be installed; the privacy test will fail');
   }
   if (tier === 'e2e' || tier === 'integration' || tier === 'faults') await ensureBuilt();
   console.log(`\n=== tier: ${tier} (${files.length} files) ===`);
