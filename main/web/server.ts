@@ -154,7 +154,12 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   server.requestTimeout = 0; // uploads of hundreds of MB may take long; the size cap bounds them
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    } catch {
+      throw new HttpError(400, 'INVALID_INPUT', 'malformed request target');
+    }
     checkHost(req);
     checkOrigin(req);
 
@@ -215,7 +220,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const path = url.pathname;
     if (path.startsWith('/api/invoke/')) {
       if (req.method !== 'POST') throw new HttpError(405, 'INVALID_INPUT', 'use POST for /api/invoke');
-      const channel = decodeURIComponent(path.slice('/api/invoke/'.length));
+      const channel = decodePath(path.slice('/api/invoke/'.length));
       if (!isInvokeChannel(channel)) throw new HttpError(404, 'NOT_FOUND', `no channel "${channel}"`);
       const input = await readJson(req);
       const result = await dispatch(handlers.table, channel, input);
@@ -231,7 +236,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
     if (path.startsWith('/api/download/')) {
       if (req.method !== 'GET') throw new HttpError(405, 'INVALID_INPUT', 'use GET for downloads');
-      return download(res, decodeURIComponent(path.slice('/api/download/'.length)));
+      return download(res, decodePath(path.slice('/api/download/'.length)));
     }
     throw new HttpError(404, 'NOT_FOUND', `no API route ${path}`);
   }
@@ -338,12 +343,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string) {
     if (!opts.staticDir) return sendNotBuilt(res);
     const root = resolve(opts.staticDir);
-    let rel: string;
-    try {
-      rel = decodeURIComponent(pathname);
-    } catch {
-      throw new HttpError(400, 'INVALID_INPUT', 'malformed path');
-    }
+    const rel = decodePath(pathname);
     let file = resolve(root, '.' + normalize('/' + rel));
     if (file !== root && !file.startsWith(root + sep)) throw new HttpError(404, 'NOT_FOUND', 'not found');
     let st = await stat(file).catch(() => null);
@@ -403,6 +403,15 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       await rm(uploadRoot, { recursive: true, force: true });
     },
   };
+}
+
+/** A percent-encoded path segment, decoded; malformed escapes (`%E0%A4%A`) are the client's error, not ours. */
+function decodePath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, 'INVALID_INPUT', 'malformed path: invalid percent-encoding');
+  }
 }
 
 /** Reads a whole body up to limit bytes; past the limit it stops reading (the caller answers 413). */
