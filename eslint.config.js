@@ -5,6 +5,12 @@ import tseslint from 'typescript-eslint';
 
 const native = ['electron', 'onnxruntime-node', 'better-sqlite3'];
 const nativePatterns = [...native, ...native.map((n) => `${n}/*`)];
+// onnxruntime-node's native telemetry must be off before it loads (main/runtime/no-telemetry.ts);
+// ort-session.ts sees to that, so everything else goes through it.
+const ortOnlyThroughAdapter = {
+  group: ['onnxruntime-node', 'onnxruntime-node/*'],
+  message: 'Use onnxruntime-node through main/runtime/ort-session.ts, which switches its telemetry off first (main/runtime/no-telemetry.ts).',
+};
 
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'models/**', '.tmp/**', 'test/fixtures/**'] },
@@ -14,6 +20,14 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/no-explicit-any': 'error',
     },
+  },
+  {
+    // Everything outside the pure core and the renderer (their own rules below forbid it as well). The
+    // bench's raw-onnxruntime ceiling imports it directly, after no-telemetry. Blocks below replace this
+    // rule for their files, so each of them names the pattern again.
+    files: ['**/*.ts', '**/*.mjs', '**/*.js'],
+    ignores: ['main/runtime/ort-session.ts', 'bench/runtime.bench.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [ortOnlyThroughAdapter] }] },
   },
   {
     files: ['main/core/**/*.ts'],
@@ -38,6 +52,22 @@ export default tseslint.config(
           patterns: [
             { group: ['electron', 'electron/*'], message: 'Services never import electron.' },
             { group: ['**/jobs/**', '**/services/**', '**/ipc/**', '**/web/**', '**/app/**', '**/cli/**'], message: 'runtime/store sit below jobs, services and the hosts.' },
+            ortOnlyThroughAdapter,
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // The adapter itself: the same layering, and the one file that imports onnxruntime-node.
+    files: ['main/runtime/ort-session.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron', 'electron/*'], message: 'Services never import electron.' },
+            { group: ['**/jobs/**', '**/services/**', '**/ipc/**', '**/web/**', '**/app/**', '**/cli/**'], message: 'runtime/store sit below jobs, services and the hosts.' },
           ],
         },
       ],
@@ -48,7 +78,7 @@ export default tseslint.config(
     rules: {
       'no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['electron', 'electron/*'], message: 'Only main/app, main/ipc and preload may import electron.' }] },
+        { patterns: [{ group: ['electron', 'electron/*'], message: 'Only main/app, main/ipc and preload may import electron.' }, ortOnlyThroughAdapter] },
       ],
     },
   },

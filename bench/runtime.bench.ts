@@ -17,6 +17,8 @@
 // BENCH_RESULTS=<name> another results file (default: models/packs/* if any,
 // else the stories260k test pack).
 
+// First, before onnxruntime-node (imported below for the raw loop): its native telemetry stays off.
+import { privateEnv } from '../main/runtime/no-telemetry.js';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { join, relative, resolve } from 'node:path';
@@ -350,7 +352,7 @@ for (let r = 0; r < REPS; r++) {
   threadMs.idle1.push(await batchedMs(model));
   threadMs.idle2.push(await batchedMs(model2));
 }
-const spinner = new Worker('for (;;) {}', { eval: true });
+const spinner = new Worker('for (;;) {}', { eval: true, env: privateEnv() });
 await new Promise((r) => setTimeout(r, 200));
 for (let r = 0; r < REPS; r++) {
   threadMs.busy1.push(await batchedMs(model));

@@ -3,6 +3,8 @@
 // is the database per 1,000 documents. Writes bench/results/store.json.
 //
 //   npm run bench:store            (BENCH_QUICK=1 for a short run)
+// First: onnxruntime's telemetry stays off here and in the inference worker the services start.
+import '../main/runtime/no-telemetry.js';
 import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -45,7 +45,9 @@ function hasPack(dir) {
 }
 
 function run(cmd, cmdArgs) {
-  const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });
+  // The hosts switch onnxruntime's telemetry off themselves (main/runtime/no-telemetry.ts); saying it here too
+  // covers whatever they start before their first import runs.
+  const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } });
   for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // The one test command (`npm test`). It makes sure the system packages the Python
-// tier and the browser tier need are present (installing them with apt-get when
+// tier, the browser tier and the privacy test (strace) need are present (installing them with apt-get when
 // missing and we are allowed to), then runs every tier that exists and prints one
 // closing summary line over all of them.
 //
@@ -35,6 +35,9 @@ const VENV = join(root, '.venv');
 const PY = join(VENV, 'bin', 'python');
 const REQUIREMENTS = join(root, 'models', 'requirements.txt');
 const STAMP = join(VENV, '.requirements.sha256');
+const DEBIAN_BROWSER = ['chromium'];
+// The privacy test (test/faults/privacy.test.ts) traces the app's network and file syscalls.
+const DEBIAN_FAULTS = ['strace'];
 
 function requirementsHash() {
   return createHash('sha256').update(readFileSync(REQUIREMENTS)).digest('hex');
@@ -58,6 +61,9 @@ function buildVenv() {
 }
 function browserReady() {
   return existsSync('/usr/bin/chromium');
+}
+function straceReady() {
+  return spawnSync('strace', ['-V'], { stdio: 'ignore' }).status === 0;
 }
 
 let aptUpdated = false;
@@ -135,6 +141,10 @@ async function runNode(tier) {
       totals.failed += 1;
       return;
     }
+  }
+  // strace exists for Linux only; where it cannot be installed the privacy test fails and says why.
+  if (tier === 'faults' && process.platform === 'linux' && !straceReady()) {
+    if (!aptInstall(DEBIAN_FAULTS, 'the privacy test') || !straceReady()) console.error('[test] faults tier: strace is missing and could not be installed; the privacy test will fail');
   }
   if (tier === 'e2e' || tier === 'integration' || tier === 'faults') await ensureBuilt();
   console.log(`\n=== tier: ${tier} (${files.length} files) ===`);

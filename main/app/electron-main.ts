@@ -1,6 +1,8 @@
 // Composition root of the desktop app: wires the services, the inference host
 // (utilityProcess), the window and the IPC handlers together. Behaviour lives in the
 // modules it wires; this file only decides what goes where.
+// First: onnxruntime's telemetry stays off here and in every process started from here.
+import '../runtime/no-telemetry.js';
 import { app, dialog, ipcMain, Menu } from 'electron';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';

@@ -3,10 +3,16 @@
 // that process only. The InferenceClient sees the exit, fails the pending calls and
 // starts a fresh host on the next request.
 import { utilityProcess } from 'electron';
+import { privateEnv } from '../runtime/no-telemetry.js';
 import type { InferenceRequest, InferenceResponse, InferenceTransport } from '../jobs/inference-protocol.js';
 
 export function createUtilityTransport(entry: string): InferenceTransport {
-  const child = utilityProcess.fork(entry, [], { serviceName: 'ComMer Studio inference', stdio: 'inherit' });
+  const child = utilityProcess.fork(entry, [], {
+    serviceName: 'ComMer Studio inference',
+    stdio: 'inherit',
+    // Its own OS process: the environment it starts with is what onnxruntime's native code reads.
+    env: privateEnv(),
+  });
   const messageListeners: Array<(msg: InferenceResponse) => void> = [];
   let exitListeners: Array<(code: number | null) => void> = [];
   let exited: number | null | undefined;

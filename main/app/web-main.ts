@@ -2,6 +2,8 @@
 // HTTP + SSE on 127.0.0.1 to a browser. `npm start` runs this where Electron cannot.
 //
 //   tsx main/app/web-main.ts [--port N] [--data-dir DIR] [--pack-dir DIR]... [--open] [--max-upload-mb N]
+// First: onnxruntime's telemetry stays off here and in the inference worker (a worker cannot switch it off itself).
+import '../runtime/no-telemetry.js';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // `commer`: the services from a terminal. Exit codes: 0 done, 1 the work failed,
 // 2 the command line was wrong.
+// First: onnxruntime's telemetry stays off here and in the inference worker (a worker cannot switch it off itself).
+import '../runtime/no-telemetry.js';
 import { delimiter } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createServices, ServiceError, type ImportOptions, type ImportProgress, type Services, type ServicesOptions } from '../services/index.js';

@@ -1,4 +1,6 @@
 import { Worker } from 'node:worker_threads';
+// Sets ORT_DISABLE_TELEMETRY in this (spawning) thread: a worker cannot set it for itself.
+import { privateEnv } from '../runtime/no-telemetry.js';
 import type { InferenceRequest, InferenceResponse, InferenceTransport } from './inference-protocol.js';
 
 /**
@@ -17,10 +19,11 @@ export function inferenceWorkerUrl(): URL {
  * execArgv alone is not enough.
  */
 function startWorker(url: URL): Worker {
-  if (!url.pathname.endsWith('.ts')) return new Worker(url);
+  const env = privateEnv();
+  if (!url.pathname.endsWith('.ts')) return new Worker(url, { env });
   const api = import.meta.resolve('tsx/esm/api');
   const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(url.href)}); });`;
-  return new Worker(code, { eval: true });
+  return new Worker(code, { eval: true, env });
 }
 
 /** Runs the inference host in a worker thread. */

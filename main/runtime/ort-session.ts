@@ -2,6 +2,8 @@
 // narrow port (run, dispose, names) plus tensor factories, so swapping the
 // backend (or running it in a worker) touches one file.
 
+// First, before onnxruntime-node: its native telemetry stays off (see no-telemetry.ts).
+import './no-telemetry.js';
 import { existsSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { availableParallelism, platform, arch } from 'node:os';

@@ -2,7 +2,10 @@
 // on the same machine. It listens on 127.0.0.1 only and trusts nothing about the
 // browser it talks to: every request must carry the per-run token (cookie or header),
 // name our own host (DNS-rebinding guard) and, when it has an Origin, our own origin
-// (cross-site guard). Bodies are size-capped before they are read.
+// (cross-site guard). Bodies are size-capped before they are read. Any local process
+// can connect, so connections are bounded too (ConnectionLimits): a head, a whole
+// request and an idle connection each have a timeout, and past the connection limit
+// the longest-idle connection makes room; the SSE stream is exempt from idling.
 //
 //   GET  /?token=T              sets the token cookie and redirects to / (clean URL)
 //   GET  /…                     the built renderer (dist/renderer), SPA fallback
@@ -14,7 +17,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, normalize, resolve, sep } from 'node:path';
 import { Transform } from 'node:stream';
@@ -42,7 +45,43 @@ export interface WebHostOptions {
   maxJsonBytes?: number;
   /** One uploaded file (default 512 MiB). */
   maxUploadBytes?: number;
+  /**
+   * Hostile or broken clients (any local process can connect): how long each stage may
+   * take before the host closes the connection, and how many connections it keeps.
+   */
+  limits?: Partial<ConnectionLimits>;
 }
+
+export interface ConnectionLimits {
+  /** The whole request head must arrive within this (answered 408). */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this (answered 408); bounds an upload. */
+  requestTimeoutMs: number;
+  /** An idle keep-alive connection is closed this long after its last response. */
+  keepAliveTimeoutMs: number;
+  /**
+   * A connection with no traffic either way for this long is closed, unless the host is still
+   * answering a request it has fully received (a long call, a download, the SSE event stream).
+   * This is what closes sockets that connect and never send a byte: the head timeout only
+   * starts at the first byte.
+   */
+  idleTimeoutMs: number;
+  /**
+   * Open connections kept. At the limit a new connection closes the one idle the longest (one
+   * that owes nothing), so a flood of idle sockets cannot shut real requests out; only when
+   * every connection is busy are new ones refused (server.maxConnections).
+   */
+  maxConnections: number;
+}
+
+/** A browser needs a handful of connections; loopback uploads of 512 MiB take seconds, not minutes. */
+export const DEFAULT_LIMITS: Readonly<ConnectionLimits> = Object.freeze({
+  headersTimeoutMs: 30_000,
+  requestTimeoutMs: 15 * 60_000,
+  keepAliveTimeoutMs: 5_000,
+  idleTimeoutMs: 60_000,
+  maxConnections: 256,
+});
 
 export interface WebHost {
   readonly port: number;
@@ -136,7 +175,65 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     },
   });
 
-  const server: Server = createServer((req, res) => {
+  const limits: ConnectionLimits = { ...DEFAULT_LIMITS, ...opts.limits };
+  /** Connections that owe nothing, longest idle first (a Map keeps insertion order). */
+  const idle = new Map<Socket, true>();
+  /** The request each busy connection is being answered for. */
+  const inFlight = new Map<Socket, IncomingMessage>();
+  // Node refuses a head timeout longer than the request timeout.
+  const headersTimeout = limits.requestTimeoutMs > 0 ? Math.min(limits.headersTimeoutMs, limits.requestTimeoutMs) : limits.headersTimeoutMs;
+  const server: Server = createServer(
+    {
+      headersTimeout,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // How often Node checks the two timeouts above (default 30 s, too coarse for short ones).
+      connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(Math.min(headersTimeout || 30_000, limits.requestTimeoutMs || 30_000) / 2))),
+    },
+    (req, res) => {
+      track(req, res);
+      respond(req, res);
+    },
+  );
+  server.maxConnections = limits.maxConnections;
+  server.timeout = limits.idleTimeoutMs;
+  server.on('connection', admit);
+  server.on('timeout', (socket: Socket) => {
+    // Still owed an answer to a request it sent whole: the host is working (or streaming events).
+    const req = inFlight.get(socket);
+    if (req?.complete) return;
+    socket.destroy();
+  });
+
+  function admit(socket: Socket) {
+    idle.set(socket, true);
+    socket.once('close', () => {
+      idle.delete(socket);
+      inFlight.delete(socket);
+    });
+    // server.maxConnections refuses the connection after this one; keep that for when all are busy.
+    if (limits.maxConnections > 0 && idle.size + inFlight.size >= limits.maxConnections) {
+      for (const oldest of idle.keys()) {
+        if (oldest === socket) continue;
+        idle.delete(oldest);
+        oldest.destroy();
+        break;
+      }
+    }
+  }
+
+  function track(req: IncomingMessage, res: ServerResponse) {
+    const socket = req.socket;
+    idle.delete(socket);
+    inFlight.set(socket, req);
+    res.once('close', () => {
+      if (inFlight.get(socket) !== req) return;
+      inFlight.delete(socket);
+      if (!socket.destroyed) idle.set(socket, true);
+    });
+  }
+
+  function respond(req: IncomingMessage, res: ServerResponse) {
     handle(req, res).catch((err: unknown) => {
       const e = err instanceof HttpError ? err : new HttpError(500, 'INTERNAL', err instanceof Error ? err.message : String(err));
       if (res.headersSent) return void res.destroy();
@@ -149,12 +246,15 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       if (wantsPage) sendErrorPage(res, e.status, e.message);
       else sendResult(res, e.status, fail(e.code, e.message));
     });
-  });
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 0; // uploads of hundreds of MB may take long; the size cap bounds them
+  }
 
   async function handle(req: IncomingMessage, res: ServerResponse) {
-    const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`);
+    } catch {
+      throw new HttpError(400, 'INVALID_INPUT', 'malformed request target');
+    }
     checkHost(req);
     checkOrigin(req);
 
@@ -215,7 +315,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     const path = url.pathname;
     if (path.startsWith('/api/invoke/')) {
       if (req.method !== 'POST') throw new HttpError(405, 'INVALID_INPUT', 'use POST for /api/invoke');
-      const channel = decodeURIComponent(path.slice('/api/invoke/'.length));
+      const channel = decodePath(path.slice('/api/invoke/'.length));
       if (!isInvokeChannel(channel)) throw new HttpError(404, 'NOT_FOUND', `no channel "${channel}"`);
       const input = await readJson(req);
       const result = await dispatch(handlers.table, channel, input);
@@ -231,7 +331,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     }
     if (path.startsWith('/api/download/')) {
       if (req.method !== 'GET') throw new HttpError(405, 'INVALID_INPUT', 'use GET for downloads');
-      return download(res, decodeURIComponent(path.slice('/api/download/'.length)));
+      return download(res, decodePath(path.slice('/api/download/'.length)));
     }
     throw new HttpError(404, 'NOT_FOUND', `no API route ${path}`);
   }
@@ -310,6 +410,8 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       ...SECURITY_HEADERS,
     });
     res.write('retry: 2000\n\n');
+    // The stream is meant to stay open while nothing happens: no idle timeout for it (pings keep it honest).
+    req.socket.setTimeout(0);
     sseClients.add(res);
     const ping = setInterval(() => res.write(': ping\n\n'), 15_000);
     const drop = () => {
@@ -338,12 +440,7 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
   async function serveStatic(req: IncomingMessage, res: ServerResponse, pathname: string) {
     if (!opts.staticDir) return sendNotBuilt(res);
     const root = resolve(opts.staticDir);
-    let rel: string;
-    try {
-      rel = decodeURIComponent(pathname);
-    } catch {
-      throw new HttpError(400, 'INVALID_INPUT', 'malformed path');
-    }
+    const rel = decodePath(pathname);
     let file = resolve(root, '.' + normalize('/' + rel));
     if (file !== root && !file.startsWith(root + sep)) throw new HttpError(404, 'NOT_FOUND', 'not found');
     let st = await stat(file).catch(() => null);
@@ -403,6 +500,15 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
       await rm(uploadRoot, { recursive: true, force: true });
     },
   };
+}
+
+/** A percent-encoded path segment, decoded; malformed escapes (`%E0%A4%A`) are the client's error, not ours. */
+function decodePath(raw: string): string {
+  try {
+    return decodeURIComponent(raw);
+  } catch {
+    throw new HttpError(400, 'INVALID_INPUT', 'malformed path: invalid percent-encoding');
+  }
 }
 
 /** Reads a whole body up to limit bytes; past the limit it stops reading (the caller answers 413). */

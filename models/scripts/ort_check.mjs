@@ -22,7 +22,12 @@
 // stdout: {"runs": [{<name>: {"dims": [...], "data": [...]}} | {"greedy_ids": [...]}]}
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import * as ort from "onnxruntime-node";
+
+// onnxruntime-node's native telemetry stays off (see main/runtime/no-telemetry.ts): the
+// variable must be set before onnxruntime creates its environment, and a static import
+// would be evaluated before this line.
+process.env.ORT_DISABLE_TELEMETRY = "1";
+const ort = await import("onnxruntime-node");
 
 const spec = JSON.parse(readFileSync(0, "utf8"));
 const manifest = JSON.parse(

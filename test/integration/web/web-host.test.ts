@@ -138,6 +138,25 @@ describe('web host security', () => {
     assert.equal(unknown.status, 404);
   });
 
+  test('a malformed percent-encoding in the path is a 400 with the Result envelope, not a 500', async () => {
+    for (const [method, path] of [
+      ['POST', '/api/invoke/%E0%A4%A'],
+      ['GET', '/api/download/%E0%A4%A'],
+      ['GET', '/assets/%E0%A4%A.js'],
+    ] as const) {
+      const r = await call(method, path, { headers: auth() });
+      assert.equal(r.status, 400, `${method} ${path}: ${r.body}`);
+      assert.match(String(r.headers['content-type']), /application\/json/);
+      const body = JSON.parse(r.body);
+      assert.equal(body.ok, false);
+      assert.equal(body.error.code, 'INVALID_INPUT');
+      assert.match(body.error.message, /malformed path/);
+    }
+    const page = await call('GET', '/%E0%A4%A', { headers: { ...auth(), accept: 'text/html' } });
+    assert.equal(page.status, 400);
+    assert.match(String(page.headers['content-type']), /text\/html/);
+  });
+
   test('a good call works and returns the Result envelope; service errors keep their code', async () => {
     const created = await call('POST', '/api/invoke/profiles:create', json({ name: ' me ' }));
     assert.equal(created.status, 200);
