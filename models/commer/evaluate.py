@@ -462,6 +462,7 @@ def main(argv=None) -> None:
     ap.add_argument("--max-new-tokens", type=int, default=24)
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--tasks", help="comma-separated subset of paraphrase,headline")
+    ap.add_argument("--methods", default=",".join(METHODS), help=f"comma-separated subset of {','.join(METHODS)}")
     ap.add_argument("--no-plot", action="store_true")
     ap.add_argument("--merge", nargs="+", help="combine these per-task reports into --out (no evaluation)")
     ap.add_argument("--context-check", action="store_true", help="only measure perplexity against context length")
@@ -486,7 +487,7 @@ def main(argv=None) -> None:
     pp = {"paraphrase": a.per_person, "headline": a.per_person} if a.per_person else None
     run(
         Path(a.backbone), Path(a.commer), Path(a.out), Path(a.data) if a.data else None, Path(a.data_dir), pp,
-        [int(x) for x in a.doc_counts.split(",")], METHODS, a.max_new_tokens, a.threads, not a.no_plot,
+        [int(x) for x in a.doc_counts.split(",")], [m for m in a.methods.split(",") if m], a.max_new_tokens, a.threads, not a.no_plot,
         a.tasks.split(",") if a.tasks else None,
     )
     print(f"wrote {a.out}")
