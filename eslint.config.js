@@ -13,7 +13,7 @@ const ortOnlyThroughAdapter = {
 };
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'release/**', 'node_modules/**', 'models/**', '.tmp/**', 'test/fixtures/**'] },
+  { ignores: ['.venv/**', 'dist/**', 'out/**', 'release/**', 'node_modules/**', 'models/**', '.tmp/**', 'test/fixtures/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {
