@@ -27,7 +27,6 @@ those through convert_hf with their tokenizer.model), pre-tokenizers we do not k
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple, Union
@@ -36,6 +35,7 @@ import numpy as np
 import torch
 
 from .checkpoint import HFJsonTokenizer, save_checkpoint
+from .hashing import sha256_file
 from .model import ModelConfig
 
 
@@ -257,14 +257,6 @@ def tokenizer_from_gguf(reader) -> HFJsonTokenizer:
     return HFJsonTokenizer(data, special)
 
 
-def file_sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def convert(src: Union[str, Path], out: Union[str, Path], max_positions: int = 2048) -> Path:
     src = Path(src)
     reader = open_gguf(src)
@@ -276,7 +268,7 @@ def convert(src: Union[str, Path], out: Union[str, Path], max_positions: int = 2
     qtypes = sorted({_qtype_name(t) for t in reader.tensors})
     extra = {
         "source": src.name,
-        "source_sha256": file_sha256(src),
+        "source_sha256": sha256_file(src),
         "converter": "convert_gguf",
         "gguf_name": _field(reader, "general.name"),
         "license": _field(reader, "general.license"),

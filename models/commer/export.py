@@ -22,20 +22,19 @@ from __future__ import annotations
 
 import argparse
 import copy
-import hashlib
 import json
 import os
 import shutil
 import tempfile
 import warnings
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence
 
-import numpy as np
 import torch
 import torch.nn as nn
 
-from .checkpoint import AnyTokenizer, HFJsonTokenizer, build_commer_model, load_checkpoint, load_commer_state
+from .checkpoint import AnyTokenizer, build_commer_model, load_checkpoint, load_commer_state
+from .hashing import sha256_file
 from .model import Backbone, CommerModel, LoraConfig, ModelConfig
 from .tokenizer import Tokenizer
 
@@ -167,14 +166,6 @@ def check_onnx_signature(path: Path, cfg: ModelConfig) -> None:
         scalar = next(i for i in m.graph.input if i.name == name)
         if len(scalar.type.tensor_type.shape.dim) != 0:
             raise ExportError(f"{name} must be a scalar input")
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_f32(path: Path, t: torch.Tensor) -> List[int]:

