@@ -105,6 +105,18 @@ def write_golden(pack_dir: Path, golden: dict) -> None:
     (pack_dir / "golden.json").write_text(json.dumps(golden, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
+def standard_golden(model, tok, max_new: int) -> dict:
+    """The golden cases every test pack shares (PACK_FORMAT.md "Golden files")."""
+    cases, concat = generate_cases(max_new)
+    limits = Limits(DEFAULT_LIMITS["max_doc_tokens"], DEFAULT_LIMITS["max_prompt_tokens"])
+    return build_golden(
+        model, tok, DEFAULT_TEMPLATES, limits,
+        tokenizer_texts=tokenizer_sample(), forward_text="Once upon a time there was a little",
+        compress_texts_=compress_sample(), generate_cases=cases, concat_cases=concat,
+        continue_text="Once upon a time", continue_tokens=30,
+    )
+
+
 def make_stories(out: Path) -> Path:
     torch.manual_seed(0)
     cfg, state, _ = read_llama2c_model(STORIES / "stories260K.bin")
@@ -117,15 +129,7 @@ def make_stories(out: Path) -> Path:
         "adapter (LoRA rank 4, k = 4, soft prompt 4). Proves the pipeline on real weights; not for users.",
         created_at=CREATED_AT, force=True,
     )
-    cases, concat = generate_cases(20)
-    limits = Limits(DEFAULT_LIMITS["max_doc_tokens"], DEFAULT_LIMITS["max_prompt_tokens"])
-    golden = build_golden(
-        model, tok, DEFAULT_TEMPLATES, limits,
-        tokenizer_texts=tokenizer_sample(), forward_text="Once upon a time there was a little",
-        compress_texts_=compress_sample(), generate_cases=cases, concat_cases=concat,
-        continue_text="Once upon a time", continue_tokens=30,
-    )
-    write_golden(pack, golden)
+    write_golden(pack, standard_golden(model, tok, max_new=20))
     return pack
 
 
@@ -172,15 +176,7 @@ def make_tiny_random(out: Path) -> Path:
         "tokenizer; k = 2, soft prompt 2. Output is noise by design.",
         created_at=CREATED_AT, force=True,
     )
-    cases, concat = generate_cases(16)
-    limits = Limits(DEFAULT_LIMITS["max_doc_tokens"], DEFAULT_LIMITS["max_prompt_tokens"])
-    golden = build_golden(
-        model, tok, DEFAULT_TEMPLATES, limits,
-        tokenizer_texts=tokenizer_sample(), forward_text="Once upon a time there was a little",
-        compress_texts_=compress_sample(), generate_cases=cases, concat_cases=concat,
-        continue_text="Once upon a time", continue_tokens=30,
-    )
-    write_golden(pack, golden)
+    write_golden(pack, standard_golden(model, tok, max_new=16))
     return pack
 
 
@@ -230,15 +226,7 @@ def make_tiny_q4(out: Path) -> Path:
         "int4 MatMulNBits weights in backbone.weights, the embedding table once as embeddings.q8). Output is noise by design.",
         created_at=CREATED_AT, force=True, quantize_bits=4, accuracy_level=0,
     )
-    cases, concat = generate_cases(16)
-    limits = Limits(DEFAULT_LIMITS["max_doc_tokens"], DEFAULT_LIMITS["max_prompt_tokens"])
-    golden = build_golden(
-        model, tok, DEFAULT_TEMPLATES, limits,
-        tokenizer_texts=tokenizer_sample(), forward_text="Once upon a time there was a little",
-        compress_texts_=compress_sample(), generate_cases=cases, concat_cases=concat,
-        continue_text="Once upon a time", continue_tokens=30,
-    )
-    write_golden(pack, golden)
+    write_golden(pack, standard_golden(model, tok, max_new=16))
     return pack
 
 
