@@ -20,6 +20,7 @@ import type { ServicesOptions } from './index.js';
 import {
   DOC_KINDS,
   TASKS,
+  type BackboneSource,
   type DocKind,
   type DocumentItem,
   type GenerationItem,
@@ -70,6 +71,12 @@ interface PackEntry {
   dim: number | null;
   error: string | null;
   evaluation: unknown;
+  source: BackboneSource | null;
+}
+
+function backboneSource(s: { name?: string; author?: string; license?: string; source?: string } | undefined): BackboneSource | null {
+  if (!s) return null;
+  return { name: s.name, author: s.author, license: s.license, source: s.source };
 }
 
 /** Opens the database and returns the services; the active pack loads in the background. */
@@ -146,10 +153,11 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
                 dim: r.manifest.backbone.dim,
                 error: null,
                 evaluation: r.manifest.evaluation ?? null,
+                source: backboneSource(r.manifest.backbone.source),
               }
-            : { id: name, dir, name, description: '', k: null, dim: null, error: r.message, evaluation: null };
+            : { id: name, dir, name, description: '', k: null, dim: null, error: r.message, evaluation: null, source: null };
         } catch (err) {
-          entry = { id: name, dir, name, description: '', k: null, dim: null, error: `manifest.json is not valid JSON (${(err as Error).message})`, evaluation: null };
+          entry = { id: name, dir, name, description: '', k: null, dim: null, error: `manifest.json is not valid JSON (${(err as Error).message})`, evaluation: null, source: null };
         }
         if (seen.has(entry.id)) continue;
         seen.add(entry.id);
@@ -161,7 +169,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
 
   function summary(p: PackEntry): PackSummary {
     const err = loadErrors.get(p.id) ?? p.error;
-    return { id: p.id, name: p.name, description: p.description, dir: p.dir, k: p.k, dim: p.dim, valid: err === null, error: err, active: p.id === activePackId, evaluation: p.evaluation };
+    return { id: p.id, name: p.name, description: p.description, dir: p.dir, k: p.k, dim: p.dim, valid: err === null, error: err, active: p.id === activePackId, evaluation: p.evaluation, source: p.source };
   }
 
   async function activate(id: string): Promise<void> {
@@ -455,7 +463,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           const m = pack.manifest;
           return {
             ok: true as const,
-            pack: { id: m.id, name: m.name, description: m.description, dir: resolve(dir), k: m.compression.k, dim: m.backbone.dim, valid: true, error: null, active: m.id === activePackId, evaluation: m.evaluation ?? null },
+            pack: { id: m.id, name: m.name, description: m.description, dir: resolve(dir), k: m.compression.k, dim: m.backbone.dim, valid: true, error: null, active: m.id === activePackId, evaluation: m.evaluation ?? null, source: backboneSource(m.backbone.source) },
           };
         } catch (err) {
           return { ok: false as const, error: err instanceof Error ? err.message : String(err) };

@@ -240,6 +240,15 @@ export interface PackSummary {
   active: boolean;
   /** The pack's shipped evaluation figures (manifest "evaluation"), if any. */
   evaluation: unknown;
+  /** Where the frozen backbone's weights came from (manifest backbone.source), if the pack says. */
+  source?: BackboneSource | null;
+}
+
+export interface BackboneSource {
+  name?: string;
+  author?: string;
+  license?: string;
+  source?: string;
 }
 
 // ---------------------------------------------------------------- settings

@@ -336,6 +336,12 @@ describe('ComMer Studio in a browser', { skip }, () => {
       assert.equal(await app.model.charts.count(), 2 * (await app.model.evalSections.count()));
       assert.ok((await page.locator('.chart-series.s-commer polyline').count()) >= 2);
       assert.ok((await page.locator('.chart-series.s-concat polyline, .chart-series.s-budget polyline').count()) >= 2);
+      if (/^smollm2/.test(evalPack)) {
+        // The shipped pack names its language model, author and license.
+        const source = page.getByTestId('backbone-source');
+        await source.waitFor();
+        assert.match((await source.textContent()) ?? '', /SmolLM2-135M-Instruct by Hugging Face.*license Apache-2\.0/);
+      }
     }
     await shot('04-model-page.png');
   });

@@ -38,6 +38,17 @@ export function ModelView() {
         <dl className="facts">
           <div><dt>Soft tokens per document (k)</dt><dd>{pack.k ?? '—'}</dd></div>
           <div><dt>Hidden size</dt><dd>{pack.dim ?? '—'}</dd></div>
+          {pack.source?.name && (
+            <div data-testid="backbone-source">
+              <dt>Language model</dt>
+              <dd>
+                {pack.source.name}
+                {pack.source.author && <> by {pack.source.author}</>}
+                {pack.source.license && <>, license {pack.source.license}</>}
+                {pack.source.source && <div className="muted">{pack.source.source}</div>}
+              </dd>
+            </div>
+          )}
           <div><dt>Folder</dt><dd><code className="path">{pack.dir}</code></dd></div>
         </dl>
       </section>
