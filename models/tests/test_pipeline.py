@@ -64,9 +64,14 @@ def test_report_on_a_user_file(tmp_path):
         rows = sec[key]
         assert [r["n_docs"] for r in rows] == [0, 1, 4]
         for r in rows:
-            assert set(r) == {"n_docs", "ppl", "rouge_l", "prefix_tokens"}
+            assert set(r) == {"n_docs", "ppl", "rouge_l", "prefix_tokens", "by_person", "samples"}
+            # per-person sums add up to the row's perplexity
+            nll = sum(v[0] for v in r["by_person"].values())
+            cnt = sum(v[1] for v in r["by_person"].values())
+            assert abs(math.exp(nll / cnt) - r["ppl"]) <= 1e-3 * r["ppl"]
             assert math.isfinite(r["ppl"]) and r["ppl"] > 1 and 0 <= r["rouge_l"] <= 1
     assert [r["prefix_tokens"] for r in sec["commer_by_docs"]] == [0, 3, 3]
+    assert 0 <= sec["copy_input"]["rouge_l"] <= 1
     full = [r["prefix_tokens"] for r in sec["prompt_concat_by_docs"]]
     assert full[0] == 0 and full[2] > full[1] > 3
     assert [r["prefix_tokens"] for r in sec["prompt_concat_budget_by_docs"]] == [0, 3, 3]
