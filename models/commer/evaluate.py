@@ -76,20 +76,19 @@ def _rows_to_batch(model: CommerModel, rows: Sequence[Tuple[Optional[torch.Tenso
 
 
 @torch.no_grad()
-def target_nll(model: CommerModel, rows, targets: Sequence[List[int]], pad_id: int) -> Tuple[float, int]:
-    """Sum of NLL of `targets` (ids incl. EOS) following each row's prefix + ids."""
+def target_nll_rows(model: CommerModel, rows, targets: Sequence[List[int]], pad_id: int) -> List[Tuple[float, int]]:
+    """Per row: NLL sum of `targets` (ids incl. EOS) following the row's prefix + ids, and its count."""
     full = [(p, ids + t[:-1]) for (p, ids), t in zip(rows, targets)]
     x, mask = _rows_to_batch(model, full, pad_id)
     logits, _, _ = model.backbone(x, mask, positions_from_mask(mask), None, lora_scale=0.0)
     lp = F.log_softmax(logits.float(), dim=-1)
-    total, count = 0.0, 0
+    out = []
     L = x.shape[1]
     for i, t in enumerate(targets):
         # logits at positions L-len(t) .. L-1 predict t[0] .. t[-1]
         pos = torch.arange(L - len(t), L)
-        total -= float(lp[i, pos].gather(-1, torch.tensor(t)[:, None]).sum())
-        count += len(t)
-    return total, count
+        out.append((-float(lp[i, pos].gather(-1, torch.tensor(t)[:, None]).sum()), len(t)))
+    return out
 
 
 @torch.no_grad()
@@ -181,9 +180,8 @@ class Evaluator:
                 rows.append((p, ids))
                 prefix.append(n_doc)
                 targets.append(self.tok.encode(target_text(ex.target)) + [self.tok.eos_id])
-            for ex, row, tgt in zip(chunk, rows, targets):
-                # one example at a time for the per-person sums (bootstrap over persons)
-                s1, c1 = target_nll(self.m, [row], [tgt], self.tok.pad_id)
+            # per-row sums feed the per-person totals (bootstrap over persons)
+            for ex, (s1, c1) in zip(chunk, target_nll_rows(self.m, rows, targets, self.tok.pad_id)):
                 acc = per_person.setdefault(ex.person, [0.0, 0.0])
                 acc[0] += s1
                 acc[1] += c1

@@ -230,13 +230,19 @@ class CompressWrapper(torch.nn.Module):
         return self.m.compress(ids, mask)
 
 
+def _target_mask(ids: torch.Tensor, starts: Sequence[int], lengths: Sequence[int]) -> torch.Tensor:
+    """[B, T-1] True where position t predicts a target token (target + eos) of its row."""
+    sel = torch.zeros(ids.shape[0], ids.shape[1] - 1, dtype=torch.bool)
+    for i, (s, n) in enumerate(zip(starts, lengths)):
+        sel[i, s - 1 : n - 1] = True
+    return sel
+
+
 def target_loss_sum(logits: torch.Tensor, ids: torch.Tensor, starts: Sequence[int], lengths: Sequence[int]) -> Tuple[torch.Tensor, int]:
     """Sum of CE over target tokens (target + eos) and their count."""
     lp = F.log_softmax(logits[:, :-1].float(), dim=-1)
     tgt = ids[:, 1:]
-    sel = torch.zeros_like(tgt, dtype=torch.bool)
-    for i, (s, n) in enumerate(zip(starts, lengths)):
-        sel[i, s - 1 : n - 1] = True
+    sel = _target_mask(ids, starts, lengths)
     nll = -lp.gather(-1, tgt[..., None])[..., 0]
     return nll[sel].sum(), int(sel.sum())
 
@@ -245,12 +251,9 @@ def target_loss_from_hidden(m: CommerModel, hidden: torch.Tensor, ids: torch.Ten
     """target_loss_sum with the vocabulary projection applied to the scored positions
     only (with a 49k vocabulary the projection of every prompt position was a fifth of
     a step's work)."""
-    tgt = ids[:, 1:]
-    sel = torch.zeros_like(tgt, dtype=torch.bool)
-    for i, (s, n) in enumerate(zip(starts, lengths)):
-        sel[i, s - 1 : n - 1] = True
+    sel = _target_mask(ids, starts, lengths)
     logits = m.backbone.lm_head(hidden[:, :-1][sel])
-    nll = F.cross_entropy(logits.float(), tgt[sel], reduction="sum")
+    nll = F.cross_entropy(logits.float(), ids[:, 1:][sel], reduction="sum")
     return nll, int(sel.sum())
 
 

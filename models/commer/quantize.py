@@ -122,7 +122,8 @@ class _ExternalFile:
         self.f = open(path, "wb")
         self.pos = 0
 
-    def add(self, tensor, data: bytes) -> None:
+    def add(self, tensor, data: bytes) -> int:
+        """Append `data` as `tensor`'s external data; returns its offset in the file."""
         from onnx.external_data_helper import set_external_data
 
         pad = (-self.pos) % ALIGN
@@ -133,7 +134,9 @@ class _ExternalFile:
         set_external_data(tensor, location=self.path.name, offset=self.pos, length=len(data))
         tensor.data_location = 1  # onnx.TensorProto.EXTERNAL
         tensor.ClearField("raw_data")
+        offset = self.pos
         self.pos += len(data)
+        return offset
 
     def close(self) -> None:
         self.f.close()
@@ -229,8 +232,7 @@ def quantize_graph(src: Path, out_dir: Path, bits: int = 4, accuracy_level: int 
                 ts = _tensor("lm_head.scales", scale.reshape(-1))
                 assert emb_file is not None
                 emb_file.add(tb, q.tobytes())
-                scales_offset = emb_file.pos + ((-emb_file.pos) % ALIGN)
-                emb_file.add(ts, scale.tobytes())
+                scales_offset = emb_file.add(ts, scale.tobytes())
                 new_inits += [tb, ts]
                 drop.add(w_name)
                 vocab, dim = tied_table.shape
