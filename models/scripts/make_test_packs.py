@@ -147,13 +147,12 @@ def train_tiny_tokenizer() -> Tokenizer:
     return Tokenizer(buf.getvalue())
 
 
-def make_tiny_random(out: Path) -> Path:
-    tok = train_tiny_tokenizer()
-    cfg = ModelConfig(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, hidden_dim=64, vocab_size=tok.vocab_size,
-                      max_positions=2048, rope_theta=10000.0, norm_eps=1e-5, tied_embeddings=False)
-    torch.manual_seed(1234)
-    b = Backbone(cfg, None)
-    g = torch.Generator().manual_seed(1234)
+def randomize(b: Backbone, g: torch.Generator, tok: Tokenizer, output_rows: torch.Tensor) -> None:
+    """Random weights with clear argmax gaps: norms near 1, unit-variance embeddings and
+    layer outputs. Byte, unknown and control pieces (eos aside) get near-zero rows in
+    `output_rows` (the output projection's weight) so the golden greedy_text is
+    unambiguous: SentencePiece and tokenizers.js render invalid UTF-8 byte runs and
+    <unk> differently (ids always agree)."""
     with torch.no_grad():
         for n, p in sorted(b.named_parameters()):
             if n.endswith("norm.weight"):
@@ -161,12 +160,19 @@ def make_tiny_random(out: Path) -> Path:
             elif "tok_embeddings" in n:
                 p.copy_(torch.randn(p.shape, generator=g))
             else:
-                p.copy_(torch.randn(p.shape, generator=g) / p.shape[1] ** 0.5)  # unit-variance outputs: clear argmax gaps
-        # Byte, unknown and control pieces (eos aside) get near-zero output rows so the
-        # golden greedy_text is unambiguous: SentencePiece and tokenizers.js render
-        # invalid UTF-8 byte runs and <unk> differently (ids always agree).
+                p.copy_(torch.randn(p.shape, generator=g) / p.shape[1] ** 0.5)
         odd = [i for i in range(tok.vocab_size) if tok.proto.pieces[i].type != 1 and i != tok.eos_id]
-        b.output.weight[odd] *= 0.02
+        output_rows[odd] *= 0.02
+
+
+def make_tiny_random(out: Path) -> Path:
+    tok = train_tiny_tokenizer()
+    cfg = ModelConfig(dim=32, n_layers=2, n_heads=4, n_kv_heads=2, hidden_dim=64, vocab_size=tok.vocab_size,
+                      max_positions=2048, rope_theta=10000.0, norm_eps=1e-5, tied_embeddings=False)
+    torch.manual_seed(1234)
+    b = Backbone(cfg, None)
+    g = torch.Generator().manual_seed(1234)
+    randomize(b, g, tok, b.output.weight)
     state = {k: v.clone() for k, v in b.state_dict().items()}
     model = fresh_commer_model(cfg, state, rank=4, alpha=8.0, k=2, soft_prompt=2, seed=7, lora_b_std=0.1).eval()
     pack = export_pack(
@@ -206,16 +212,7 @@ def make_tiny_q4(out: Path) -> Path:
                       max_positions=2048, rope_theta=10000.0, norm_eps=1e-5, tied_embeddings=True)
     b = Backbone(cfg, None)
     g = torch.Generator().manual_seed(4321)
-    with torch.no_grad():
-        for n, p in sorted(b.named_parameters()):
-            if n.endswith("norm.weight"):
-                p.copy_(1.0 + 0.1 * torch.randn(p.shape, generator=g))
-            elif "tok_embeddings" in n:
-                p.copy_(torch.randn(p.shape, generator=g))
-            else:
-                p.copy_(torch.randn(p.shape, generator=g) / p.shape[1] ** 0.5)
-        odd = [i for i in range(tok.vocab_size) if tok.proto.pieces[i].type != 1 and i != tok.eos_id]
-        b.tok_embeddings.weight[odd] *= 0.02
+    randomize(b, g, tok, b.tok_embeddings.weight)
     snap_to_grids(b)
     state = {k: v.clone() for k, v in b.state_dict().items()}
     model = fresh_commer_model(cfg, state, rank=4, alpha=8.0, k=2, soft_prompt=2, seed=11, lora_b_std=0.1).eval()
