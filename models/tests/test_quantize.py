@@ -345,3 +345,37 @@ def test_quantize_refusals(packs, tmp_path):
     with pytest.raises(ExportError, match="tied embeddings"):
         export_pack(m, tok, tmp_path / "u", "u", quantize_bits=4)
     assert not (tmp_path / "u").exists()
+
+
+# ---- recovering the adapter from a pack (adapter_from_pack.py) -----------------------------
+@pytest.mark.parametrize("which", ["a", "a8"])
+def test_adapter_recovered_from_a_pack_equals_the_trained_one(packs, which):
+    """The LoRA tensors, E and the soft prompt read back out of a quantized pack are the
+    model's own, bit for bit (the LoRA path stays float32 in every pack)."""
+    from models.commer.adapter_from_pack import adapter_state
+
+    model, pack = packs[which]
+    got = adapter_state(pack)
+    want = {n: t for n, t in model.state_dict().items() if "lora_" in n or n in ("compression", "soft_prompt")}
+    assert sorted(got) == sorted(want)
+    for n, t in want.items():
+        assert torch.equal(got[n], t.to(torch.float32)), n
+
+
+def test_adapter_from_pack_refuses_a_graph_without_its_lora(packs, tmp_path):
+    import shutil
+
+    import onnx
+
+    from models.commer.adapter_from_pack import PackAdapterError, adapter_state
+
+    _, pack = packs["a"]
+    broken = tmp_path / "broken"
+    shutil.copytree(pack, broken)
+    g = onnx.load(str(broken / "backbone.onnx"), load_external_data=False)
+    for node in g.graph.node:
+        if node.name.endswith("/wq/MatMul_2"):
+            node.name = node.name.replace("MatMul_2", "MatMul_9")
+    onnx.save(g, str(broken / "backbone.onnx"))
+    with pytest.raises(PackAdapterError, match="LoRA tensors"):
+        adapter_state(broken)
