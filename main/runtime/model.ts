@@ -90,6 +90,40 @@ export interface ConcatRequest extends GenerateOptions {
   docs: string[];
   task: GenerateTask;
   input: string;
+  /**
+   * Keep only the first this many tokens of the documents (the budget-matched
+   * baseline gives them as many positions as ComMer's k). Default: all of them,
+   * cut from the left only where the sequence would pass max_positions.
+   */
+  docTokens?: number;
+}
+
+/** A target to score after the sequence generate() would prefill. */
+export interface ScoreRequest {
+  merged: Float32Array | null;
+  task: GenerateTask;
+  input: string;
+  target: string;
+}
+
+/** A target to score after the sequence generateConcat() would prefill. */
+export interface ConcatScoreRequest {
+  docs: string[];
+  task: GenerateTask;
+  input: string;
+  target: string;
+  docTokens?: number;
+}
+
+/**
+ * Negative log-likelihood of enc(target) + [eos] (the target's whitespace collapsed,
+ * as in training), summed over its `tokens`; `prefixPositions`: the generator
+ * positions the documents take (k for a merge, the document tokens for concat).
+ */
+export interface TargetScore {
+  nll: number;
+  tokens: number;
+  prefixPositions: number;
 }
 
 /**
@@ -129,6 +163,10 @@ export interface CommerModel {
   generateConcat(request: ConcatRequest): AsyncIterable<TokenEvent>;
   /** Plain continuation of `[bos] + enc(text)`, no prefix (checks a converted base model). */
   continueText(text: string, options?: GenerateOptions): AsyncIterable<TokenEvent>;
+  /** NLL of a target after the personalized (or plain, merged = null) sequence: evaluation's perplexity. */
+  score(request: ScoreRequest): Promise<TargetScore>;
+  /** NLL of a target after the prompt-concat baseline's sequence. */
+  scoreConcat(request: ConcatScoreRequest): Promise<TargetScore>;
   /** Logits and final hidden state of the last position of `ids` (no BOS added) at the given lora_scale. */
   forwardLast(ids: number[], loraScale: 0 | 1): Promise<{ logits: Float32Array; hidden: Float32Array }>;
   dispose(): Promise<void>;
@@ -163,6 +201,15 @@ export async function loadModel(packDir: string, options: LoadModelOptions = {})
 }
 
 const EMPTY = new Float32Array(0);
+
+/** A sequence to prefill: `prefixLen` rows of `prefix` (merge or soft prompt), then token ids. */
+interface PrefillSequence {
+  prefix: Float32Array | null;
+  prefixLen: number;
+  ids: number[];
+  /** Positions the documents occupy (reported by evaluation). */
+  docPositions: number;
+}
 
 class Model implements CommerModel {
   readonly info: ModelInfo;
@@ -369,6 +416,17 @@ class Model implements CommerModel {
   // ------------------------------------------------------------------ generate
 
   generate(request: GenerateRequest): AsyncIterable<TokenEvent> {
+    const seq = this.personalSequence(request);
+    return this.run(seq.prefix, seq.prefixLen, seq.ids, request);
+  }
+
+  generateConcat(request: ConcatRequest): AsyncIterable<TokenEvent> {
+    const seq = this.concatSequence(request, this.resolveMaxNew(request.maxNewTokens));
+    return this.run(seq.prefix, seq.prefixLen, seq.ids, request);
+  }
+
+  /** merged(k) ++ [bos] + enc(prompt), or [bos] + enc(prompt) without a merge (models/PACK_FORMAT.md). */
+  private personalSequence(request: { merged: Float32Array | null; task: GenerateTask; input: string }): PrefillSequence {
     const template = this.promptTemplate(request.task);
     const input = this.checkText(request.input, 'input');
     const merged = request.merged;
@@ -381,23 +439,105 @@ class Model implements CommerModel {
       }
     }
     const ids = [this.spec.bosId, ...this.tokenizer.encodeLast(fillTemplate(template, { input }), this.spec.maxPromptTokens)];
-    return this.run(merged, merged ? this.k : 0, ids, request);
+    return { prefix: merged, prefixLen: merged ? this.k : 0, ids, docPositions: merged ? this.k : 0 };
   }
 
-  generateConcat(request: ConcatRequest): AsyncIterable<TokenEvent> {
+  /** soft_prompt ++ [bos] + enc(documents + prompt), kept within max_positions with `room` left for new tokens. */
+  private concatSequence(request: { docs: string[]; task: GenerateTask; input: string; docTokens?: number }, room: number): PrefillSequence {
     const template = this.promptTemplate(request.task);
     const input = this.checkText(request.input, 'input');
     if (!Array.isArray(request.docs)) throw new RuntimeInputError('docs must be an array of strings');
     request.docs.forEach((d, i) => this.checkText(d, `docs[${i}]`));
     const soft = this.pack.softPrompt;
     const s = soft ? soft.length / this.dim : 0;
-    const maxNew = this.resolveMaxNew(request.maxNewTokens);
     // The concat prompt grows with the documents; it keeps its end (task cue and
     // the latest documents) within the positions the backbone supports.
-    const budget = this.m.backbone.max_positions - s - maxNew - 1;
-    const text = concatPromptText(this.m.templates.concat_document, request.docs, template, input);
-    const ids = [this.spec.bosId, ...this.tokenizer.encodeLast(text, budget)];
-    return this.run(soft, s, ids, request);
+    const budget = this.m.backbone.max_positions - s - room - 1;
+    const promptOnly = this.tokenizer.encode(fillTemplate(template, { input }));
+    let ids: number[];
+    if (request.docTokens !== undefined) {
+      const n = request.docTokens;
+      if (!Number.isInteger(n) || n < 0) throw new RuntimeInputError(`docTokens must be a non-negative integer, got ${n}`);
+      const docIds = request.docs.length ? this.tokenizer.encodeFirst(concatPromptText(this.m.templates.concat_document, request.docs, '', ''), n) : [];
+      ids = [...docIds, ...promptOnly].slice(-budget);
+    } else {
+      ids = this.tokenizer.encodeLast(concatPromptText(this.m.templates.concat_document, request.docs, template, input), budget);
+    }
+    return { prefix: soft, prefixLen: s, ids: [this.spec.bosId, ...ids], docPositions: Math.max(0, ids.length - promptOnly.length) };
+  }
+
+  score(request: ScoreRequest): Promise<TargetScore> {
+    const seq = this.personalSequence(request);
+    const target = this.targetIds(request.target);
+    return this.exclusive(() => this.scoreImpl(seq, target));
+  }
+
+  scoreConcat(request: ConcatScoreRequest): Promise<TargetScore> {
+    const target = this.targetIds(request.target);
+    const seq = this.concatSequence(request, target.length);
+    return this.exclusive(() => this.scoreImpl(seq, target));
+  }
+
+  /** enc(target) + [eos], whitespace runs collapsed to one space as training did. */
+  private targetIds(target: unknown): number[] {
+    const t = this.checkText(target, 'target').split(/\s+/).filter(Boolean).join(' ');
+    return [...this.tokenizer.encode(t), this.m.tokens.eos_id];
+  }
+
+  /**
+   * One forward pass of prefix ++ ids ++ target (without its final eos): the logits of
+   * the last target.length positions predict target[0..]. Long sequences run in chunks
+   * through the KV cache, the last chunk holding every scored position.
+   */
+  private async scoreImpl(seq: PrefillSequence, target: number[]): Promise<TargetScore> {
+    const { dim, vocab } = this;
+    const fed = [...seq.ids, ...target.slice(0, -1)];
+    const T = seq.prefixLen + fed.length;
+    if (T > this.m.backbone.max_positions) throw new RuntimeInputError(`the scored sequence needs ${T} positions; the model supports ${this.m.backbone.max_positions}`);
+    const embeds = new Float32Array(T * dim);
+    if (seq.prefix && seq.prefixLen > 0) embeds.set(seq.prefix.subarray(0, seq.prefixLen * dim), 0);
+    this.embedInto(fed, embeds, seq.prefixLen);
+    const ones = new BigInt64Array(T).fill(1n);
+    const pos = BigInt64Array.from({ length: T }, (_, i) => BigInt(i));
+    const scored = target.length;
+    // Chunk starts: every prefillChunk positions, the last chunk covering at least the scored positions.
+    const lastStart = Math.max(0, Math.min(T - scored, T - this.prefillChunk));
+    const starts: number[] = [];
+    for (let s0 = 0; s0 < lastStart; s0 += this.prefillChunk) starts.push(s0);
+    starts.push(lastStart);
+    const hasNumLogits = 'num_logits' in this.logits1;
+    let past: Feeds = this.emptyPast(1);
+    let out: Record<string, OrtTensor> = {};
+    for (let i = 0; i < starts.length; i++) {
+      const s0 = starts[i]!;
+      const last = i === starts.length - 1;
+      const e = last ? T : Math.min(starts[i + 1]!, s0 + this.prefillChunk);
+      out = await this.session.run(
+        {
+          inputs_embeds: floatTensor(embeds.subarray(s0 * dim, e * dim), [1, e - s0, dim]),
+          attention_mask: int64Tensor(ones.subarray(0, e), [1, e]),
+          position_ids: int64Tensor(pos.subarray(s0, e), [1, e - s0]),
+          lora_scale: this.scale0,
+          ...(hasNumLogits ? { num_logits: int64Tensor(new BigInt64Array([BigInt(last ? scored : 0)]), []) } : {}),
+          ...past,
+        },
+        last ? ['logits'] : this.presentNames,
+      );
+      past = {};
+      for (let j = 0; j < this.presentNames.length; j++) past[this.pastNames[j]!] = out[this.presentNames[j]!]!;
+    }
+    const logits = out.logits!.data as Float32Array;
+    const rows = logits.length / vocab;
+    let nll = 0;
+    for (let j = 0; j < scored; j++) {
+      const at = (rows - scored + j) * vocab;
+      let max = -Infinity;
+      for (let v = 0; v < vocab; v++) if (logits[at + v]! > max) max = logits[at + v]!;
+      let sum = 0;
+      for (let v = 0; v < vocab; v++) sum += Math.exp(logits[at + v]! - max);
+      nll += max + Math.log(sum) - logits[at + target[j]!]!;
+    }
+    return { nll, tokens: scored, prefixPositions: seq.docPositions };
   }
 
   continueText(text: string, options: GenerateOptions = {}): AsyncIterable<TokenEvent> {
