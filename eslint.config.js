@@ -44,6 +44,22 @@ export default tseslint.config(
     },
   },
   {
+    // The pack evaluator sits beside jobs: it uses the runtime and the pure core, and no host or store.
+    files: ['main/eval/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['electron', 'electron/*', 'better-sqlite3'], message: 'The evaluator needs neither electron nor the store.' },
+            { group: ['**/store/**', '**/jobs/**', '**/services/**', '**/ipc/**', '**/web/**', '**/app/**', '**/cli/**'], message: 'main/eval uses the runtime and the core only; the CLI calls it.' },
+            ortOnlyThroughAdapter,
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['main/runtime/**/*.ts', 'main/store/**/*.ts'],
     rules: {
       'no-restricted-imports': [

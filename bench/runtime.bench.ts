@@ -371,6 +371,40 @@ const ttftC = median(ttftConcat);
 const ttftM = median(ttftCommer);
 console.log(`ttft: prompt-concat ${ttftC.toFixed(2)} ms (${concatPositions} positions), ComMer ${ttftM.toFixed(2)} ms (${commerPositions} positions)`);
 
+// ---- precision: the same adapter exported as float32 (not shipped: 4x the size),
+// compression and decode interleaved with the shipped pack in this run. Build it with
+// models/commer/adapter_from_pack.py + export.py without --quantize (models/README.md);
+// BENCH_FP32_PACK=<dir> names another.
+const peakBeforeFp32 = peakRssMb();
+const fp32Dir = process.env.BENCH_FP32_PACK ? resolve(process.env.BENCH_FP32_PACK) : join(repoRoot, 'models', 'cache', 'packs', `${model.info.packId}-fp32`);
+let precision: Record<string, unknown> | null = null;
+if (model.info.quantization && existsSync(join(fp32Dir, 'manifest.json'))) {
+  const f32 = await loadModel(fp32Dir, { executionProvider: model.info.provider, threads: model.info.threads });
+  await f32.compress(docs.slice(0, 16), { batchSize: BATCH });
+  const storedF32 = await f32.compress(docs.slice(0, 8), { batchSize: BATCH });
+  const tps = { q: [] as number[], f: [] as number[] };
+  const dec = { q: [] as number[], f: [] as number[] };
+  for (let r = 0; r < Math.max(3, Math.ceil(REPS / 2)); r++) {
+    tps.q.push(docs.length / ((await batchedMs(model)) / 1000));
+    tps.f.push(docs.length / ((await batchedMs(f32)) / 1000));
+    const a = await oursDecode(model, mergedMean, drafts[r % drafts.length]!, 32);
+    dec.q.push(a.tokens / (a.decodeMs / 1000));
+    const b = await oursDecode(f32, storedF32[0]!, drafts[r % drafts.length]!, 32);
+    dec.f.push(b.tokens / (b.decodeMs / 1000));
+  }
+  await f32.dispose();
+  precision = {
+    fp32_pack: relative(repoRoot, fp32Dir),
+    compress_docs_per_s: { quantized: round(median(tps.q), 1), fp32: round(median(tps.f), 1) },
+    decode_tokens_per_s: { quantized: round(median(dec.q), 1), fp32: round(median(dec.f), 1) },
+    compress_quantized_vs_fp32: round(median(tps.q) / median(tps.f)),
+    decode_quantized_vs_fp32: round(median(dec.q) / median(dec.f)),
+  };
+  console.log(`precision: compress ${median(tps.q).toFixed(1)} docs/s quantized vs ${median(tps.f).toFixed(1)} fp32; decode ${median(dec.q).toFixed(1)} vs ${median(dec.f).toFixed(1)} tokens/s`);
+} else if (model.info.quantization) {
+  console.log(`precision: no float32 export at ${relative(repoRoot, fp32Dir)}; skipped`);
+}
+
 const results = {
   benchmark: 'runtime',
   started_at: started,
@@ -411,7 +445,8 @@ const results = {
   three_suggestions_ms_batched: round(median(sug3)),
   three_suggestions_ms_sequential: round(median(sug1x3)),
   three_suggestions_speedup: round(median(sug1x3) / median(sug3)),
-  peak_rss_mb: round(peakRssMb(), 1),
+  peak_rss_mb: round(peakBeforeFp32, 1),
+  precision_compare: precision,
   goals: { decode_ratio_vs_raw_ort: 0.9, batched_compress_speedup: 3, ttft_speedup_n64: 10 },
   machine_before: before,
   machine_after: machine(),

@@ -7,6 +7,7 @@ import { delimiter } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { createServices, ServiceError, type ImportOptions, type ImportProgress, type Services, type ServicesOptions } from '../services/index.js';
 import { ProgressBar } from './progress.js';
+import { runEvaluate } from './evaluate.js';
 
 const EXIT_OK = 0;
 const EXIT_FAIL = 1;
@@ -200,6 +201,33 @@ export function buildProgram(): Command {
         process.off('SIGINT', onSig);
         await svc.close();
       }
+    });
+
+  program
+    .command('evaluate')
+    .description('evaluate a model pack on a data file through the app runtime; writes report.json and report.svg')
+    .requiredOption('--pack <id|dir>', 'pack id (see: commer packs) or a pack folder')
+    .requiredOption('--data <file...>', 'tweets JSONL {user,text}, a tweet CSV export, or news JSONL {headline,short_description,authors}; one task per file')
+    .option('--out <file>', 'report file to write', 'report.json')
+    .option('--per-person <n>', 'targets per person', positiveInt, 20)
+    .option('--doc-counts <list>', 'document counts, comma-separated', '0,8')
+    .option('--methods <list>', 'subset of commer,prompt_concat,prompt_concat_budget', 'commer,prompt_concat,prompt_concat_budget')
+    .option('--persons <list>', 'only these persons (comma-separated; default all with 2+ targets)')
+    .option('--max-new-tokens <n>', 'greedy tokens per output for ROUGE-L (0: perplexity only)', positiveInt, 24)
+    .option('--threads <n>', 'onnxruntime threads (0: default)', positiveInt, 0)
+    .action(async (o: Record<string, unknown>) => {
+      const code = await runEvaluate(o, async (id) => {
+        const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
+        try {
+          const p = svc.packs.list().find((x) => x.id === id);
+          if (!p) throw new ServiceError('NOT_FOUND', `no model pack "${id}" (see: commer packs)`);
+          if (!p.valid) throw new ServiceError('PACK_INVALID', `pack "${id}" is damaged: ${p.error}`);
+          return p.dir;
+        } finally {
+          await svc.close();
+        }
+      });
+      if (code !== EXIT_OK) throw new ExitCode(code);
     });
 
   program

@@ -16,11 +16,14 @@ export type {
   CommerModel,
   CompressOptions,
   ConcatRequest,
+  ConcatScoreRequest,
   GenerateOptions,
   GenerateRequest,
   GenerateTask,
   LoadModelOptions,
   ModelInfo,
+  ScoreRequest,
+  TargetScore,
   TokenEvent,
 } from './model.js';
 export { readPack, checkGraph, sha256File, type LoadedPack } from './pack-loader.js';

@@ -71,7 +71,7 @@ describe('CommerModel.score', { skip: pack ? false : 'no fixture pack (the golde
   test('bad requests are refused at the call, before any work', () => {
     assert.throws(() => m.score({ merged: new Float32Array(3), task: 'paraphrase', input, target }), /merged must be/);
     assert.throws(() => m.scoreConcat({ docs: [], task: 'paraphrase', input, target, docTokens: -1 }), /docTokens/);
-    assert.throws(() => m.score({ merged: null, task: 'nope', input, target }), /no "nope" task/);
+    assert.throws(() => m.score({ merged: null, task: 'nope' as 'paraphrase', input, target }), /no "nope" task/);
     assert.throws(() => m.score({ merged: null, task: 'paraphrase', input, target: 7 as unknown as string }), /target must be a string/);
   });
 });

@@ -1,0 +1,89 @@
+// Evaluation data files, read as the Python evaluator reads them
+// (models/commer/data.py): a tweets JSONL ({user, text}), a tweet CSV export (a
+// `text` column, optional `user`), or a news JSONL ({headline, short_description,
+// authors}). Persons keep the file's order of their records.
+
+import { readFileSync } from 'node:fs';
+import { basename, extname } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { decodeHTML } from 'entities';
+import type { Article } from '../core/eval/select.js';
+
+export type EvalData =
+  | { kind: 'tweets'; persons: Map<string, string[]> }
+  | { kind: 'news'; persons: Map<string, Article[]> };
+
+export class EvalDataError extends Error {}
+
+function push<T>(m: Map<string, T[]>, key: string, v: T): void {
+  const list = m.get(key);
+  if (list) list.push(v);
+  else m.set(key, [v]);
+}
+
+/** JSON lines of the file with their line numbers; a line that is not JSON is an error naming it. */
+function jsonLines(path: string, text: string): { line: number; row: Record<string, unknown> }[] {
+  const out: { line: number; row: Record<string, unknown> }[] = [];
+  text.split(/\r?\n/).forEach((raw, i) => {
+    const line = raw.trim();
+    if (!line) return;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (e) {
+      throw new EvalDataError(`${path}:${i + 1}: not JSON (${(e as Error).message})`);
+    }
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new EvalDataError(`${path}:${i + 1}: expected a JSON object`);
+    out.push({ line: i + 1, row: row as Record<string, unknown> });
+  });
+  return out;
+}
+
+const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
+
+export function loadEvalData(path: string): EvalData {
+  let text: string;
+  try {
+    // Python reads with errors='replace': invalid UTF-8 becomes U+FFFD here too.
+    text = new TextDecoder('utf-8', { fatal: false }).decode(readFileSync(path));
+  } catch (e) {
+    throw new EvalDataError(`cannot read ${path}: ${(e as Error).message}`);
+  }
+  if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+  if (extname(path).toLowerCase() === '.csv') {
+    let rows: Record<string, string>[];
+    try {
+      rows = parse(text, { columns: true, skip_empty_lines: true, relax_column_count: true }) as Record<string, string>[];
+    } catch (e) {
+      throw new EvalDataError(`${path}: not a readable CSV (${(e as Error).message})`);
+    }
+    if (rows.length && !('text' in rows[0]!)) throw new EvalDataError(`${path}: a tweet CSV needs a 'text' column`);
+    const persons = new Map<string, string[]>();
+    const fallback = basename(path, extname(path));
+    for (const r of rows) {
+      const t = decodeHTML(str(r.text).trim());
+      if (t) push(persons, str(r.user) || fallback, t);
+    }
+    return { kind: 'tweets', persons };
+  }
+  const lines = jsonLines(path, text);
+  const first = lines[0]?.row ?? {};
+  if ('headline' in first) {
+    const persons = new Map<string, Article[]>();
+    for (const { row } of lines) {
+      const a: Article = { headline: str(row.headline).trim(), short_description: str(row.short_description).trim(), author: str(row.authors).trim() };
+      if (a.headline) push(persons, a.author, a);
+    }
+    persons.delete(''); // articles without an author belong to nobody
+    return { kind: 'news', persons };
+  }
+  if ('text' in first) {
+    const persons = new Map<string, string[]>();
+    for (const { row } of lines) {
+      const t = str(row.text).trim();
+      if (t) push(persons, row.user === undefined ? 'unknown' : str(row.user), t);
+    }
+    return { kind: 'tweets', persons };
+  }
+  throw new EvalDataError(`${path}: not a tweets JSONL ({user, text}), a tweet CSV export or a news JSONL ({headline, short_description, authors})`);
+}
