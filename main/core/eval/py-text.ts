@@ -33,6 +33,13 @@ export function pyCollapseSpaces(s: string): string {
   return s.split(SPACE_RUN).filter((t) => t.length > 0).join(' ');
 }
 
+const EDGE_SPACE = new RegExp(`^${PY.s}+|${PY.s}+$`, 'gu');
+
+/** Python's `s.strip()`: Python's whitespace off both ends. */
+export function pyStripSpace(s: string): string {
+  return s.replace(EDGE_SPACE, '');
+}
+
 /** Python's `s.strip(chars)`: drops any of `chars` (code units here; callers pass ASCII) from both ends. */
 export function pyStrip(s: string, chars: string): string {
   let a = 0;
