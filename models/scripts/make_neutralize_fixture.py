@@ -16,7 +16,7 @@ test/fixtures/eval/neutralize.json
 test/fixtures/eval/select.json
   the evaluation examples tasks.eval_examples selects (evaluate.eval_sets' filtering):
   users40.jsonl at 20 per person, all in full; huffpost.jsonl at 5 per person, every
-  author's targets and profile digest, a few authors in full.
+  author's inputs, targets and profile digest, a few authors' first profile documents.
 """
 
 from __future__ import annotations
@@ -198,13 +198,12 @@ def select_fixture(data: Path) -> dict:
     hps = headline_persons(news)
     kept = [p for p in hps if len(p.items) >= 2]
     head = grouped(eval_examples(kept, PER_PERSON["headline"], max_docs=max_docs))
-    # a few authors in full: the largest, and small ones near the >= 2 items cut
+    # first profile documents for a few authors: the largest, and small ones near the >= 2 items cut
     by_size = sorted(head, key=lambda g: (-len(news[g["person"]]), g["person"]))
     small = sorted(head, key=lambda g: (len(news[g["person"]]), g["person"]))
     full = {g["person"] for g in by_size[: HEADLINE_FULL_AUTHORS // 2] + small[: HEADLINE_FULL_AUTHORS // 2]}
     for g in head:
         if g["person"] not in full:
-            g["examples"] = [[None, t] for _, t in g["examples"]]
             g["profile8"] = None
     return {
         "generator": "models/scripts/make_neutralize_fixture.py",
