@@ -35,9 +35,19 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from models.commer.data import DEFAULT_DATA_DIR, load_news_jsonl, load_tweets_csv, load_tweets_jsonl  # noqa: E402
-from models.commer.neutralize import _is_pictograph, neutralize  # noqa: E402
-from models.commer.tasks import EVAL_DOC_COUNTS, eval_examples, headline_persons, paraphrase_persons  # noqa: E402
+from models.commer.data import (
+    DEFAULT_DATA_DIR,
+    load_news_jsonl,
+    load_tweets_csv,
+    load_tweets_jsonl,
+)
+from models.commer.neutralize import _is_pictograph, neutralize
+from models.commer.tasks import (
+    EVAL_DOC_COUNTS,
+    eval_examples,
+    headline_persons,
+    paraphrase_persons,
+)
 
 OUT_DIR = ROOT / "test" / "fixtures" / "eval"
 SAMPLE_USERS40 = 5000
