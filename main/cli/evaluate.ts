@@ -89,6 +89,11 @@ export async function runEvaluate(o: Record<string, unknown>, packDirOf: (id: st
       maxNew = r.maxNew as number;
     }
     bar.done();
+    if (persons) {
+      const seen = new Set(sources.flatMap((x) => Object.values(x.persons).flat()));
+      const missing = persons.filter((p) => !seen.has(p));
+      if (missing.length) return fail(2, `not in any data file with at least 2 targets: ${missing.join(', ')}`);
+    }
     const report = { ...reportHeader(model, sources, maxNew), ...sections };
     atomicWrite(outPath, `${JSON.stringify(report, null, 2)}\n`);
     const svg = outPath.replace(/\.json$/i, '') + '.svg';

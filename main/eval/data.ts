@@ -8,6 +8,7 @@ import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { decodeHTML } from 'entities';
 import type { Article } from '../core/eval/select.js';
+import { newsFromJsonl, tweetsFromJsonl } from '../core/eval/shared-data.js';
 
 export type EvalData =
   | { kind: 'tweets'; persons: Map<string, string[]> }
@@ -15,7 +16,7 @@ export type EvalData =
 
 export class EvalDataError extends Error {}
 
-function push<T>(m: Map<string, T[]>, key: string, v: T): void {
+function push(m: Map<string, string[]>, key: string, v: string): void {
   const list = m.get(key);
   if (list) list.push(v);
   else m.set(key, [v]);
@@ -66,24 +67,13 @@ export function loadEvalData(path: string): EvalData {
     }
     return { kind: 'tweets', persons };
   }
-  const lines = jsonLines(path, text);
+  const lines = jsonLines(path, text); // every line checked first, so an error names its line
   const first = lines[0]?.row ?? {};
   if ('headline' in first) {
-    const persons = new Map<string, Article[]>();
-    for (const { row } of lines) {
-      const a: Article = { headline: str(row.headline).trim(), short_description: str(row.short_description).trim(), author: str(row.authors).trim() };
-      if (a.headline) push(persons, a.author, a);
-    }
+    const persons = newsFromJsonl(text);
     persons.delete(''); // articles without an author belong to nobody
     return { kind: 'news', persons };
   }
-  if ('text' in first) {
-    const persons = new Map<string, string[]>();
-    for (const { row } of lines) {
-      const t = str(row.text).trim();
-      if (t) push(persons, row.user === undefined ? 'unknown' : str(row.user), t);
-    }
-    return { kind: 'tweets', persons };
-  }
+  if ('text' in first) return { kind: 'tweets', persons: tweetsFromJsonl(text) };
   throw new EvalDataError(`${path}: not a tweets JSONL ({user, text}), a tweet CSV export or a news JSONL ({headline, short_description, authors})`);
 }

@@ -53,10 +53,7 @@ export function examplesOf(data: EvalData, perPerson: number, persons?: string[]
   const pick = <T>(m: Map<string, T[]>): Map<string, T[]> => new Map([...m].filter(([k]) => !keep || keep.has(k)));
   const tps = data.kind === 'tweets' ? paraphrasePersons(pick(data.persons)) : headlinePersons(pick(data.persons));
   const eligible = evalPersons(tps);
-  if (keep) {
-    const missing = [...keep].filter((p) => !eligible.some((e) => e.person === p));
-    if (missing.length) throw new RangeError(`not in the file or with fewer than 2 targets: ${missing.join(', ')}`);
-  }
+  if (keep && !eligible.length) throw new RangeError(`none of the named persons is in this file with at least 2 targets: ${[...keep].join(', ')}`);
   return {
     task: data.kind === 'tweets' ? 'paraphrase' : 'headline',
     examples: evalExamples(eligible, perPerson, EVAL_MAX_DOCS, sha256hex),

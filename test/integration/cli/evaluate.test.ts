@@ -109,6 +109,9 @@ describe('commer evaluate', () => {
     r = await run('--data', tweets, '--persons', 'nobody');
     assert.equal(r.code, 2);
     assert.match(r.stderr, /nobody/);
+    r = await run('--data', tweets, news, '--persons', 'Ann Writer,nobody', '--per-person', '2', '--doc-counts', '0', '--methods', 'commer', '--max-new-tokens', '0');
+    assert.equal(r.code, 2, 'a name found in no file is refused even when another name is found');
+    assert.match(r.stderr, /nobody/);
     r = await run('--data', join(dir, 'missing.jsonl'));
     assert.equal(r.code, 2);
     assert.match(r.stderr, /no such data file/);
