@@ -177,7 +177,6 @@ export function ownerAlive(dataDir: string, id: string | null): boolean {
 export function pruneDeadSessions(dataDir: string): string[] {
   const gone: string[] = [];
   for (const s of listSessions(dataDir)) {
-    if (s.pid === process.pid && s.host === hostname()) continue;
     if (sessionAlive(s)) continue;
     rmSync(join(sessionsDir(dataDir), `${s.id}.json`), { force: true });
     gone.push(s.id);

@@ -6,7 +6,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -42,7 +42,6 @@ async function freeze(child: ChildProcess, dbPath: string, where: 'inside' | 'ou
   for (let tries = 0; tries < 20_000; tries++) {
     if (child.exitCode !== null || child.signalCode !== null) throw new Error(`pid ${child.pid} exited before it could be frozen ${where} a transaction`);
     child.kill('SIGSTOP');
-    // A stopped process's state is visible at once in /proc; wait for it so the probe sees a frozen writer.
     await waitStopped(child.pid!);
     if (writeLockFree(dbPath) === (where === 'outside')) return;
     child.kill('SIGCONT');
@@ -51,8 +50,8 @@ async function freeze(child: ChildProcess, dbPath: string, where: 'inside' | 'ou
   throw new Error(`could not freeze pid ${child.pid} ${where} a transaction`);
 }
 
+/** Waits until /proc shows the process stopped (SIGSTOP is delivered asynchronously). Linux only, like the strace fault test. */
 async function waitStopped(pid: number): Promise<void> {
-  const { readFileSync } = await import('node:fs');
   for (;;) {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
@@ -198,6 +197,8 @@ describe('two processes on one data folder', () => {
     const compress = cli(['--data-dir', data, '--packs', packs, 'compress'], FAST_BUSY);
     const c = watch(compress);
     await waitFor(db, 'SELECT count(*) AS n FROM compressions', (n) => n >= 40);
+    // Held still while the other writer starts, so the queue cannot simply finish first on a fast machine.
+    await freeze(compress, db, 'outside');
 
     // The other writer: a process that takes the write lock and holds it until told to commit.
     const holder = spawn(
@@ -216,6 +217,8 @@ describe('two processes on one data folder', () => {
     children.push(holder);
     await once(holder.stdout!, 'data');
     const held = count(db, 'SELECT count(*) AS n FROM compressions');
+    assert.ok(held < 600, `frozen mid-queue at ${held} of 600`);
+    compress.kill('SIGCONT');
 
     // The queue must hit the lock and wait (it says so), not stop.
     const waited = await c.until(/waiting for the data folder/);
@@ -243,6 +246,23 @@ describe('two processes on one data folder', () => {
     } finally {
       d.close();
     }
+  });
+
+  test("two imports at once into one folder (one of them 'abort'): both finish and every document of both is there", async () => {
+    const data = join(dir, 'two-imports');
+    const db = join(data, 'commer.db');
+    const other = join(dir, 'other.js');
+    await writeTweetsJs(other, 5000, { seed: 7 });
+    const first = finished(cli(['--data-dir', data, '--packs', packs, 'import', big, '--profile', 'me', '--no-compress', '--on-bad-row', 'abort']));
+    await waitFor(db, 'SELECT count(*) AS n FROM documents', (n) => n >= 1000);
+    // Whatever the interleaving from here on, the outcome must be the same.
+    const [a, b] = await Promise.all([first, finished(cli(['--data-dir', data, '--packs', packs, 'import', other, '--profile', 'you', '--no-compress']))]);
+    assert.equal(a.code, 0, a.stderr);
+    assert.equal(b.code, 0, b.stderr);
+    assert.doesNotMatch(a.stderr + b.stderr, /SqliteError|locked/);
+    assert.equal(count(db, 'SELECT count(*) AS n FROM documents'), N + 5000);
+    assert.deepEqual(importStatuses(db), ['done', 'done']);
+    assertConsistent(db);
   });
 
   test("owner SIGKILLed: a second process recovers its 'abort' import (removes what it stored), then both folders' users carry on", async () => {
