@@ -8,6 +8,7 @@ import { Command, CommanderError, InvalidArgumentError, Option } from 'commander
 import { createServices, ServiceError, type ImportOptions, type ImportProgress, type Services, type ServicesOptions } from '../services/index.js';
 import { ProgressBar } from './progress.js';
 import { runEvaluate } from './evaluate.js';
+import { isBusyError } from '../store/index.js';
 
 const EXIT_OK = 0;
 const EXIT_FAIL = 1;
@@ -33,8 +34,11 @@ interface Globals {
   json?: boolean;
 }
 
+// The subcommand running, so that other processes on the same data folder can name this one.
+let commandName = '';
+
 async function open(g: Globals, extra: Partial<ServicesOptions> = {}): Promise<Services> {
-  return createServices({ dataDir: g.dataDir, packDirs: g.packs, ...extra });
+  return createServices({ dataDir: g.dataDir, packDirs: g.packs, processLabel: `commer ${commandName}`.trim(), ...extra });
 }
 
 /** The profile by name, created when asked for and missing. */
@@ -56,7 +60,10 @@ export function buildProgram(): Command {
     .option('--packs <dirs>', `folders holding model packs, separated by "${delimiter}" (default: the shipped packs and <data-dir>/packs)`, (v: string) => v.split(delimiter).filter(Boolean))
     .option('--json', 'print machine-readable JSON')
     .showHelpAfterError()
-    .exitOverride();
+    .exitOverride()
+    .hook('preAction', (_program, action) => {
+      commandName = action.name();
+    });
 
   const globals = (): Globals => program.opts<Globals>();
 
@@ -129,7 +136,14 @@ export function buildProgram(): Command {
           }
           if (r.phase !== 'done') failed = true;
         }
-        if (o.compress !== false) await compressWithBar(svc);
+        if (o.compress !== false) {
+          const st = await compressWithBar(svc);
+          // Stored but not compressed is not done: say why and fail, rather than exit 0 with documents left behind.
+          if (st.state === 'error') {
+            failed = true;
+            if (!g.json) process.stderr.write(`error: compression stopped with ${st.pending} documents pending: ${st.error?.message ?? 'unknown error'}\n`);
+          }
+        }
         out(g, results, () => `profile "${o.profile}": ${svc.profiles.get(pid).docCounts.tweet} tweets, ${svc.profiles.get(pid).docCounts.article} articles`);
       } finally {
         await svc.close();
@@ -144,7 +158,7 @@ export function buildProgram(): Command {
       const svc = await open(globals());
       try {
         const st = await compressWithBar(svc);
-        out(globals(), st, () => `${st.done} of ${st.total} documents compressed with ${st.packId ?? 'no pack'} (${st.state})`);
+        out(globals(), st, () => `${st.done} of ${st.total} documents compressed with ${st.packId ?? 'no pack'} (${st.state}${st.error ? `: ${st.error.message}` : ''})`);
         if (st.state === 'error' || st.state === 'no-pack') throw new ExitCode(EXIT_FAIL);
       } finally {
         await svc.close();
@@ -281,8 +295,15 @@ class ExitCode extends Error {
 
 async function compressWithBar(svc: Services) {
   const bar = new ProgressBar('compress');
+  let waiting: string | undefined;
   const off = svc.onEvent((e) => {
-    if (e.type === 'queue') bar.update(e.status.done, e.status.total, `${e.status.docsPerSec} docs/s`, e.status.etaSec);
+    if (e.type !== 'queue') return;
+    if (e.status.waiting && e.status.waiting !== waiting) {
+      bar.done();
+      process.stderr.write(`compress: waiting for the data folder: ${e.status.waiting}\n`);
+    }
+    waiting = e.status.waiting;
+    bar.update(e.status.done, e.status.total, `${e.status.docsPerSec} docs/s`, e.status.etaSec);
   });
   const stop = new AbortController();
   const onSig = () => {
@@ -318,6 +339,10 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ServiceError) {
       process.stderr.write(`error (${err.code}): ${err.message}\n`);
       return err.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAIL;
+    }
+    if (isBusyError(err)) {
+      process.stderr.write(`error (BUSY): another process holds the data folder's database (${(err as Error).message}); try again when it has finished\n`);
+      return EXIT_FAIL;
     }
     process.stderr.write(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
     return EXIT_FAIL;

@@ -3,8 +3,9 @@
 // and commits each batch with its running-mean updates in one transaction. The
 // queue keeps no state of its own on disk: "pending" is simply "no compression
 // row for this pack", so a restart (or a crash) resumes exactly where the last
-// committed batch ended.
-import { addCompressions, compressionTotals, pendingDocuments, type Database } from '../store/index.js';
+// committed batch ended. Another process on the same data folder holding the
+// write lock only makes it wait (it says so in `waiting`), never stop.
+import { addCompressions, busyMessage, compressionTotals, pendingDocuments, retryWhileBusy, type Database } from '../store/index.js';
 
 /** The queue's view of a model: the inference client or anything with the same shape. */
 export interface Compressor {
@@ -27,6 +28,8 @@ export interface QueueSnapshot {
   /** Documents this session gave up on (each failed alone while others compressed); not counted in pending. */
   skipped: number;
   error?: { code: string; message: string };
+  /** Set while the queue waits for another process to release the database (who it is, in words). */
+  waiting?: string;
 }
 
 export interface QueueOptions {
@@ -47,6 +50,7 @@ export class CompressionQueue {
   private dirty = false;
   private rate = 0;
   private error: { code: string; message: string } | undefined;
+  private waiting: string | undefined;
   private waiters: Array<() => void> = [];
   /** Documents that failed alone while others succeeded; left pending (a restart retries them) but not retried this session. */
   private readonly skipped = new Map<number, string>();
@@ -116,6 +120,7 @@ export class CompressionQueue {
       etaSec: this.rate > 0 && pending > 0 ? Math.round(pending / this.rate) : pending === 0 ? 0 : null,
     };
     if (this.error) s.error = this.error;
+    if (this.waiting) s.waiting = this.waiting;
     return s;
   }
 
@@ -189,7 +194,8 @@ export class CompressionQueue {
       for (;;) {
         if (ac.signal.aborted || this.compressor !== c) return;
         const single = cursor < singleUntil;
-        const fetched = pendingDocuments(this.db, c.packId, cursor, single ? 1 : this.batchSize);
+        const fetched = await this.whileBusy(() => pendingDocuments(this.db, c.packId, cursor, single ? 1 : this.batchSize), ac.signal);
+        if (fetched === null) return;
         const batch = fetched.filter((d) => !this.skipped.has(d.id) && d.id !== suspect?.id);
         if (!fetched.length) {
           // New ids can be lower than the cursor only if the newest document was deleted; rescan once when told of new work.
@@ -240,7 +246,8 @@ export class CompressionQueue {
           suspect = null;
         }
         // Only now, with the vectors in hand, do the documents start counting in the means.
-        addCompressions(this.db, c.packId, c.k, c.dim, batch.map((d, i) => ({ documentId: d.id, data: vectors[i]! })));
+        const items = batch.map((d, i) => ({ documentId: d.id, data: vectors[i]! }));
+        if ((await this.whileBusy(() => addCompressions(this.db, c.packId, c.k, c.dim, items), ac.signal)) === null || this.compressor !== c) return;
         cursor = batch[batch.length - 1]!.id;
         const perSec = batch.length / Math.max((performance.now() - t0) / 1000, 1e-6);
         this.rate = this.rate === 0 ? perSec : 0.8 * this.rate + 0.2 * perSec;
@@ -252,9 +259,39 @@ export class CompressionQueue {
       this.state = 'error';
       return;
     } finally {
+      this.waiting = undefined;
       if (this.ac === ac) this.ac = null;
       if (this.state === 'running') this.state = this.paused ? 'paused' : 'idle';
       this.publish();
+    }
+  }
+
+  /**
+   * Runs a store call, waiting for as long as it takes while another process holds
+   * the write lock (the vectors in hand are kept, not recomputed). Null when the
+   * queue was stopped while waiting.
+   */
+  private async whileBusy<T>(fn: () => T, signal: AbortSignal): Promise<T | null> {
+    try {
+      const r = await retryWhileBusy(fn, {
+        retries: Infinity,
+        signal,
+        onWait: () => {
+          const msg = busyMessage(this.db);
+          if (msg !== this.waiting) {
+            this.waiting = msg;
+            this.publish();
+          }
+        },
+      });
+      if (this.waiting) {
+        this.waiting = undefined;
+        this.publish();
+      }
+      return r;
+    } catch (err) {
+      if (signal.aborted) return null;
+      throw err;
     }
   }
 

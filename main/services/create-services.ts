@@ -41,15 +41,18 @@ const TASK_KIND: Record<'paraphrase' | 'headline', DocKind> = { paraphrase: 'twe
 const UNDO_DAYS = 30;
 const IMPORT_FORMATS: readonly ImportFormat[] = ['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html'];
 
-/** Runs a store call and turns StoreErrors into ServiceErrors with the same code. */
-function s<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof StoreError) throw new ServiceError(err.code, err.message);
-    if ((err as { code?: string } | null)?.code === 'SQLITE_FULL') throw new ServiceError('DISK_FULL', 'the disk (or the database size limit) is full; nothing of this change was written');
-    throw err;
-  }
+/** A runner for store calls that turns StoreErrors into ServiceErrors with the same code, and a locked database into BUSY naming who holds it. */
+function storeCalls(busy: () => string) {
+  return function s<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof StoreError) throw new ServiceError(err.code, err.code === 'BUSY' ? `${busy()}; try again when it has finished` : err.message);
+      if ((err as { code?: string } | null)?.code === 'SQLITE_FULL') throw new ServiceError('DISK_FULL', 'the disk (or the database size limit) is full; nothing of this change was written');
+      if (store.isBusyError(err)) throw new ServiceError('BUSY', `${busy()}; nothing of this change was written, try again when it has finished`);
+      throw err;
+    }
+  };
 }
 
 function int(v: unknown, name: string, min: number, max: number): number {
@@ -84,15 +87,19 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   const dataDir = resolve(opts.dataDir ?? store.defaultDataDir());
   const dbPath = join(dataDir, store.DB_FILE_NAME);
   const packDirs = (opts.packDirs ?? [REPO_PACKS, join(dataDir, 'packs')]).map((d) => resolve(d));
+  // Registered before the database opens, so that a process waiting on it can be named too.
+  const session = store.registerSession(dataDir, opts.processLabel ?? store.defaultProcessLabel());
   let db: Database;
   try {
     db = store.openDatabase(dbPath);
   } catch (err) {
-    if (err instanceof StoreError) throw new ServiceError(err.code, err.message);
+    session.close();
+    if (err instanceof StoreError) throw new ServiceError(err.code, err.code === 'BUSY' ? `${store.busyMessage(dataDir, session.info.id)}; try again when it has finished` : err.message);
     throw err;
   }
-  recoverInterruptedImports(db);
-  store.purgeDeletedGenerations(db, new Date(Date.now() - UNDO_DAYS * 86400_000).toISOString());
+  store.attachSession(db, session);
+  const s = storeCalls(() => store.busyMessage(db));
+  startupCleanup(db, dataDir);
 
   const listeners = new Set<(e: ServiceEvent) => void>();
   const emit = (e: ServiceEvent) => {
@@ -360,6 +367,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           signal: ac.signal,
           emit: (p) => emit({ type: 'import', progress: p }),
           onStored: () => queue.notify(),
+          owner: session.info.id,
         };
         const job = { ctx, ac, settled: [] as Array<() => void>, finished: Promise.resolve() };
         job.finished = runImport(ctx).then(() => {
@@ -536,6 +544,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       await client.dispose();
       listeners.clear();
       db.close();
+      session.close();
     },
   };
 
@@ -693,22 +702,16 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
 }
 
 /**
- * Imports cut short by a crash: mark them interrupted, and for those that asked
- * for all-or-nothing, remove what they had stored.
+ * Start-up housekeeping: recover the imports of processes that died (never those
+ * of another process still running on this folder) and purge old undo history.
+ * Both can wait for the next start if another process holds the write lock.
  */
-function recoverInterruptedImports(db: Database): void {
-  const rows = db.prepare("SELECT id, options FROM imports WHERE status = 'running'").all() as Array<{ id: number; options: string }>;
-  for (const r of rows) {
-    let abort = false;
-    try {
-      abort = (JSON.parse(r.options) as { onBadRow?: string }).onBadRow === 'abort';
-    } catch {
-      abort = false;
-    }
-    if (abort) {
-      const docIds = (db.prepare('SELECT id FROM documents WHERE import_id = ?').all(r.id) as Array<{ id: number }>).map((x) => x.id);
-      store.deleteDocuments(db, docIds);
-    }
+function startupCleanup(db: Database, dataDir: string): void {
+  try {
+    store.recoverInterruptedImports(db, (owner) => store.ownerAlive(dataDir, owner));
+    store.pruneDeadSessions(dataDir);
+    store.purgeDeletedGenerations(db, new Date(Date.now() - UNDO_DAYS * 86400_000).toISOString());
+  } catch (err) {
+    if (!store.isBusyError(err)) throw err;
   }
-  store.markInterruptedImports(db);
 }

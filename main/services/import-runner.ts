@@ -20,13 +20,27 @@ import {
   type ImportFormat,
   type ParseEvent,
 } from '../core/import/index.js';
-import { beginImport, deleteDocuments, insertDocuments, updateImport, StoreError, type Database, type NewDocument } from '../store/index.js';
+import {
+  beginImport,
+  busyMessage,
+  deleteDocuments,
+  insertDocuments,
+  isBusyError,
+  retryWhileBusy,
+  updateImport,
+  StoreError,
+  type Database,
+  type NewDocument,
+} from '../store/index.js';
 import { checkEncoding, csvRows, decodeBytes, fileBytes, readHead, zipTextEntries, type ByteCounter } from './import-source.js';
 import { ServiceError } from './errors.js';
 import type { DocKind, ImportOptions, ImportProgress, ImportRowError } from './types.js';
 
 const BATCH = 1000;
 const MAX_KEPT_ERRORS = 100;
+// Beyond each statement's own busy_timeout: how many more times a batch is tried while another
+// process on the folder holds the write lock (about a minute in all at the default timeout).
+const BUSY_RETRIES = 12;
 
 export interface ImportJobContext {
   db: Database;
@@ -39,6 +53,8 @@ export interface ImportJobContext {
   onStored(): void;
   /** Set once the job has an imports row (its documents point at it). */
   importId?: number;
+  /** The session running the job (store/sessions.ts), recorded on the imports row so other processes leave it alone. */
+  owner?: string;
 }
 
 interface Source {
@@ -137,13 +153,27 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
   };
   const abortMode = ctx.options.onBadRow === 'abort';
   let batch: NewDocument[] = [];
-  const flush = () => {
+  const busy = { retries: BUSY_RETRIES, signal: ctx.signal };
+  const flush = async () => {
     if (!batch.length || importId === null) return;
-    const r = insertDocuments(ctx.db, p.profileId, batch, importId);
+    const id = importId;
+    const docs = batch;
+    // The batch and the counters commit together: a batch retried after a busy error is counted once.
+    const r = await retryWhileBusy(
+      () =>
+        ctx.db
+          .transaction(() => {
+            const ins = insertDocuments(ctx.db, p.profileId, docs, id);
+            const c = { ...counts(p), stored: p.stored + ins.inserted, duplicates: p.duplicates + ins.duplicates };
+            if (!updateImport(ctx.db, id, c)) throw lostImport(ctx.path);
+            return ins;
+          })
+          .immediate(),
+      busy,
+    );
     p.stored += r.inserted;
     p.duplicates += r.duplicates;
     batch = [];
-    updateImport(ctx.db, importId, counts(p));
     ctx.onStored();
   };
 
@@ -178,7 +208,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
       counter.bytes = 0;
     }
 
-    importId = beginImport(ctx.db, p.profileId, basename(ctx.path), format, ctx.options);
+    importId = await retryWhileBusy(() => beginImport(ctx.db, p.profileId, basename(ctx.path), format, ctx.options, ctx.owner ?? null), busy);
     ctx.importId = importId;
     p.phase = 'storing';
     for await (const src of sources(ctx.path, format, ctx.options, counter, ctx.signal)) {
@@ -189,7 +219,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
           p.parsed++;
           batch.push({ kind: srcKind, text: ev.doc.text, source: `${src.label}:${ev.doc.line}`, writtenAt: ev.doc.writtenAt });
           if (batch.length >= BATCH) {
-            flush();
+            await flush();
             emit();
             await yieldToLoop();
           }
@@ -197,36 +227,38 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
         else addError({ file: src.label, line: ev.line, message: ev.message });
       }
     }
-    flush();
-    updateImport(ctx.db, importId, counts(p), 'done');
+    await flush();
+    const id = importId;
+    if (!(await retryWhileBusy(() => updateImport(ctx.db, id, counts(p), 'done'), busy))) throw lostImport(ctx.path);
     p.phase = 'done';
     emit(true);
   } catch (err) {
-    const e = asServiceError(err, ctx.path);
+    const e = asServiceError(err, ctx.path, ctx.db);
     // The file as a whole failed (no text column, truncated, bad bytes): keep it in the row errors too.
     if (err instanceof ImportParseError) addError({ file: basename(ctx.path), line: err.line, message: err.message });
     // In 'skip' mode the rows read before a fatal error (a truncated file) are good rows: keep them.
     if (!abortMode && err instanceof ImportParseError && importId !== null) {
       try {
-        flush();
+        await flush();
       } catch {
         // Disk full while saving them: the batch rolled back whole, earlier batches stay.
       }
     }
     let removed = 0;
     if (importId !== null && abortMode) {
-      removed = rollbackImport(ctx.db, importId);
+      const id = importId;
+      // Not cancellable: all or nothing must hold even for an import the user stopped.
+      removed = await retryWhileBusy(() => rollbackImport(ctx.db, id), { retries: BUSY_RETRIES }).catch(() => 0);
     }
     const partial = !abortMode && e.code !== 'CANCELLED' && err instanceof ImportParseError && p.stored + p.duplicates > 0;
     p.phase = e.code === 'CANCELLED' ? 'cancelled' : partial ? 'done' : 'failed';
     if (p.phase === 'failed') p.error = { code: e.code, message: e.message, details: { errors: p.errors } };
     if (removed) p.stored = 0;
     if (importId !== null) {
-      try {
-        updateImport(ctx.db, importId, counts(p), p.phase === 'cancelled' ? 'cancelled' : p.phase === 'done' ? 'done' : 'failed', e.message);
-      } catch {
-        // A full disk can refuse even this bookkeeping write; the documents are already consistent.
-      }
+      const id = importId;
+      const status = p.phase === 'cancelled' ? 'cancelled' : p.phase === 'done' ? 'done' : 'failed';
+      // A full disk (or a folder locked for longer than we wait) can refuse even this bookkeeping write; the documents are already consistent.
+      await retryWhileBusy(() => updateImport(ctx.db, id, counts(p), status, e.message), { retries: BUSY_RETRIES }).catch(() => undefined);
     }
     emit(true);
   }
@@ -260,8 +292,13 @@ function describe(e: ImportRowError): string {
   return `${e.file}${e.line ? ` line ${e.line}` : ''}: ${e.message}`;
 }
 
-function asServiceError(err: unknown, path: string): ServiceError {
+function lostImport(path: string): ServiceError {
+  return new ServiceError('CONFLICT', `${basename(path)}: another process marked this import as interrupted while it ran (an older ComMer Studio on the same data folder?); what it stored may have been removed, import the file again`);
+}
+
+function asServiceError(err: unknown, path: string, db: Database): ServiceError {
   if (err instanceof ServiceError) return err;
+  if (isBusyError(err)) return new ServiceError('BUSY', `${basename(path)}: ${busyMessage(db)}; try again when it has finished`);
   if (err instanceof ImportParseError) return new ServiceError('IMPORT_FAILED', err.message);
   if (err instanceof StoreError) return new ServiceError(err.code === 'DISK_FULL' ? 'DISK_FULL' : 'INTERNAL', err.message);
   const code = (err as { code?: string } | null)?.code;

@@ -29,6 +29,8 @@ export interface ServicesOptions {
   loadModelAtStart?: boolean;
   /** Documents per compression batch (default 8). */
   compressBatchSize?: number;
+  /** What this process is, as other processes on the same data folder name it ("commer import"); default from process.argv. */
+  processLabel?: string;
 }
 
 export { createServices } from './create-services.js';

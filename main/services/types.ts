@@ -22,6 +22,7 @@ export type ServiceErrorCode =
   | 'DISK_FULL'
   | 'CANCELLED'
   | 'INFERENCE_FAILED'
+  | 'BUSY'
   | 'INTERNAL';
 
 export interface ServiceErrorData {
@@ -161,6 +162,8 @@ export interface QueueStatus {
   docsPerSec: number;
   etaSec: number | null;
   error?: ServiceErrorData;
+  /** Set while the queue waits for another process on the data folder to release the database (who, in words). */
+  waiting?: string;
 }
 
 // ---------------------------------------------------------------- restyle

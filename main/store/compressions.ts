@@ -30,7 +30,7 @@ export function addCompressions(db: Database, packId: string, k: number, dim: nu
       added++;
     }
     return added;
-  })();
+  }).immediate();
 }
 
 /** The next documents (by id, after a cursor) that have no compression with a pack. */

@@ -10,6 +10,16 @@ export type { Database } from 'better-sqlite3';
 export interface OpenOptions {
   /** Caps the file at this many pages (tests use it to simulate a full disk). */
   maxPageCount?: number;
+  /** How long one statement waits for another process's write lock (default COMMER_BUSY_TIMEOUT_MS or 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+
+function busyTimeout(opts: OpenOptions): number {
+  if (opts.busyTimeoutMs !== undefined) return Math.max(0, Math.floor(opts.busyTimeoutMs));
+  const env = Number(process.env.COMMER_BUSY_TIMEOUT_MS);
+  return Number.isFinite(env) && env >= 0 ? Math.floor(env) : DEFAULT_BUSY_TIMEOUT_MS;
 }
 
 /**
@@ -25,6 +35,8 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
     translateSqliteError(err, `opening ${file}`);
   }
   try {
+    // First: everything below may need a lock that another process on this folder holds for a moment.
+    db.pragma(`busy_timeout = ${busyTimeout(opts)}`);
     const version = db.pragma('user_version', { simple: true }) as number;
     if (version > LATEST_SCHEMA_VERSION) {
       throw new StoreError(
@@ -36,7 +48,6 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = NORMAL');
     db.pragma('foreign_keys = ON');
-    db.pragma('busy_timeout = 5000');
     // SQLite's default page cache is 2 MB; a profile of 10k compressions is ~17 MB, and evicting its
     // B-tree pages would make adding a document slower as the profile grows.
     db.pragma('cache_size = -65536');
@@ -54,10 +65,12 @@ function migrate(db: Database, from: number): void {
   for (const m of MIGRATIONS) {
     if (m.version <= from) continue;
     // Each step and its version bump commit together, so a crash never leaves a half-migrated file.
+    // The version is read again under the write lock: another process may have just run this step.
     db.transaction(() => {
+      if ((db.pragma('user_version', { simple: true }) as number) >= m.version) return;
       m.up(db);
       db.pragma(`user_version = ${m.version}`);
-    })();
+    }).immediate();
   }
 }
 

@@ -55,7 +55,7 @@ export function insertDocuments(db: Database, profileId: number, docs: readonly 
       inserted += ins.run(profileId, d.kind, text, d.source, contentHash(text), d.writtenAt ?? null, importId).changes;
     }
     return { inserted, duplicates: docs.length - inserted };
-  })();
+  }).immediate();
 }
 
 export interface ListDocumentsQuery {
@@ -152,7 +152,7 @@ export function deleteDocuments(db: Database, ids: readonly number[]): number {
       n += del.run(id).changes;
     }
     return n;
-  })();
+  }).immediate();
 }
 
 /** One document by id. */

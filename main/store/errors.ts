@@ -1,4 +1,4 @@
-export type StoreErrorCode = 'SCHEMA_TOO_NEW' | 'DB_CORRUPT' | 'DISK_FULL' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_INPUT';
+export type StoreErrorCode = 'SCHEMA_TOO_NEW' | 'DB_CORRUPT' | 'DISK_FULL' | 'NOT_FOUND' | 'CONFLICT' | 'INVALID_INPUT' | 'BUSY';
 
 /** A store failure with a code the service layer maps one to one onto its own. */
 export class StoreError extends Error {
@@ -11,7 +11,7 @@ export class StoreError extends Error {
   }
 }
 
-/** Turns SQLite's disk-full and corruption errors into StoreErrors; rethrows anything else unchanged. */
+/** Turns SQLite's disk-full, corruption and locked errors into StoreErrors; rethrows anything else unchanged. */
 export function translateSqliteError(err: unknown, what: string): never {
   const code = (err as { code?: unknown } | null)?.code;
   if (code === 'SQLITE_FULL') {
@@ -19,6 +19,9 @@ export function translateSqliteError(err: unknown, what: string): never {
   }
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     throw new StoreError('DB_CORRUPT', `${what} failed: the database file is damaged or not a database (${(err as Error).message})`);
+  }
+  if (typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'))) {
+    throw new StoreError('BUSY', `${what} failed: another process holds the database's write lock`);
   }
   throw err;
 }

@@ -53,16 +53,19 @@ export function listGenerations(db: Database, q: { profileId?: number; offset: n
 /** Soft-deletes history rows (undo restores them); returns how many changed. */
 export function softDeleteGenerations(db: Database, ids: readonly number[]): number {
   const s = stmt(db, "UPDATE generations SET deleted_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND deleted_at IS NULL");
-  return db.transaction(() => ids.reduce((n, id) => n + s.run(id).changes, 0))();
+  return db.transaction(() => ids.reduce((n, id) => n + s.run(id).changes, 0)).immediate();
 }
 
 /** Restores soft-deleted history rows; returns how many changed. */
 export function restoreGenerations(db: Database, ids: readonly number[]): number {
   const s = stmt(db, 'UPDATE generations SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL');
-  return db.transaction(() => ids.reduce((n, id) => n + s.run(id).changes, 0))();
+  return db.transaction(() => ids.reduce((n, id) => n + s.run(id).changes, 0)).immediate();
 }
 
 /** Removes rows soft-deleted before a time for good (called at startup so undo survives a session but not forever). */
 export function purgeDeletedGenerations(db: Database, beforeIso: string): number {
+  // Looked for first: a DELETE takes the write lock even when it matches nothing, and a start-up that only
+  // reads must not wait for (or fail on) another process writing to the same folder.
+  if (!stmt(db, 'SELECT 1 FROM generations WHERE deleted_at IS NOT NULL AND deleted_at < ? LIMIT 1').get(beforeIso)) return 0;
   return stmt(db, 'DELETE FROM generations WHERE deleted_at IS NOT NULL AND deleted_at < ?').run(beforeIso).changes;
 }

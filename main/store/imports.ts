@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { stmt } from './db.js';
+import { deleteDocuments } from './documents.js';
 
 export type ImportStatus = 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -18,13 +19,20 @@ export interface ImportRow {
   message: string | null;
   started_at: string;
   finished_at: string | null;
+  /** The session (store/sessions.ts) running it; null for rows written before schema v2. */
+  owner: string | null;
 }
 
-/** Records the start of an import; its documents point at the returned id. */
-export function beginImport(db: Database, profileId: number, file: string, format: string | null, options: unknown): number {
+/** Records the start of an import by a session (its owner); its documents point at the returned id. */
+export function beginImport(db: Database, profileId: number, file: string, format: string | null, options: unknown, owner: string | null = null): number {
   return Number(
-    stmt(db, "INSERT INTO imports (profile_id, file, format, options, status) VALUES (?, ?, ?, ?, 'running')").run(profileId, file, format, JSON.stringify(options ?? {}))
-      .lastInsertRowid,
+    stmt(db, "INSERT INTO imports (profile_id, file, format, options, status, owner) VALUES (?, ?, ?, ?, 'running', ?)").run(
+      profileId,
+      file,
+      format,
+      JSON.stringify(options ?? {}),
+      owner,
+    ).lastInsertRowid,
   );
 }
 
@@ -37,19 +45,60 @@ export interface ImportCounts {
   errors: unknown[];
 }
 
-/** Saves an import's counters (called with each committed batch and at the end). */
-export function updateImport(db: Database, id: number, c: ImportCounts, status: ImportStatus = 'running', message: string | null = null): void {
-  stmt(
+/**
+ * Saves a running import's counters (called with each committed batch and at the
+ * end). Returns false, changing nothing, when the row is no longer running: some
+ * other process declared it interrupted, so its documents may be gone.
+ */
+export function updateImport(db: Database, id: number, c: ImportCounts, status: ImportStatus = 'running', message: string | null = null): boolean {
+  return (
+    stmt(
     db,
     `UPDATE imports SET parsed = ?, stored = ?, duplicates = ?, skipped = ?, error_count = ?, errors = ?, status = ?, message = ?,
        finished_at = CASE WHEN ? = 'running' THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END
-     WHERE id = ?`,
-  ).run(c.parsed, c.stored, c.duplicates, c.skipped, c.errorCount, JSON.stringify(c.errors.slice(0, 100)), status, message, status, id);
+     WHERE id = ? AND status = 'running'`,
+    ).run(c.parsed, c.stored, c.duplicates, c.skipped, c.errorCount, JSON.stringify(c.errors.slice(0, 100)), status, message, status, id).changes === 1
+  );
 }
 
-/** Marks imports left 'running' by a crashed process as interrupted; their committed batches stay (re-importing completes them). */
-export function markInterruptedImports(db: Database): number {
-  return stmt(db, "UPDATE imports SET status = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE status = 'running'").run().changes;
+export interface RecoveryResult {
+  /** Imports whose owner was gone, now marked interrupted. */
+  interrupted: number;
+  /** Documents removed because such an import had asked for all or nothing. */
+  removed: number;
+}
+
+/**
+ * Imports left 'running' by a process that is gone (ownerAlive says which): mark
+ * them interrupted, and for those that asked for all-or-nothing remove what they
+ * had stored; the committed batches of the others stay (re-importing completes
+ * them). An import whose owner still runs (another process on this folder) is not
+ * touched. Each import is claimed and cleaned in one transaction, so two processes
+ * recovering at once do it once.
+ */
+export function recoverInterruptedImports(db: Database, ownerAlive: (owner: string | null) => boolean): RecoveryResult {
+  const out: RecoveryResult = { interrupted: 0, removed: 0 };
+  const rows = stmt(db, "SELECT id, options, owner FROM imports WHERE status = 'running'").all() as Array<{ id: number; options: string; owner: string | null }>;
+  for (const r of rows) {
+    if (ownerAlive(r.owner)) continue;
+    let abort = false;
+    try {
+      abort = (JSON.parse(r.options) as { onBadRow?: string }).onBadRow === 'abort';
+    } catch {
+      abort = false;
+    }
+    db.transaction(() => {
+      const claimed = stmt(db, "UPDATE imports SET status = 'interrupted', finished_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now') WHERE id = ? AND status = 'running'").run(r.id).changes;
+      if (!claimed) return;
+      out.interrupted++;
+      if (abort) {
+        const ids = (stmt(db, 'SELECT id FROM documents WHERE import_id = ?').all(r.id) as Array<{ id: number }>).map((x) => x.id);
+        out.removed += deleteDocuments(db, ids);
+        stmt(db, 'UPDATE imports SET stored = 0 WHERE id = ?').run(r.id);
+      }
+    }).immediate();
+  }
+  return out;
 }
 
 /** Recent imports, newest first. */

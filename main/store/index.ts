@@ -2,6 +2,8 @@
 export { openDatabase, schemaVersion, type Database, type OpenOptions } from './db.js';
 export { LATEST_SCHEMA_VERSION } from './migrations/index.js';
 export { StoreError, type StoreErrorCode } from './errors.js';
+export { isBusyError, retryWhileBusy, type BusyRetryOptions } from './busy.js';
+export * from './sessions.js';
 export { defaultDataDir, DB_FILE_NAME, APP_DIR_NAME } from './paths.js';
 export * from './profiles.js';
 export * from './documents.js';

@@ -212,6 +212,6 @@ export function recomputeMeans(db: Database, packId?: string): RecomputeStats {
       documents += g.count;
     }
     return { groups: fresh.size, documents, maxAbsDiff };
-  })();
+  }).immediate();
 }
 

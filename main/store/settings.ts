@@ -7,9 +7,12 @@ export function getSetting<T>(db: Database, key: string, fallback: T): T {
   return r ? (JSON.parse(r.value) as T) : fallback;
 }
 
-/** Stores a setting as JSON. */
+/** Stores a setting as JSON (no write when it already holds that value). */
 export function setSetting(db: Database, key: string, value: unknown): void {
-  stmt(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, JSON.stringify(value));
+  const json = JSON.stringify(value);
+  const r = stmt(db, 'SELECT value FROM settings WHERE key = ?').get(key) as { value: string } | undefined;
+  if (r?.value === json) return;
+  stmt(db, 'INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, json);
 }
 
 /** Every setting, for export. */

@@ -39,7 +39,7 @@ describe('storage faults', () => {
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
     const before = sha(file);
-    assert.throws(() => openDatabase(file), (e: unknown) => e instanceof StoreError && e.code === 'SCHEMA_TOO_NEW' && /newer version of ComMer Studio \(schema version 6; this version knows up to 1\)/.test(e.message));
+    assert.throws(() => openDatabase(file), (e: unknown) => e instanceof StoreError && e.code === 'SCHEMA_TOO_NEW' && e.message.includes(`newer version of ComMer Studio (schema version ${LATEST_SCHEMA_VERSION + 5}; this version knows up to ${LATEST_SCHEMA_VERSION})`));
     await assert.rejects(createServices({ dataDir: data, packDirs: [] }), (e: unknown) => e instanceof ServiceError && e.code === 'SCHEMA_TOO_NEW');
     const cli = await finished(spawnCli(['--data-dir', data, 'profiles']));
     assert.equal(cli.code, 1);
