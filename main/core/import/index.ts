@@ -6,6 +6,6 @@ export { parseTextBlocks, parseTextWhole, readAllBounded } from './text.js';
 export { parseMarkdown, parseHtml, markdownToPlainText, htmlToPlainText } from './articles.js';
 export { parseCsvRows, detectCsvLayout, type CsvRow, type CsvLayout } from './csv.js';
 export { splitJsonArray, type ArrayElement } from './json-array-splitter.js';
-export { splitLines } from './lines.js';
+export { splitLines, MAX_LINE_CHARS, type Line } from './lines.js';
 export { decodeTweetEntities, toIsoDate, recordToEvent } from './records.js';
 export { detectFormat, defaultKindFor, type ImportFormat } from './detect.js';
