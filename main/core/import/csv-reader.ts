@@ -117,7 +117,7 @@ export async function* readCsvRows(chunks: AsyncIterable<string>, delimiter = ',
     let i = 0;
     let error: string | null = null;
     scan: while (i < len) {
-      switch (state) {
+      switch (state as Q) {
         case Q.SkipLine: {
           const nl = chunk.slice(i).search(/[\r\n]/);
           if (nl === -1) {
