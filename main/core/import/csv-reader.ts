@@ -78,7 +78,7 @@ export async function* readCsvRows(chunks: AsyncIterable<string>, delimiter = ',
     const text = raw.join('') + rest;
     LINE_BREAK.lastIndex = 0;
     const m = LINE_BREAK.exec(text);
-    const row: CsvRow = { cells: [], line: recLine, error: `CSV error at line ${recLine}: ${message}` };
+    const row: CsvRow = { cells: [], line: recLine, error: `CSV error: ${message}` };
     recLine++;
     reset();
     if (m) {
