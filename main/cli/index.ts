@@ -98,8 +98,7 @@ export function buildProgram(): Command {
     .action(async (files: string[], o: Record<string, string | boolean | undefined>) => {
       const g = globals();
       const svc = await open(g, { autoStartQueue: o.compress !== false, loadModelAtStart: o.compress !== false });
-      let failed = false;
-      let partial = false;
+      let code = EXIT_OK;
       try {
         const pid = profileId(svc, String(o.profile), true);
         const options: ImportOptions = {
@@ -129,9 +128,7 @@ export function buildProgram(): Command {
             if (r.errorCount > 5) process.stderr.write(`  … and ${r.errorCount - 5} more\n`);
             if (r.error) process.stderr.write(`error: ${r.error.message}\n`);
           }
-          // 'compressing': every document is stored and the queue is learning them; that is a finished import.
-          if (r.phase === 'failed' || r.phase === 'cancelled') failed = true;
-          else if (r.lost > 0 || r.incomplete) partial = true;
+          code = Math.max(code, importExitCode(r));
         }
         if (o.compress !== false) await compressWithBar(svc);
         // Read again after compressing, so the phases printed are the final ones.
@@ -140,8 +137,8 @@ export function buildProgram(): Command {
       } finally {
         await svc.close();
       }
-      if (failed) throw new ExitCode(EXIT_FAIL);
-      if (partial) throw new ExitCode(EXIT_PARTIAL);
+      if (code === EXIT_FAIL) throw new ExitCode(EXIT_FAIL);
+      if (code === EXIT_PARTIAL) throw new ExitCode(EXIT_PARTIAL);
     });
 
   program
@@ -257,6 +254,16 @@ class ExitCode extends Error {
   constructor(readonly code: number) {
     super(`exit ${code}`);
   }
+}
+
+/**
+ * The exit status one import earns: 0 every record stored, 3 finished with records
+ * not stored, 1 failed or cancelled. 'compressing' is a finished import: its
+ * documents are stored and the queue is learning them.
+ */
+export function importExitCode(r: Pick<ImportProgress, 'phase' | 'lost' | 'incomplete'>): number {
+  if (r.phase === 'failed' || r.phase === 'cancelled' || r.phase === 'queued' || r.phase === 'parsing' || r.phase === 'storing') return EXIT_FAIL;
+  return r.lost > 0 || r.incomplete ? EXIT_PARTIAL : EXIT_OK;
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
