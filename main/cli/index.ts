@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `commer`: the services from a terminal. Exit codes: 0 done, 1 the work failed,
-// 2 the command line was wrong.
+// 2 the command line was wrong, 3 an import finished but not every record the
+// file held was stored (bad rows, a damaged archive entry, a truncated file).
 // First: onnxruntime's telemetry stays off here and in the inference worker (a worker cannot switch it off itself).
 import '../runtime/no-telemetry.js';
 import { delimiter } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { createServices, ServiceError, type ImportOptions, type ImportProgress, type Services, type ServicesOptions } from '../services/index.js';
+import { createServices, ServiceError, type ImportOptions, type ImportProgress, type ImportRowError, type Services, type ServicesOptions } from '../services/index.js';
 import { ProgressBar } from './progress.js';
 import { runEvaluate } from './evaluate.js';
 import { isBusyError } from '../store/index.js';
@@ -13,6 +14,7 @@ import { isBusyError } from '../store/index.js';
 const EXIT_OK = 0;
 const EXIT_FAIL = 1;
 const EXIT_USAGE = 2;
+const EXIT_PARTIAL = 3;
 
 class UsageError extends Error {}
 
@@ -100,10 +102,11 @@ export function buildProgram(): Command {
     .addOption(new Option('--split <mode>', 'plain text: one document per blank-line block or per file').choices(['blocks', 'file']))
     .addOption(new Option('--on-bad-row <mode>', 'skip bad rows or import nothing').choices(['skip', 'abort']).default('skip'))
     .option('--no-compress', 'store only; compress later (commer compress)')
+    .addHelpText('after', '\nExit status: 0 every record of every file stored (or already there), 1 an import failed (nothing of that file stored),\n3 an import finished but some records the file held were not stored (bad rows, a damaged archive entry, a truncated file).')
     .action(async (files: string[], o: Record<string, string | boolean | undefined>) => {
       const g = globals();
       const svc = await open(g, { autoStartQueue: o.compress !== false, loadModelAtStart: o.compress !== false });
-      let failed = false;
+      let code = EXIT_OK;
       try {
         const pid = profileId(svc, String(o.profile), true);
         const options: ImportOptions = {
@@ -116,7 +119,7 @@ export function buildProgram(): Command {
           textSplit: o.split as ImportOptions['textSplit'],
           onBadRow: o.onBadRow as 'skip' | 'abort',
         };
-        const results: ImportProgress[] = [];
+        const jobs: string[] = [];
         for (const file of files) {
           const bar = new ProgressBar(`import ${file}`);
           const { jobId } = svc.imports.start({ path: file, profileId: pid, options });
@@ -126,29 +129,31 @@ export function buildProgram(): Command {
           const r = await svc.imports.wait(jobId);
           off();
           bar.done();
-          results.push(r);
-          const summary = `${file}: ${r.phase}, ${r.parsed} read, ${r.stored} new, ${r.duplicates} duplicates, ${r.skipped} skipped, ${r.errorCount} bad rows`;
+          jobs.push(jobId);
           if (!g.json) {
-            process.stderr.write(`${summary}\n`);
-            for (const e of r.errors.slice(0, 5)) process.stderr.write(`  ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message}\n`);
+            process.stderr.write(`${file}: ${importSummary(r)}\n`);
+            for (const e of r.errors.slice(0, 5)) process.stderr.write(`  ${e.file}${e.line ? `:${e.line}` : ''}: ${e.message} [${lostNote(e)}]\n`);
             if (r.errorCount > 5) process.stderr.write(`  … and ${r.errorCount - 5} more\n`);
             if (r.error) process.stderr.write(`error: ${r.error.message}\n`);
           }
-          if (r.phase !== 'done') failed = true;
+          code = Math.max(code, importExitCode(r));
         }
         if (o.compress !== false) {
           const st = await compressWithBar(svc);
           // Stored but not compressed is not done: say why and fail, rather than exit 0 with documents left behind.
           if (st.state === 'error') {
-            failed = true;
+            code = EXIT_FAIL;
             if (!g.json) process.stderr.write(`error: compression stopped with ${st.pending} documents pending: ${st.error?.message ?? 'unknown error'}\n`);
           }
         }
+        // Read again after compressing, so the phases printed are the final ones.
+        const results: ImportProgress[] = jobs.map((id) => svc.imports.get(id));
         out(g, results, () => `profile "${o.profile}": ${svc.profiles.get(pid).docCounts.tweet} tweets, ${svc.profiles.get(pid).docCounts.article} articles`);
       } finally {
         await svc.close();
       }
-      if (failed) throw new ExitCode(EXIT_FAIL);
+      if (code === EXIT_FAIL) throw new ExitCode(EXIT_FAIL);
+      if (code === EXIT_PARTIAL) throw new ExitCode(EXIT_PARTIAL);
     });
 
   program
@@ -291,6 +296,34 @@ class ExitCode extends Error {
   constructor(readonly code: number) {
     super(`exit ${code}`);
   }
+}
+
+/**
+ * The exit status one import earns: 0 every record stored, 3 finished with records
+ * not stored, 1 failed or cancelled. 'compressing' is a finished import: its
+ * documents are stored and the queue is learning them.
+ */
+export function importExitCode(r: Pick<ImportProgress, 'phase' | 'lost' | 'incomplete'>): number {
+  if (r.phase === 'failed' || r.phase === 'cancelled' || r.phase === 'queued' || r.phase === 'parsing' || r.phase === 'storing') return EXIT_FAIL;
+  return r.lost > 0 || r.incomplete ? EXIT_PARTIAL : EXIT_OK;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** One line per import: what was read and stored, and what of the file was not stored. */
+export function importSummary(r: ImportProgress): string {
+  const head = `${r.phase}, ${r.parsed} read, ${r.stored} new, ${r.duplicates} duplicates, ${r.skipped} skipped, ${plural(r.errorCount, 'problem')}`;
+  if (r.phase === 'failed' || r.phase === 'cancelled') return `${head}; nothing of this file was stored`;
+  if (!r.lost && !r.incomplete) return `${head}; every record stored`;
+  const where = r.errors.filter((e) => e.lost !== 0).slice(0, 3).map((e) => `${e.file}${e.line ? `:${e.line}` : ''}`);
+  const rest = r.incomplete ? `${r.lost ? ' and' : ''} an unknown number from what could not be read` : '';
+  return `${head}; ${r.lost ? `${plural(r.lost, 'record')} not stored` : 'records not stored:'}${rest} (${where.join(', ')}${r.errorCount > where.length ? ', …' : ''})`;
+}
+
+function lostNote(e: ImportRowError): string {
+  if (e.lost === null) return 'the rest was not read';
+  if (e.lost === 0) return 'read past, no record lost';
+  return `${plural(e.lost ?? 1, 'record')} lost`;
 }
 
 async function compressWithBar(svc: Services) {

@@ -352,6 +352,8 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           skipped: 0,
           errors: [],
           errorCount: 0,
+          lost: 0,
+          incomplete: false,
           compressed: 0,
           bytesRead: 0,
           bytesTotal: 0,

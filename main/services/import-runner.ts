@@ -17,6 +17,7 @@ import {
   parseMarkdown,
   parseTextBlocks,
   parseTextWhole,
+  readCsvRows,
   type ImportFormat,
   type ParseEvent,
 } from '../core/import/index.js';
@@ -32,7 +33,7 @@ import {
   type Database,
   type NewDocument,
 } from '../store/index.js';
-import { checkEncoding, csvRows, decodeBytes, fileBytes, readHead, zipTextEntries, type ByteCounter } from './import-source.js';
+import { checkEncoding, decodeBytes, fileBytes, readHead, zipTextEntries, type ByteCounter } from './import-source.js';
 import { ServiceError } from './errors.js';
 import type { DocKind, ImportOptions, ImportProgress, ImportRowError } from './types.js';
 
@@ -60,19 +61,25 @@ export interface ImportJobContext {
 interface Source {
   /** Label for errors: the file, or file:entry inside an archive. */
   label: string;
-  events: AsyncIterable<ParseEvent>;
+  events: AsyncIterable<ParseEvent> | Iterable<ParseEvent>;
   /** The kind this source's documents have unless the user chose one. */
   kind?: DocKind;
   /** One document among many (an entry of a zip of articles): its failure is a row error, not the import's. */
   isRow?: boolean;
+  /** The source cannot be read at all (a damaged or encrypted archive entry): an error for it, and the import goes on. */
+  problem?: string;
 }
 
 async function* sources(path: string, format: ImportFormat, opts: ImportOptions, counter: ByteCounter, signal: AbortSignal): AsyncGenerator<Source> {
   const file = basename(path);
   const rec = { textField: opts.textColumn, includeReplies: opts.includeReplies ?? false, includeRetweets: opts.includeRetweets ?? false };
   if (format === 'twitter-zip') {
-    for await (const entry of zipTextEntries(path, counter)) {
+    for await (const entry of zipTextEntries(path, counter, file)) {
       const label = `${file}:${entry.name}`;
+      if (entry.problem !== undefined) {
+        yield { label, events: [], problem: entry.problem };
+        continue;
+      }
       const text = decodeBytes(entry.bytes, label, undefined, opts.encoding);
       if (entry.role === 'tweets') {
         yield { label, events: parseJsonArray(text, { ...rec, twitter: true }) };
@@ -97,7 +104,7 @@ async function* sources(path: string, format: ImportFormat, opts: ImportOptions,
       yield { label: file, events: parseJsonLines(text, rec) };
       return;
     case 'csv':
-      yield { label: file, events: parseCsvRows(csvRows(text, file, extname(path).toLowerCase() === '.tsv' ? '\t' : ','), rec) };
+      yield { label: file, events: parseCsvRows(readCsvRows(text, extname(path).toLowerCase() === '.tsv' ? '\t' : ','), rec) };
       return;
     case 'text':
       yield { label: file, events: textSplit(opts) === 'blocks' ? parseTextBlocks(text) : parseTextWhole(text) };
@@ -147,10 +154,15 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     p.etaSec = p.phase === 'parsing' || p.phase === 'storing' ? (rate > 0 && p.bytesTotal ? Math.max(0, Math.round((p.bytesTotal - counter.bytes) / rate)) : null) : null;
     ctx.emit({ ...p, errors: [...p.errors] });
   };
-  const addError = (e: ImportRowError) => {
+  // Every error says how many of the file's records it cost: a number, or null for "the rest of this file or entry".
+  const addError = (e: ImportRowError & { lost: number | null }) => {
     p.errorCount++;
+    if (e.lost === null) p.incomplete = true;
+    else p.lost += e.lost;
     if (p.errors.length < MAX_KEPT_ERRORS) p.errors.push(e);
   };
+  const sourceError = (src: Source, ev: Extract<ParseEvent, { type: 'error' }>) => addError({ file: src.label, line: ev.line, message: ev.message, lost: ev.lost ?? 1 });
+  const unreadable = (src: Source) => addError({ file: src.label, line: null, message: src.problem!, lost: null });
   const abortMode = ctx.options.onBadRow === 'abort';
   let batch: NewDocument[] = [];
   const busy = { retries: BUSY_RETRIES, signal: ctx.signal };
@@ -194,9 +206,10 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     if (abortMode) {
       // Pass 1: read everything, store nothing; any bad row stops the import here.
       for await (const src of sources(ctx.path, format, ctx.options, counter, ctx.signal)) {
+        if (src.problem !== undefined) unreadable(src);
         for await (const ev of guard(src)) {
           if (ctx.signal.aborted) throw new ServiceError('CANCELLED', 'the import was cancelled');
-          if (ev.type === 'error') addError({ file: src.label, line: ev.line, message: ev.message });
+          if (ev.type === 'error') sourceError(src, ev);
           emit();
         }
       }
@@ -206,12 +219,16 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
         });
       }
       counter.bytes = 0;
+      // Pass 2 counts again what it reads.
+      p.lost = 0;
+      p.incomplete = false;
     }
 
     importId = await retryWhileBusy(() => beginImport(ctx.db, p.profileId, basename(ctx.path), format, ctx.options, ctx.owner ?? null), busy);
     ctx.importId = importId;
     p.phase = 'storing';
     for await (const src of sources(ctx.path, format, ctx.options, counter, ctx.signal)) {
+      if (src.problem !== undefined) unreadable(src);
       const srcKind = ctx.options.kind ?? src.kind ?? kind;
       for await (const ev of guard(src)) {
         if (ctx.signal.aborted) throw new ServiceError('CANCELLED', 'the import was cancelled');
@@ -224,7 +241,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
             await yieldToLoop();
           }
         } else if (ev.type === 'skip') p.skipped++;
-        else addError({ file: src.label, line: ev.line, message: ev.message });
+        else sourceError(src, ev);
       }
     }
     await flush();
@@ -234,8 +251,12 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     emit(true);
   } catch (err) {
     const e = asServiceError(err, ctx.path, ctx.db);
-    // The file as a whole failed (no text column, truncated, bad bytes): keep it in the row errors too.
-    if (err instanceof ImportParseError) addError({ file: basename(ctx.path), line: err.line, message: err.message });
+    // The file as a whole failed (no text column, truncated, bad bytes): keep it in the row errors too, and
+    // what was not read of it counts as lost, its number unknown.
+    if (err instanceof ImportParseError) {
+      const file = err instanceof LabelledParseError ? err.label : basename(ctx.path);
+      addError({ file, line: err.line, message: unlabelled(file, err.message), lost: null });
+    }
     // In 'skip' mode the rows read before a fatal error (a truncated file) are good rows: keep them.
     if (!abortMode && err instanceof ImportParseError && importId !== null) {
       try {
@@ -264,18 +285,39 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
   }
 }
 
+/** A fatal parse error of one source, with that source's label ("X.zip:data/tweets.js") kept apart from the message. */
+class LabelledParseError extends ImportParseError {
+  constructor(
+    readonly label: string,
+    readonly bare: string,
+    line: number | null,
+    message = `${label}${line ? `, line ${line}` : ''}: ${bare}`,
+  ) {
+    super(message, line);
+  }
+}
+
+/** The message without a leading label: the label is shown beside it, once. */
+function unlabelled(label: string, message: string): string {
+  if (!message.startsWith(label)) return message;
+  const rest = message.slice(label.length).replace(/^(, line \d+)?:?\s*/, '');
+  return rest || message;
+}
+
 async function* guard(src: Source): AsyncGenerator<ParseEvent> {
   try {
     yield* src.events;
   } catch (err) {
-    if (src.isRow && err instanceof ImportParseError) {
-      yield { type: 'error', line: err.line, message: err.message.startsWith(src.label) ? err.message : `${src.label}: ${err.message}` };
+    if (!(err instanceof ImportParseError) || err instanceof LabelledParseError) throw err;
+    const bare = unlabelled(src.label, err.message);
+    // One document among many (an entry of a zip of articles): its failure costs that document.
+    if (src.isRow) {
+      yield { type: 'error', line: err.line, message: bare };
       return;
     }
-    if (err instanceof ImportParseError && !err.message.startsWith(src.label.split(':')[0]!)) {
-      throw new ImportParseError(`${src.label}${err.line ? `, line ${err.line}` : ''}: ${err.message}`, err.line);
-    }
-    throw err;
+    // Messages that already open with the file's name ("x.csv is empty") read as they are.
+    if (err.message.startsWith(src.label)) throw new LabelledParseError(src.label, bare, err.line, err.message);
+    throw new LabelledParseError(src.label, bare, err.line);
   }
 }
 

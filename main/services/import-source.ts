@@ -5,8 +5,8 @@ import { createReadStream } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
-import { parse as parseCsv, type CsvError } from 'csv-parse';
-import { ImportParseError, type CsvRow } from '../core/import/index.js';
+import { crc32 } from 'node:zlib';
+import { ImportParseError } from '../core/import/index.js';
 
 /** Counts raw bytes as they stream by, for progress and ETA. */
 export interface ByteCounter {
@@ -115,44 +115,13 @@ export async function readHead(path: string, n = 4096): Promise<Buffer> {
   }
 }
 
-/**
- * Decoded text as CSV rows, with the line each row starts on. A malformed record
- * (a stray quote) comes through as a row with an error, and parsing goes on
- * with the next record, so one bad row does not cost the rest of the file.
- */
-export async function* csvRows(text: AsyncIterable<string>, file: string, delimiter: string): AsyncGenerator<CsvRow> {
-  const parser = parseCsv({ delimiter, relax_column_count: true, info: true, bom: true, skip_empty_lines: false, skip_records_with_error: true });
-  const skipped: CsvRow[] = [];
-  parser.on('skip', (e: CsvError & { lines?: number }) => {
-    const line = typeof e.lines === 'number' ? e.lines : 0;
-    skipped.push({ cells: [], line, error: `${file}: CSV error at line ${line}: ${e.message.replace(/^[\w ]+: /, '')}` });
-  });
-  const input = Readable.from(text, { objectMode: false });
-  input.on('error', (e) => parser.destroy(e));
-  input.pipe(parser);
-  let nextLine = 1;
-  try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      while (skipped.length) yield skipped.shift()!;
-      yield { cells: rec.record, line: nextLine };
-      nextLine = rec.info.lines + 1;
-    }
-    while (skipped.length) yield skipped.shift()!;
-  } catch (err) {
-    if (err instanceof ImportParseError) throw err;
-    const e = err as CsvError & { lines?: number };
-    const line = typeof e.lines === 'number' ? e.lines : nextLine;
-    throw new ImportParseError(`${file}: CSV error at line ${line}: ${e.message.replace(/^[\w ]+: /, '')}`, line);
-  } finally {
-    input.destroy();
-  }
-}
-
 export interface ZipTextEntry {
   name: string;
   /** 'tweets' for a Twitter/X archive's tweets.js parts, 'article' for one text document per entry. */
   role: 'tweets' | 'article';
   bytes: AsyncIterable<Uint8Array>;
+  /** Set when the entry cannot be used (damaged, CRC mismatch, encrypted): bytes is then empty and nothing of it is read. */
+  problem?: string;
 }
 
 /** Entry names of a Twitter/X archive that hold tweets (data/tweets.js, data/tweet.js, data/tweets-part1.js, ...). */
@@ -164,11 +133,19 @@ export const ARTICLE_ENTRY = /\.(md|markdown|html?|xhtml|txt)$/i;
  * Streams the useful entries of a zip one after another, without unpacking it
  * (an archive's media folders can be gigabytes): the tweet parts of a Twitter/X
  * archive, or else every Markdown, HTML and text file (a blog export).
+ *
+ * yauzl checks neither an entry's CRC-32 nor (with our options) its sizes, and a
+ * flipped bit in a stored entry, or a damaged deflate stream that still
+ * inflates, reads as plausible text. So each entry is first read through once,
+ * checking its size and CRC, and only a verified entry is handed to the parser:
+ * a damaged one comes back with `problem` set, and none of its records are
+ * stored. An encrypted entry is named as such.
  */
-export async function* zipTextEntries(path: string, counter?: ByteCounter): AsyncGenerator<ZipTextEntry> {
+export async function* zipTextEntries(path: string, counter?: ByteCounter, display = path): AsyncGenerator<ZipTextEntry> {
   const zip = await new Promise<yauzl.ZipFile>((resolve, reject) =>
-    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: false }, (err, z) =>
-      err ? reject(new ImportParseError(`${path} is not a readable zip archive (truncated or damaged: ${err.message})`, null)) : resolve(z!),
+    // Sizes are checked per entry below: yauzl's own check fails the whole archive, with a message about sizes, on one encrypted entry.
+    yauzl.open(path, { lazyEntries: true, autoClose: false, validateEntrySizes: false, strictFileNames: false }, (err, z) =>
+      err ? reject(new ImportParseError(`${display} is not a readable zip archive (truncated or damaged: ${err.message})`, null)) : resolve(z!),
     ),
   );
   try {
@@ -183,7 +160,7 @@ export async function* zipTextEntries(path: string, counter?: ByteCounter): Asyn
         zip.readEntry();
       });
       zip.on('end', () => resolve());
-      zip.on('error', (e: Error) => reject(new ImportParseError(`${path}: damaged zip archive (${e.message})`, null)));
+      zip.on('error', (e: Error) => reject(new ImportParseError(`${display}: damaged zip archive (${e.message})`, null)));
       zip.readEntry();
     });
     // A Twitter/X archive also holds an HTML viewer; only its tweets count.
@@ -191,22 +168,53 @@ export async function* zipTextEntries(path: string, counter?: ByteCounter): Asyn
     if (!wanted.length) wanted = articles;
     if (!wanted.length) {
       throw new ImportParseError(
-        `${path} has neither data/tweets.js (a Twitter/X archive) nor .md, .html or .txt files; entries found: ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, … (${names.length})` : ''}`,
+        `${display} has neither data/tweets.js (a Twitter/X archive) nor .md, .html or .txt files; entries found: ${names.slice(0, 8).join(', ')}${names.length > 8 ? `, … (${names.length})` : ''}`,
         null,
       );
     }
     for (const entry of wanted) {
-      const stream = await new Promise<Readable>((resolve, reject) =>
-        zip.openReadStream(entry, (err, s) => (err ? reject(new ImportParseError(`${path}: cannot read ${entry.fileName} (${err.message})`, null)) : resolve(s!))),
-      );
-      yield { name: entry.fileName, role, bytes: wrapEntryErrors(stream, `${path}:${entry.fileName}`, counter, entry.compressedSize, entry.uncompressedSize) };
+      const problem = await verifyEntry(zip, entry);
+      if (problem) {
+        yield { name: entry.fileName, role, bytes: Readable.from([]), problem };
+        continue;
+      }
+      const stream = await openEntry(zip, entry);
+      yield { name: entry.fileName, role, bytes: wrapEntryErrors(stream, counter, entry.compressedSize, entry.uncompressedSize) };
     }
   } finally {
     zip.close();
   }
 }
 
-async function* wrapEntryErrors(stream: Readable, label: string, counter: ByteCounter | undefined, compressed: number, uncompressed: number): AsyncGenerator<Uint8Array> {
+function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
+  return new Promise<Readable>((resolve, reject) => zip.openReadStream(entry, (err, s) => (err ? reject(err) : resolve(s!))));
+}
+
+/** Reads an entry through once: null when its bytes are what the archive's directory says, else why not. */
+async function verifyEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string | null> {
+  if (entry.isEncrypted()) return 'the archive entry is encrypted (a password-protected zip); unzip it with its password and import the extracted file';
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) return `the archive entry uses compression method ${entry.compressionMethod}, which this importer cannot read (only stored and deflated entries)`;
+  if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) {
+    return `the archive entry is damaged: it is stored uncompressed, but the archive lists ${entry.compressedSize} bytes stored for ${entry.uncompressedSize} bytes of content`;
+  }
+  let crc = 0;
+  let size = 0;
+  try {
+    const stream = await openEntry(zip, entry);
+    for await (const c of stream as AsyncIterable<Buffer>) {
+      crc = crc32(c, crc);
+      size += c.length;
+      if (size > entry.uncompressedSize) break;
+    }
+  } catch (err) {
+    return `the archive entry is damaged or truncated (${(err as Error).message}); none of its records were imported`;
+  }
+  if (size !== entry.uncompressedSize) return `the archive entry is damaged: it holds ${size > entry.uncompressedSize ? 'more than ' : ''}${size} bytes, the archive lists ${entry.uncompressedSize}; none of its records were imported`;
+  if (crc !== entry.crc32) return 'the archive entry is damaged: its content does not match its checksum (CRC-32); none of its records were imported';
+  return null;
+}
+
+async function* wrapEntryErrors(stream: Readable, counter: ByteCounter | undefined, compressed: number, uncompressed: number): AsyncGenerator<Uint8Array> {
   // Progress counts compressed bytes so it lines up with the archive's size on disk.
   const ratio = uncompressed > 0 ? compressed / uncompressed : 1;
   try {
@@ -215,6 +223,6 @@ async function* wrapEntryErrors(stream: Readable, label: string, counter: ByteCo
       yield c;
     }
   } catch (err) {
-    throw new ImportParseError(`${label}: the archive entry is damaged or truncated (${(err as Error).message})`, null);
+    throw new ImportParseError(`the archive entry is damaged or truncated (${(err as Error).message})`, null);
   }
 }

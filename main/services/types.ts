@@ -115,6 +115,8 @@ export interface ImportRowError {
   /** 1-based line in the decoded file (or in the archive entry); null when not line-bound. */
   line: number | null;
   message: string;
+  /** How many of the file's records this error cost: 1 for a bad row, 0 for a slip read past, null for "the rest of this file or archive entry" (not counted). */
+  lost?: number | null;
 }
 
 export type ImportPhase = 'queued' | 'parsing' | 'storing' | 'compressing' | 'done' | 'failed' | 'cancelled';
@@ -136,6 +138,10 @@ export interface ImportProgress {
   /** Bad rows (first 100 kept; errorCount has the total). */
   errors: ImportRowError[];
   errorCount: number;
+  /** Records the file held that were not stored because of errors (skipped retweets and duplicates are not lost). */
+  lost: number;
+  /** Some file or archive entry was not read to its end (truncated, damaged): more records than `lost` may be missing. */
+  incomplete: boolean;
   /** Of the stored documents, how many have a committed compression with the active pack. */
   compressed: number;
   bytesRead: number;

@@ -32,7 +32,7 @@ describe('bad input is refused clearly and changes nothing', () => {
     { file: 'export-no-text.json', code: 'IMPORT_FAILED', message: /no text (field|column).*link, headline, short_description/ },
     { file: 'tweets-truncated.js', options: { onBadRow: 'abort' }, code: 'IMPORT_FAILED', message: /tweets-truncated\.js.*(truncated|unbalanced quote)/ },
     { file: 'tweets-bad-row.js', options: { onBadRow: 'abort' }, code: 'IMPORT_FAILED', message: /line 23: invalid JSON/ },
-    { file: 'bad-quote.csv', options: { onBadRow: 'abort' }, code: 'IMPORT_FAILED', message: /bad-quote\.csv: CSV error at line 4/ },
+    { file: 'bad-quote.csv', options: { onBadRow: 'abort' }, code: 'IMPORT_FAILED', message: /bad-quote\.csv line 4: CSV error: .*unbalanced quote/ },
     { file: 'latin1.csv', options: { onBadRow: 'abort' }, code: 'IMPORT_FAILED', message: /latin1\.csv line 2: the row contains bytes that are not valid UTF-8/ },
     { file: 'unknown.xyz', code: 'INVALID_INPUT', message: /unknown file type "\.xyz"/ },
     { file: 'does-not-exist.csv', code: 'INVALID_INPUT', message: /no such file/ },
@@ -62,7 +62,8 @@ describe('bad input is refused clearly and changes nothing', () => {
     assert.match(t.errors.at(-1)!.message, /truncated|unbalanced quote/);
     const q = await importFile(h.svc, p2, 'bad-quote.csv');
     assert.equal(q.stored, 3, 'rows around the broken one are kept');
-    assert.match(q.errors.at(-1)!.message, /CSV error at line 4/);
+    assert.deepEqual([q.errors.at(-1)!.file, q.errors.at(-1)!.line], ['bad-quote.csv', 4]);
+    assert.match(q.errors.at(-1)!.message, /^CSV error: .*unbalanced quote/);
     assert.deepEqual(allTexts(h.svc, pid), baseline, 'the other profile is untouched');
   });
 

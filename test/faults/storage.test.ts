@@ -17,7 +17,7 @@ import { assertConsistent, finished, spawnCli, writeTweetsJs } from './helpers.j
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 function progress(profileId: number, file: string): ImportProgress {
-  return { jobId: 't', profileId, file, format: null, phase: 'queued', parsed: 0, stored: 0, duplicates: 0, skipped: 0, errors: [], errorCount: 0, compressed: 0, bytesRead: 0, bytesTotal: 0, docsPerSec: 0, etaSec: null };
+  return { jobId: 't', profileId, file, format: null, phase: 'queued', parsed: 0, stored: 0, duplicates: 0, skipped: 0, errors: [], errorCount: 0, lost: 0, incomplete: false, compressed: 0, bytesRead: 0, bytesTotal: 0, docsPerSec: 0, etaSec: null };
 }
 
 describe('storage faults', () => {

@@ -5,6 +5,18 @@ export interface ArrayElement {
   json: string;
   /** 1-based line where the element starts. */
   line: number;
+  /** 0-based column of the element's first character in its line (set only on broken elements, for resynchronising). */
+  column?: number;
+  /** Why the element's brackets or quotes do not add up, when they do not: it will not parse as it is. */
+  broken?: string;
+}
+
+/** A syntax slip between elements that the splitter read past; `lost` says whether a record went with it. */
+export interface ArraySlip {
+  json: null;
+  line: number;
+  message: string;
+  lost: number;
 }
 
 const enum S {
@@ -18,8 +30,13 @@ const enum S {
 // Inside an element only quotes, backslashes (in strings), brackets and commas
 // matter; regex scans jump over everything else natively instead of looking at
 // every character in JavaScript.
-const IN_STRING = /["\\]/g;
+// A raw newline cannot occur inside a JSON string: meeting one means the string's
+// closing quote is missing, and the string is taken to end there, so one
+// unbalanced quote costs the element that holds it, not the rest of the file.
+const IN_STRING = /["\\\n]/g;
 const OUTSIDE_STRING = /["{}[\],]/g;
+
+const MAX_ELEMENT_CHARS = 64 * 1024 * 1024;
 
 const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 
@@ -35,11 +52,16 @@ const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
 export async function* splitJsonArray(
   chunks: AsyncIterable<string>,
   opts: { allowAssignmentPrefix: boolean; allowObjectWrapper?: boolean },
-): AsyncGenerator<ArrayElement> {
+): AsyncGenerator<ArrayElement | ArraySlip> {
   let state: S = S.Prefix;
   let prefix = '';
   let line = 1;
-  let depth = 0;
+  // The open brackets of the current element, innermost last (123 '{' or 91 '[').
+  const stack: number[] = [];
+  let broken: string | undefined;
+  let elementColumn = -1;
+  // Characters after the last newline of the previous chunks (capped), for columnAt.
+  let tailSinceNl = 0;
   let inString = false;
   // A backslash ended the previous chunk: the first character of this one is escaped.
   let escapePending = false;
@@ -49,6 +71,9 @@ export async function* splitJsonArray(
   let sawElement = false;
   // The records array is the first field of an object ({"data": [...], ...}): what follows it is not ours to check.
   let wrapped = false;
+  const tail: string[] = [];
+  let tailLength = 0;
+  let tailLine = 0;
 
   for await (const chunk of chunks) {
     const len = chunk.length;
@@ -60,6 +85,13 @@ export async function* splitJsonArray(
         nextNl = chunk.indexOf('\n', nextNl + 1);
       }
       return line;
+    };
+    // Column of an element's start, looking back at most 256 characters (-1: unknown, as in minified JSON, which has no lines to resynchronise on).
+    const columnAt = (idx: number): number => {
+      const nl = chunk.lastIndexOf('\n', idx);
+      if (nl !== -1 && idx - nl <= 256) return idx - nl - 1;
+      if (nl === -1 && idx + tailSinceNl <= 256) return idx + tailSinceNl;
+      return -1;
     };
     let start = state === S.InElement ? 0 : -1;
     let i = 0;
@@ -77,11 +109,13 @@ export async function* splitJsonArray(
             break;
           }
           i = m.index;
-          if (chunk.charCodeAt(i) === 92 /* \ */) {
+          const q = chunk.charCodeAt(i);
+          if (q === 92 /* \ */) {
             if (i + 1 >= len) escapePending = true;
             i += 2;
             continue;
           }
+          if (q === 10) broken ??= `the quoted text on line ${lineAt(i)} is not closed (an unbalanced quote)`;
           inString = false;
           i++;
           continue;
@@ -100,12 +134,12 @@ export async function* splitJsonArray(
           continue;
         }
         if (c === 123 /* { */ || c === 91 /* [ */) {
-          depth++;
+          stack.push(c);
           i++;
           continue;
         }
         if (c === 44 /* , */) {
-          if (depth === 0) {
+          if (!stack.length) {
             yield finish(chunk.slice(start, i));
             state = S.BeforeElement;
           }
@@ -113,16 +147,37 @@ export async function* splitJsonArray(
           continue;
         }
         // '}' or ']'
-        if (depth === 0) {
-          if (c === 125) throw new ImportParseError('unbalanced "}" in the array', lineAt(i));
-          // A ']' at depth 0 closes the whole array right after a scalar element.
-          yield finish(chunk.slice(start, i));
-          state = S.Done;
+        const opener = c === 125 ? 123 : 91;
+        if (!stack.length) {
+          if (c === 125) {
+            broken ??= `an unbalanced "}" on line ${lineAt(i)}`;
+            yield finish(chunk.slice(start, i + 1));
+            state = S.AfterElement;
+          } else {
+            // A ']' at depth 0 closes the whole array right after a scalar element.
+            yield finish(chunk.slice(start, i));
+            state = S.Done;
+          }
           i++;
           continue;
         }
-        depth--;
-        if (depth === 0) {
+        if (stack[stack.length - 1] !== opener) {
+          const at = stack.lastIndexOf(opener);
+          if (at === -1) {
+            if (c === 93) {
+              // No '[' is open inside the element: this is the array's own ']', and the element misses a '}'.
+              broken ??= `a "{" is not closed before the "]" on line ${lineAt(i)} (a missing "}")`;
+              yield finish(chunk.slice(start, i));
+              state = S.Done;
+            } else broken ??= `an unbalanced "}" on line ${lineAt(i)}`;
+            i++;
+            continue;
+          }
+          broken ??= `a "${chunk[i]}" on line ${lineAt(i)} closes a "${stack[stack.length - 1] === 123 ? '{' : '['}"`;
+          stack.length = at + 1;
+        }
+        stack.pop();
+        if (!stack.length) {
           yield finish(chunk.slice(start, i + 1));
           state = S.AfterElement;
         }
@@ -147,20 +202,34 @@ export async function* splitJsonArray(
             state = S.Done;
             break;
           }
-          if (c === 44 /* , */) throw new ImportParseError('unexpected "," in the array (an empty element?)', lineAt(i));
+          if (c === 44 /* , */) {
+            yield { json: null, line: lineAt(i), message: 'an empty array element (",,"); read past it', lost: 0 };
+            break;
+          }
           state = S.InElement;
           start = i;
           elementLine = lineAt(i);
-          depth = 0;
+          elementColumn = columnAt(i);
+          stack.length = 0;
+          broken = undefined;
           inString = false;
           continue; // re-read this character as part of the element
         case S.AfterElement:
           if (c === 44) state = S.BeforeElement;
           else if (c === 93) state = S.Done;
-          else if (!isSpace(c)) throw new ImportParseError(`expected "," or "]" after an array element, found "${chunk[i]}"`, lineAt(i));
+          else if (c === 123 || c === 91 || c === 34 || c === 45 || (c >= 48 && c <= 57) || c === 116 || c === 102 || c === 110) {
+            // '{', '[', '"', '-', a digit, true, false, null: the next element, with the ',' before it missing.
+            yield { json: null, line: lineAt(i), message: `a "," is missing before the element on line ${lineAt(i)}; the element was read`, lost: 0 };
+            state = S.BeforeElement;
+            continue;
+          } else if (!isSpace(c)) yield { json: null, line: lineAt(i), message: `unexpected "${chunk[i]}" after an array element; read past it`, lost: 0 };
           break;
         case S.Done:
           if (wrapped) {
+            if (!tailLine) tailLine = lineAt(i);
+            tail.push(i === 0 ? chunk : chunk.slice(i));
+            tailLength += len - i;
+            if (tailLength > MAX_ELEMENT_CHARS) throw new ImportParseError('the text after the records array is larger than 64 MB; this is not a records file', tailLine);
             i = len;
             continue;
           }
@@ -172,9 +241,11 @@ export async function* splitJsonArray(
     if (state === S.InElement) {
       parts.push(chunk.slice(start));
       partsLength += len - start;
-      if (partsLength > 64 * 1024 * 1024) throw new ImportParseError('one array element is larger than 64 MB; this is not a records file', elementLine);
+      if (partsLength > MAX_ELEMENT_CHARS) throw new ImportParseError('one array element is larger than 64 MB; this is not a records file', elementLine);
     }
     lineAt(len);
+    const k = chunk.lastIndexOf('\n');
+    tailSinceNl = Math.min(k === -1 ? tailSinceNl + len : len - k - 1, 1 << 20);
   }
 
   function finish(tail: string): ArrayElement {
@@ -183,7 +254,7 @@ export async function* splitJsonArray(
     parts = [];
     partsLength = 0;
     sawElement = true;
-    return { json, line: elementLine };
+    return broken === undefined ? { json, line: elementLine } : { json, line: elementLine, column: elementColumn, broken };
   }
 
   // The loop's assignments happen inside a generator; TypeScript's narrowing loses track of them.
@@ -205,6 +276,20 @@ export async function* splitJsonArray(
         : 'the file ends inside the array (truncated?)',
       line,
     );
+  }
+  if (wrapped) {
+    // What follows the records must still close the wrapping object as JSON: a damaged or cut tail is reported, not ignored.
+    const rest = tail.join('');
+    try {
+      JSON.parse(`{"":0${rest}`);
+    } catch (err) {
+      yield {
+        json: null,
+        line: tailLine || line,
+        message: `the JSON after the records array is not valid (${(err as Error).message.replace(/ in JSON at position \d+.*$/s, '')}; truncated?); the records before it were read`,
+        lost: 0,
+      };
+    }
   }
 }
 

@@ -49,6 +49,9 @@ export function pickTextField(obj: Record<string, unknown>, requested?: string):
     // The Twitter archive nests the tweet: {"tweet": {"full_text": ...}}.
     if (f === 'tweet' && v && typeof v === 'object') return f;
   }
+  // A text field that holds something else (a number, null) is this record's problem, not a missing field:
+  // returning it lets the caller say what the field holds.
+  for (const f of DEFAULT_TEXT_FIELDS) if (field(obj, f) !== undefined) return f;
   return null;
 }
 

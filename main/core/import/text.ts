@@ -8,7 +8,8 @@ export async function* parseTextBlocks(chunks: AsyncIterable<string>): AsyncGene
   let blockLine = 1;
   let size = 0;
   let any = false;
-  for await (const { text, line } of splitLines(chunks)) {
+  for await (const { text, line } of splitLines(chunks, MAX_DOC_CHARS)) {
+    if (text === null) throw new ImportParseError(`line ${line} alone is longer than ${MAX_DOC_CHARS} characters; this is not a text of blocks`, line);
     if (text.trim() === '') {
       if (block.length) {
         any = true;

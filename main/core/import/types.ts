@@ -15,8 +15,12 @@ export type SkipReason = 'retweet' | 'reply' | 'empty';
 export type ParseEvent =
   | { type: 'doc'; doc: ParsedDoc }
   | { type: 'skip'; line: number; reason: SkipReason }
-  /** A bad row: the rest of the file is still usable. */
-  | { type: 'error'; line: number | null; message: string };
+  /**
+   * A bad row: the rest of the file is still usable. `lost` is how many of the
+   * source's records it cost (default 1); 0 for a syntax slip the parser read
+   * past without losing a record (a missing comma between two elements).
+   */
+  | { type: 'error'; line: number | null; message: string; lost?: number };
 
 /** The whole input is unusable (wrong structure, no text column, too large): nothing after it can be read. */
 export class ImportParseError extends Error {

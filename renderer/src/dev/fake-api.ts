@@ -83,7 +83,7 @@ const fake: Api = {
       const lines = text.split('\n').filter((l) => l.trim());
       const base: ImportProgress = {
         jobId, profileId, file: file.name, format: 'csv', phase: 'parsing', parsed: 0, stored: 0, duplicates: 0, skipped: 0,
-        errors: [], errorCount: 0, compressed: 0, bytesRead: 0, bytesTotal: file.size, docsPerSec: 0, etaSec: null,
+        errors: [], errorCount: 0, lost: 0, incomplete: false, compressed: 0, bytesRead: 0, bytesTotal: file.size, docsPerSec: 0, etaSec: null,
       };
       if (text.includes('\u0000')) {
         setTimeout(() => emit({ type: 'import', progress: { ...base, phase: 'failed', error: { code: 'IMPORT_FAILED', message: 'binary data, not a text export' } } }), 100);

@@ -11,7 +11,7 @@ describe('splitJsonArray', () => {
     const text = fixture('tweets.js');
     const whole = await collect(splitJsonArray(chunked(text), { allowAssignmentPrefix: true }));
     assert.equal(whole.length, 5);
-    assert.deepEqual(whole.map((e) => JSON.parse(e.json).tweet.id_str), ['1001', '1002', '1003', '1004', '1005']);
+    assert.deepEqual(whole.map((e) => JSON.parse(e.json!).tweet.id_str), ['1001', '1002', '1003', '1004', '1005']);
     for (const sizes of [[1], [2, 3, 5, 7], [64], [1000]]) {
       const parts = await collect(splitJsonArray(chunked(text, sizes), { allowAssignmentPrefix: true }));
       assert.deepEqual(parts, whole, `chunk sizes ${sizes}`);
@@ -23,7 +23,7 @@ describe('splitJsonArray', () => {
 
   test('handles scalars, nested brackets in strings and escaped quotes', async () => {
     const els = await collect(splitJsonArray(chunked('[1, "a]b", {"x": "}\\"{"}, [2,[3]], null]', [3]), { allowAssignmentPrefix: false }));
-    assert.deepEqual(els.map((e) => JSON.parse(e.json)), [1, 'a]b', { x: '}"{' }, [2, [3]], null]);
+    assert.deepEqual(els.map((e) => JSON.parse(e.json!)), [1, 'a]b', { x: '}"{' }, [2, [3]], null]);
   });
 
   test('refuses text before the array unless it is an assignment', async () => {
@@ -50,7 +50,7 @@ describe('splitJsonArray', () => {
     const got: string[] = [];
     await assert.rejects(
       (async () => {
-        for await (const e of splitJsonArray(chunked(fixture('tweets-truncated.js'), [17]), { allowAssignmentPrefix: true })) got.push(e.json);
+        for await (const e of splitJsonArray(chunked(fixture('tweets-truncated.js'), [17]), { allowAssignmentPrefix: true })) got.push(e.json!);
       })(),
       (err: unknown) => err instanceof ImportParseError && /truncated/.test(err.message) && (err.line ?? 0) > 1,
     );
