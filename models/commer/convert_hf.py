@@ -22,13 +22,13 @@ from __future__ import annotations
 import argparse
 import json
 from pathlib import Path
-from typing import Dict, Tuple, Union
 
 import torch
+from safetensors import SafetensorError
+from safetensors.torch import load_file as _load_safetensors
 
 from .checkpoint import HFJsonTokenizer, save_checkpoint
 from .model import ModelConfig
-from .safetensors_io import load_file
 from .tokenizer import Tokenizer, TokenizerError
 
 SUPPORTED_TYPES = ("llama", "mistral")
@@ -36,6 +36,15 @@ SUPPORTED_TYPES = ("llama", "mistral")
 
 class HFConvertError(ValueError):
     pass
+
+
+def load_file(path: Path) -> dict[str, torch.Tensor]:
+    """All tensors of one .safetensors file (the `safetensors` library), floating types as float32."""
+    try:
+        tensors = _load_safetensors(str(path))
+    except (SafetensorError, OSError) as e:
+        raise HFConvertError(f"{path} is not a readable safetensors file (bad header or truncated): {e}") from e
+    return {k: (v.to(torch.float32) if v.is_floating_point() else v) for k, v in tensors.items()}
 
 
 def config_from_hf(c: dict, max_positions: int = 2048) -> ModelConfig:
@@ -80,7 +89,7 @@ def config_from_hf(c: dict, max_positions: int = 2048) -> ModelConfig:
     return cfg
 
 
-def map_state(hf: Dict[str, torch.Tensor], cfg: ModelConfig) -> Dict[str, torch.Tensor]:
+def map_state(hf: dict[str, torch.Tensor], cfg: ModelConfig) -> dict[str, torch.Tensor]:
     def take(name: str) -> torch.Tensor:
         if name not in hf:
             raise HFConvertError(f"weights lack {name}")
@@ -109,7 +118,7 @@ def map_state(hf: Dict[str, torch.Tensor], cfg: ModelConfig) -> Dict[str, torch.
     return sd
 
 
-def read_hf_folder(folder: Union[str, Path], max_positions: int = 2048) -> Tuple[ModelConfig, Dict[str, torch.Tensor], object, dict]:
+def read_hf_folder(folder: str | Path, max_positions: int = 2048) -> tuple[ModelConfig, dict[str, torch.Tensor], object, dict]:
     folder = Path(folder)
     if not folder.is_dir():
         raise HFConvertError(f"not a folder: {folder}")
@@ -126,7 +135,7 @@ def read_hf_folder(folder: Union[str, Path], max_positions: int = 2048) -> Tuple
         if list(folder.glob("*.bin")):
             raise HFConvertError(f"{folder} holds only PyTorch .bin weights; convert them to safetensors first")
         raise HFConvertError(f"{folder} has no *.safetensors files")
-    hf: Dict[str, torch.Tensor] = {}
+    hf: dict[str, torch.Tensor] = {}
     for f in files:
         for k, v in load_file(f).items():
             if k in hf:

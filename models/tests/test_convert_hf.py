@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 import sentencepiece as spm
 import torch
+from safetensors.torch import save_file as _save_safetensors
 
 from models.commer.checkpoint import HFJsonTokenizer, load_backbone, load_checkpoint
-from models.commer.convert_hf import HFConvertError, convert, read_hf_folder
+from models.commer.convert_hf import HFConvertError, convert, load_file, read_hf_folder
 from models.commer.model import positions_from_mask
-from models.commer.safetensors_io import SafetensorsError, load_file, save_file
 from models.commer.tokenizer import Tokenizer
 
 torch.set_num_threads(1)
@@ -45,7 +45,7 @@ def random_hf_state(c: dict, seed: int = 0) -> dict:
     d, h, V = c["hidden_size"], c["intermediate_size"], c["vocab_size"]
     hd = d // c["num_attention_heads"]
     kv = c["num_key_value_heads"] * hd
-    r = lambda *s: torch.randn(*s, generator=g) * 0.2  # noqa: E731
+    r = lambda *s: torch.randn(*s, generator=g) * 0.2
     sd = {"model.embed_tokens.weight": r(V, d), "model.norm.weight": 1 + r(d), "lm_head.weight": r(V, d)}
     for i in range(c["num_hidden_layers"]):
         p = f"model.layers.{i}."
@@ -66,8 +66,8 @@ def hf_reference_logits(sd: dict, c: dict, ids: list) -> torch.Tensor:
     inv = 1.0 / (c["rope_theta"] ** (torch.arange(0, hd, 2, dtype=torch.float64) / hd))
     ang = torch.arange(T, dtype=torch.float64)[:, None] * inv[None]
     cos, sin = torch.cat([ang, ang], -1).cos(), torch.cat([ang, ang], -1).sin()
-    rot = lambda x: torch.cat([-x[..., hd // 2 :], x[..., : hd // 2]], -1)  # noqa: E731
-    norm = lambda x, w: w * x / torch.sqrt(x.pow(2).mean(-1, keepdim=True) + eps)  # noqa: E731
+    rot = lambda x: torch.cat([-x[..., hd // 2 :], x[..., : hd // 2]], -1)
+    norm = lambda x, w: w * x / torch.sqrt(x.pow(2).mean(-1, keepdim=True) + eps)
     x = sd["model.embed_tokens.weight"][ids]
     causal = torch.full((T, T), float("-inf"), dtype=torch.float64).triu(1)
     for i in range(c["num_hidden_layers"]):
@@ -97,7 +97,14 @@ def small_sp_model(vocab: int) -> bytes:
     return w.getvalue()
 
 
-def write_folder(folder: Path, cfg: dict, sd: dict, dtype: str = "F32", sp: bytes = None, shards: int = 1) -> None:
+_DTYPES = {"F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16}
+
+
+def save_file(tensors: dict, path: Path, metadata: dict, dtype: str) -> None:
+    _save_safetensors({k: v.to(_DTYPES[dtype]).contiguous() for k, v in tensors.items()}, str(path), metadata=metadata)
+
+
+def write_folder(folder: Path, cfg: dict, sd: dict, dtype: str = "F32", sp: bytes | None = None, shards: int = 1) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "config.json").write_text(json.dumps(cfg))
     names = sorted(sd)
@@ -181,5 +188,5 @@ def test_refusals(tmp_path, sp_bytes):
         read_hf_folder(tmp_path / "empty")
     bad = tmp_path / "bad.safetensors"
     bad.write_bytes(b"\xff" * 16)
-    with pytest.raises(SafetensorsError, match="header"):
+    with pytest.raises(HFConvertError, match="not a readable safetensors file"):
         load_file(bad)
