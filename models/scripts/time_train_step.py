@@ -26,7 +26,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from models.commer.model import CommerModel, LoraConfig, ModelConfig, positions_from_mask  # noqa: E402
+from models.commer.model import CommerModel, LoraConfig, ModelConfig
 
 
 def load_backbone_state(path: Path):
@@ -71,8 +71,12 @@ def main(argv=None) -> int:
     g = torch.Generator().manual_seed(0)
     out = {"torch": torch.__version__, "python": sys.version.split()[0], "threads": torch.get_num_threads(), "batch": a.batch, "steps_s": {}}
     for n in [int(x) for x in a.docs.split(",")]:
-        step(m, opt, n, a.batch, 40, 48, 32, cfg.vocab_size, g)  # warm-up
-        times = [step(m, opt, n, a.batch, 40, 48, 32, cfg.vocab_size, g) for _ in range(a.reps)]
+        w = step(m, opt, n, a.batch, 40, 48, 32, cfg.vocab_size, g)  # warm-up
+        print(f"torch {torch.__version__}, {n} docs: warm-up step {w:.2f} s", file=sys.stderr, flush=True)
+        times = []
+        for _ in range(a.reps):
+            times.append(step(m, opt, n, a.batch, 40, 48, 32, cfg.vocab_size, g))
+            print(f"torch {torch.__version__}, {n} docs: step {times[-1]:.2f} s", file=sys.stderr, flush=True)
         out["steps_s"][str(n)] = {"median": round(statistics.median(times), 3), "all": [round(t, 3) for t in times]}
     print(json.dumps(out))
     return 0
