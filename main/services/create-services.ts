@@ -381,13 +381,15 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           signal: ac.signal,
           emit: (p) => emit({ type: 'import', progress: p }),
           onStored: () => queue.notify(),
+          afterParse: (p) => {
+            const st = queue.status();
+            return p.stored > 0 && st.packId && st.state !== 'paused' && st.state !== 'error' ? 'compressing' : 'done';
+          },
         };
         const job = { ctx, ac, settled: [] as Array<() => void>, finished: Promise.resolve() };
         job.finished = runImport(ctx).then(() => {
           emit({ type: 'data-changed', what: 'documents', profileId: profile.id });
-          const st = queue.status();
-          if (progress.phase === 'done' && progress.stored > 0 && st.packId && st.state !== 'paused' && st.state !== 'error') {
-            progress.phase = 'compressing';
+          if (progress.phase === 'compressing') {
             queue.notify();
             updateCompressingJobs();
           }

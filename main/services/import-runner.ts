@@ -39,6 +39,12 @@ export interface ImportJobContext {
   onStored(): void;
   /** Set once the job has an imports row (its documents point at it). */
   importId?: number;
+  /**
+   * The phase a parse that stored documents ends in: 'compressing' when the queue
+   * will learn them. Decided before the last progress event, so a host never sees
+   * a 'done' that is about to turn into 'compressing'. Default 'done'.
+   */
+  afterParse?(p: ImportProgress): 'done' | 'compressing';
 }
 
 interface Source {
@@ -199,7 +205,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     }
     flush();
     updateImport(ctx.db, importId, counts(p), 'done');
-    p.phase = 'done';
+    p.phase = ctx.afterParse?.(p) ?? 'done';
     emit(true);
   } catch (err) {
     const e = asServiceError(err, ctx.path);
@@ -228,6 +234,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
         // A full disk can refuse even this bookkeeping write; the documents are already consistent.
       }
     }
+    if (p.phase === 'done' && ctx.afterParse) p.phase = ctx.afterParse(p);
     emit(true);
   }
 }
