@@ -32,14 +32,16 @@ export class ImportPage {
   async waitFinished(files: string[], timeout: number): Promise<string> {
     const handle = await this.page.waitForFunction(
       (names) => {
-        const final = (p: string | null) => p === 'done' || p === 'failed' || p === 'cancelled';
+        // No named helpers in here: the page gets this function's source, without tsx's __name.
+        const finalPhases = ['done', 'failed', 'cancelled'];
         const card = document.querySelector('[data-testid=import-progress]');
-        if (!card || !final(card.getAttribute('data-phase'))) return null;
+        const phase = card?.getAttribute('data-phase') ?? '';
+        if (!card || !finalPhases.includes(phase)) return null;
         const rows = [...card.querySelectorAll('[data-testid=import-file]')];
         const mine = names.map((n) => rows.filter((r) => r.querySelector('.file-name')?.textContent === n));
         if (mine.some((m) => m.length === 0)) return null;
-        if (!mine.flat().every((r) => final(r.getAttribute('data-phase')))) return null;
-        return card.getAttribute('data-phase');
+        if (!mine.flat().every((r) => finalPhases.includes(r.getAttribute('data-phase') ?? ''))) return null;
+        return phase;
       },
       files,
       { timeout },
