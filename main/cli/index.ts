@@ -6,7 +6,7 @@
 import '../runtime/no-telemetry.js';
 import { delimiter } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { createServices, ServiceError, type ImportOptions, type ImportProgress, type ImportRowError, type Services, type ServicesOptions } from '../services/index.js';
+import { createServices, ServiceError, type ImportOptions, type ImportProgress, type ImportRowError, type PackSummary, type Services, type ServicesOptions } from '../services/index.js';
 import { ProgressBar } from './progress.js';
 import { runEvaluate } from './evaluate.js';
 import { isBusyError } from '../store/index.js';
@@ -163,8 +163,12 @@ export function buildProgram(): Command {
       const svc = await open(globals());
       try {
         const st = await compressWithBar(svc);
-        out(globals(), st, () => `${st.done} of ${st.total} documents compressed with ${st.packId ?? 'no pack'} (${st.state}${st.error ? `: ${st.error.message}` : ''})`);
-        if (st.state === 'error' || st.state === 'no-pack') throw new ExitCode(EXIT_FAIL);
+        out(globals(), st, () => `${st.done} of ${st.total} documents compressed with ${st.packId ?? 'no pack'} (${st.state})`);
+        if (st.state === 'error' || st.state === 'no-pack') {
+          // The counts alone do not say why nothing moved: name the reason.
+          if (!globals().json) process.stderr.write(`error${st.error ? ` (${st.error.code})` : ''}: ${st.error?.message ?? 'no model pack is loaded (see: commer packs)'}\n`);
+          throw new ExitCode(EXIT_FAIL);
+        }
       } finally {
         await svc.close();
       }
@@ -256,7 +260,10 @@ export function buildProgram(): Command {
       const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
       try {
         const r = svc.settings.recompute();
-        out(globals(), r, () => `recomputed ${r.groups} means over ${r.documents} compressions in ${r.ms} ms; largest drift was ${r.maxAbsDiff.toExponential(2)}`);
+        out(globals(), r, () => {
+          const fixed = r.repaired || r.dropped ? `\n${r.repaired} means held NaN or infinite values and were rebuilt; ${r.dropped} such compressions were deleted and will be compressed again` : '';
+          return `recomputed ${r.groups} means over ${r.documents} compressions in ${r.ms} ms; largest drift was ${r.maxAbsDiff.toExponential(2)}${fixed}`;
+        });
       } finally {
         await svc.close();
       }
@@ -264,12 +271,32 @@ export function buildProgram(): Command {
 
   program
     .command('packs')
-    .description('list the model packs found')
+    .description('list the model packs found and check their files (exit 1 when the active pack is damaged)')
     .action(async () => {
-      const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
+      const g = globals();
+      const svc = await open(g, { loadModelAtStart: false, autoStartQueue: false });
       try {
-        const packs = svc.packs.list();
-        out(globals(), packs, () => (packs.length ? packs.map((p) => `${p.active ? '*' : ' '} ${p.id}\t${p.valid ? `k=${p.k} dim=${p.dim}` : `INVALID: ${p.error}`}\t${p.dir}`).join('\n') : 'no packs found'));
+        // As Settings does: the listing reads manifests only, so every pack whose manifest
+        // is valid is then checked in full (sizes, hashes, tensors, tokenizer), one at a time.
+        const packs: Array<PackSummary & { checked: boolean }> = [];
+        for (const p of svc.packs.list()) {
+          if (!p.valid) {
+            packs.push({ ...p, checked: false });
+            continue;
+          }
+          const r = await svc.packs.validate(p.dir);
+          packs.push(r.ok ? { ...p, checked: true } : { ...p, valid: false, error: r.error, checked: true });
+        }
+        out(g, packs, () =>
+          packs.length
+            ? packs.map((p) => `${p.active ? '*' : ' '} ${p.id}\t${p.valid ? `checked, k=${p.k} dim=${p.dim}` : `${p.checked ? 'DAMAGED' : 'INVALID'}: ${p.error}`}\t${p.dir}`).join('\n')
+            : 'no packs found',
+        );
+        const active = packs.find((p) => p.active);
+        if (active && !active.valid) {
+          if (!g.json) process.stderr.write(`error: the active model pack "${active.id}" cannot be used: ${active.error}\n`);
+          throw new ExitCode(EXIT_FAIL);
+        }
       } finally {
         await svc.close();
       }

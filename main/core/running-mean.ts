@@ -29,8 +29,11 @@ export class RunningMean {
     return this.sum.length;
   }
 
+  /** Add a vector; one holding NaN or an infinity is refused, since it would poison the sum for good. */
   add(v: ArrayLike<number>): void {
     this.check(v);
+    const bad = firstNonFinite(v);
+    if (bad >= 0) throw new RangeError(`vector holds a non-finite value (${v[bad]} at index ${bad})`);
     for (let i = 0; i < this.sum.length; i++) this.sum[i]! += v[i]!;
     this.n++;
   }
@@ -59,6 +62,12 @@ export class RunningMean {
       throw new RangeError(`vector has length ${v.length}, expected ${this.sum.length}`);
     }
   }
+}
+
+/** Index of the first NaN or infinity in `v`, or -1 when every value is finite. */
+export function firstNonFinite(v: ArrayLike<number>): number {
+  for (let i = 0; i < v.length; i++) if (!Number.isFinite(v[i]!)) return i;
+  return -1;
 }
 
 /** Mean of equal-length vectors with float64 accumulation; null for none. */

@@ -5,6 +5,7 @@
 // row for this pack", so a restart (or a crash) resumes exactly where the last
 // committed batch ended. Another process on the same data folder holding the
 // write lock only makes it wait (it says so in `waiting`), never stop.
+import { firstNonFinite } from '../core/running-mean.js';
 import { addCompressions, busyMessage, compressionTotals, pendingDocuments, retryWhileBusy, type Database } from '../store/index.js';
 
 /** The queue's view of a model: the inference client or anything with the same shape. */
@@ -219,6 +220,9 @@ export class CompressionQueue {
         let vectors: Float32Array[];
         try {
           vectors = await c.compress(batch.map((d) => (d.text.length > this.maxChars ? d.text.slice(0, this.maxChars) : d.text)), ac.signal);
+          // A NaN compression would make the profile's mean NaN and every restyle fail: it counts as a failed compression.
+          const bad = vectors.findIndex((v) => firstNonFinite(v) >= 0);
+          if (bad >= 0) throw new Error(`the model returned NaN or infinite values for document ${batch[bad]!.id}`);
         } catch (err) {
           if (ac.signal.aborted || this.compressor !== c) return;
           failures++;

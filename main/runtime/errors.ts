@@ -11,6 +11,7 @@ export type PackErrorCode =
   | 'size_mismatch' // a file's byte count differs from the manifest
   | 'hash_mismatch' // a file's sha256 differs from the manifest
   | 'bad_tokenizer' // tokenizer.json cannot be loaded or disagrees with the manifest
+  | 'bad_tensor' // a tensor file holds values no model can use (NaN, infinity)
   | 'bad_graph' // backbone.onnx cannot be loaded or its inputs/outputs are wrong
   | 'io_error'; // the file system refused a read
 

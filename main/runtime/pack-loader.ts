@@ -1,7 +1,8 @@
 // Loads a model pack directory and proves it usable before anything runs on it:
 // manifest schema and version, every listed file present with the stated size and
-// sha256, tensor shapes against the backbone dims, the tokenizer against the
-// vocabulary, and (after session creation) the graph's inputs and outputs. Every
+// sha256, tensor shapes against the backbone dims, every float tensor finite, the
+// tokenizer against the vocabulary and the special-token ids, and (after session
+// creation) the graph's inputs and outputs. Every
 // failure is a PackError with a specific message; nothing else escapes.
 
 import { createHash } from 'node:crypto';
@@ -113,13 +114,67 @@ function toFloat32(bytes: Buffer): Float32Array {
 }
 
 /**
+ * Refuses a tensor holding NaN or an infinity. A hash only proves the file is the
+ * one the manifest names, not that it is usable: one NaN in E makes every
+ * compression NaN, and a NaN compression poisons the running mean it is added to.
+ */
+function finite<T extends Float32Array>(v: T, file: string, what = 'value'): T {
+  for (let i = 0; i < v.length; i++) {
+    if (!Number.isFinite(v[i]!)) {
+      const bad = v.reduce((n, x) => (Number.isFinite(x) ? n : n + 1), 0);
+      throw new PackError('bad_tensor', `${file} holds ${bad} non-finite ${what}${bad === 1 ? '' : 's'} (first at index ${i}: ${v[i]}); the pack was exported from a diverged model or the file was damaged`, file);
+    }
+  }
+  return v;
+}
+
+// Control tokens of the Llama family: <s>, </s>, <|im_end|>, ... (byte-fallback <0xNN> pieces are ordinary text).
+const CONTROL_PIECE = /^<[^\s<>]+>$/;
+const BYTE_PIECE = /^<0x[0-9A-Fa-f]{2}>$/;
+// Checkpoints pad the embedding table to a multiple of 64 rows (the padding rows are never produced by the tokenizer).
+const VOCAB_PAD = 64;
+
+/**
+ * Proves tokenizer.json belongs to this backbone. Its size must be the model's
+ * vocabulary (up to padding to a multiple of 64): a smaller one from another model
+ * loads, but the ids it lacks decode to nothing, so a restyle prints an empty line.
+ * And the manifest's bos, eos and stop ids must name special tokens in it: a
+ * tokenizer of the same size from another model puts ordinary text there.
+ */
+function checkTokenizer(tokenizer: TextTokenizer, manifest: PackManifest): void {
+  const vocab = manifest.backbone.vocab_size;
+  const n = tokenizer.vocabSize;
+  const padded = n < vocab && vocab % VOCAB_PAD === 0 && vocab - n < VOCAB_PAD;
+  if (n !== vocab && !padded) {
+    throw new PackError(
+      'bad_tokenizer',
+      `tokenizer.json has ${n} tokens but the backbone's vocabulary (manifest.json backbone.vocab_size, the graph's logits) is ${vocab}; it is the tokenizer of another model`,
+      'tokenizer.json',
+    );
+  }
+  const t = manifest.tokens;
+  const named: Array<[string, number]> = [['bos_id', t.bos_id], ['eos_id', t.eos_id], ...t.stop_ids.map((id, i): [string, number] => [`stop_ids[${i}]`, id])];
+  for (const [key, id] of named) {
+    const tok = tokenizer.token(id);
+    if (!tok) throw new PackError('bad_tokenizer', `manifest.json tokens.${key} is ${id}, which tokenizer.json does not define`, 'tokenizer.json');
+    if (!tok.special && !(CONTROL_PIECE.test(tok.content) && !BYTE_PIECE.test(tok.content))) {
+      throw new PackError(
+        'bad_tokenizer',
+        `manifest.json tokens.${key} is ${id}, but in tokenizer.json id ${id} is the ordinary token ${JSON.stringify(tok.content)}, not a special token; the tokenizer belongs to another model`,
+        'tokenizer.json',
+      );
+    }
+  }
+}
+
+/**
  * The embedding table of a pack whose files passed their checks. embeddings.q8 is
  * kept as it is on disk (codes as a view, scales as a view when aligned, else an
  * aligned copy of the scales alone): it is never expanded to float32 as a whole.
  */
 function embeddingTable(manifest: PackManifest, buffers: Map<string, Buffer | null>): EmbeddingTable {
   const { vocab_size: vocab, dim } = manifest.backbone;
-  if (manifest.format_version < 2) return new Float32EmbeddingTable(toFloat32(buffers.get('embeddings.f32')!), vocab, dim);
+  if (manifest.format_version < 2) return new Float32EmbeddingTable(finite(toFloat32(buffers.get('embeddings.f32')!), 'embeddings.f32'), vocab, dim);
   const entry = manifest.files['embeddings.q8']!;
   const buf = buffers.get('embeddings.q8')!;
   const block = entry.block!;
@@ -132,6 +187,7 @@ function embeddingTable(manifest: PackManifest, buffers: Map<string, Buffer | nu
     scales = new Float32Array(nScales);
     new Uint8Array(scales.buffer).set(buf.subarray(entry.scales_offset!, entry.scales_offset! + 4 * nScales));
   }
+  finite(scales, 'embeddings.q8', 'scale');
   return new Q8EmbeddingTable(codes, scales, vocab, dim, block);
 }
 
@@ -151,21 +207,18 @@ export async function readPack(dir: string): Promise<LoadedPack> {
     } catch (e) {
       throw new PackError('bad_tokenizer', `tokenizer.json cannot be loaded: ${describe(e)}`, 'tokenizer.json');
     }
-    if (tokenizer.vocabSize > manifest.backbone.vocab_size) {
-      throw new PackError(
-        'bad_tokenizer',
-        `tokenizer.json has ${tokenizer.vocabSize} tokens but the backbone's vocabulary is ${manifest.backbone.vocab_size}`,
-        'tokenizer.json',
-      );
-    }
+    checkTokenizer(tokenizer, manifest);
     const soft = buffers.get('soft_prompt.f32');
+    const compression = finite(toFloat32(buffers.get('compression.f32')!), 'compression.f32');
+    const softPrompt = soft ? finite(toFloat32(soft), 'soft_prompt.f32') : null;
+    const embeddings = embeddingTable(manifest, buffers);
     return {
       dir,
       manifest,
       tokenizer,
-      embeddings: embeddingTable(manifest, buffers),
-      compression: toFloat32(buffers.get('compression.f32')!),
-      softPrompt: soft ? toFloat32(soft) : null,
+      embeddings,
+      compression,
+      softPrompt,
       backbonePath: join(dir, 'backbone.onnx'),
       // The graph reads backbone.weights and (its vocabulary projection) embeddings.q8 as external data.
       graphBytes: ['backbone.onnx', 'backbone.weights', 'embeddings.q8'].reduce((sum, f) => sum + (manifest.files[f]?.bytes ?? 0), 0),

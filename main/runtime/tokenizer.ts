@@ -25,6 +25,8 @@ export interface TextTokenizer {
   createStreamDecoder(): StreamDecoder;
   /** Number of entries in the vocabulary, added tokens included. */
   readonly vocabSize: number;
+  /** The vocabulary entry of an id, and whether tokenizer.json marks it special; null outside the vocabulary. */
+  token(id: number): { content: string; special: boolean } | null;
 }
 
 /** Build a tokenizer from the parsed contents of a tokenizer.json; throws on malformed input. */
@@ -38,8 +40,13 @@ export function createTokenizer(tokenizerJson: unknown): TextTokenizer {
     ids.length === 0 ? '' : tok.decode(Array.from(ids), { skip_special_tokens: true, clean_up_tokenization_spaces: false });
   const pieces = sentencePieceTable(tok, tokenizerJson as Record<string, unknown>, vocabSize, decode);
   const encode = (text: string): number[] => tok.encode(text, { add_special_tokens: false }).ids;
+  const added = tok.get_added_tokens_decoder();
   return {
     vocabSize,
+    token: (id) => {
+      const content = Number.isInteger(id) && id >= 0 && id < vocabSize ? tok.id_to_token(id) : undefined;
+      return content === undefined ? null : { content, special: added.get(id)?.special === true };
+    },
     encode,
     encodeFirst: (text, n) => encodeEnd(encode, text, n, 'first'),
     encodeLast: (text, n) => encodeEnd(encode, text, n, 'last'),

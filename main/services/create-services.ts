@@ -77,6 +77,12 @@ interface PackEntry {
   source: BackboneSource | null;
 }
 
+/** The id an invalid manifest claims, when it is a usable one, so the pack is known by it in errors. */
+function claimedId(json: unknown): string | null {
+  const id = (json as { id?: unknown } | null)?.id;
+  return typeof id === 'string' && /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/.test(id) ? id : null;
+}
+
 function backboneSource(s: { name?: string; author?: string; license?: string; source?: string } | undefined): BackboneSource | null {
   if (!s) return null;
   return { name: s.name, author: s.author, license: s.license, source: s.source };
@@ -149,7 +155,8 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         if (!existsSync(mf) || !statSync(dir).isDirectory()) continue;
         let entry: PackEntry;
         try {
-          const r = parsePackManifest(JSON.parse(readFileSync(mf, 'utf8')));
+          const json: unknown = JSON.parse(readFileSync(mf, 'utf8'));
+          const r = parsePackManifest(json);
           entry = r.ok
             ? {
                 id: r.manifest.id,
@@ -162,16 +169,21 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
                 evaluation: r.manifest.evaluation ?? null,
                 source: backboneSource(r.manifest.backbone.source),
               }
-            : { id: name, dir, name, description: '', k: null, dim: null, error: r.message, evaluation: null, source: null };
+            : { id: claimedId(json) ?? name, dir, name, description: '', k: null, dim: null, error: r.message, evaluation: null, source: null };
         } catch (err) {
           entry = { id: name, dir, name, description: '', k: null, dim: null, error: `manifest.json is not valid JSON (${(err as Error).message})`, evaluation: null, source: null };
         }
-        if (seen.has(entry.id)) continue;
-        seen.add(entry.id);
         out.push(entry);
       }
     }
-    return out;
+    // One entry per id, the first that is valid (a broken copy never hides a good one), else the first.
+    return out.filter((e) => {
+      if (seen.has(e.id)) return false;
+      const pick = out.find((o) => o.id === e.id && o.error === null) ?? e;
+      if (pick !== e) return false;
+      seen.add(e.id);
+      return true;
+    });
   }
 
   function summary(p: PackEntry): PackSummary {
@@ -180,8 +192,13 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   }
 
   async function activate(id: string): Promise<void> {
-    const entry = scanPacks().find((p) => p.id === id);
-    if (!entry) throw new ServiceError('NOT_FOUND', `no model pack "${id}" in ${packDirs.join(', ')}`);
+    const packs = scanPacks();
+    const entry = packs.find((p) => p.id === id);
+    if (!entry) {
+      // The pack may be there with a manifest too broken to name it: say what could not be read.
+      const unreadable = packs.filter((p) => p.error && p.id !== id).map((p) => `${p.dir}: ${p.error}`);
+      throw new ServiceError('NOT_FOUND', `no model pack "${id}" in ${packDirs.join(', ')}${unreadable.length ? `; packs that could not be read: ${unreadable.join('; ')}` : ''}`);
+    }
     if (entry.error) throw new ServiceError('PACK_INVALID', `${entry.dir}: ${entry.error}`);
     await queue.setCompressor(null);
     let info;
@@ -242,7 +259,11 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
 
   function queueStatus(): QueueStatus {
     const st = queue.status() as QueueStatus;
-    if (st.state === 'no-pack' && activationError) return { ...st, state: 'error', packId: activePackId, error: { code: 'PACK_INVALID', message: activationError } };
+    if (st.state === 'no-pack' && activationError) {
+      // Counted against the pack that failed, so "0 of 0" does not hide the documents waiting for it.
+      const counts = activePackId ? s(() => store.compressionTotals(db, activePackId!)) : {};
+      return { ...st, ...counts, state: 'error', packId: activePackId, error: { code: 'PACK_INVALID', message: activationError } };
+    }
     return st;
   }
 
@@ -370,13 +391,15 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           emit: (p) => emit({ type: 'import', progress: p }),
           onStored: () => queue.notify(),
           owner: session.info.id,
+          afterParse: (p) => {
+            const st = queue.status();
+            return p.stored > 0 && st.packId && st.state !== 'paused' && st.state !== 'error' ? 'compressing' : 'done';
+          },
         };
         const job = { ctx, ac, settled: [] as Array<() => void>, finished: Promise.resolve() };
         job.finished = runImport(ctx).then(() => {
           emit({ type: 'data-changed', what: 'documents', profileId: profile.id });
-          const st = queue.status();
-          if (progress.phase === 'done' && progress.stored > 0 && st.packId && st.state !== 'paused' && st.state !== 'error') {
-            progress.phase = 'compressing';
+          if (progress.phase === 'compressing') {
             queue.notify();
             updateCompressingJobs();
           }
@@ -528,7 +551,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         s(() => {
           const t0 = performance.now();
           const r = store.recomputeMeans(db);
-          return { groups: r.groups, documents: r.documents, maxAbsDiff: r.maxAbsDiff, ms: Math.round((performance.now() - t0) * 10) / 10 };
+          return { ...r, ms: Math.round((performance.now() - t0) * 10) / 10 };
         }),
     },
 

@@ -56,6 +56,12 @@ export interface ImportJobContext {
   importId?: number;
   /** The session running the job (store/sessions.ts), recorded on the imports row so other processes leave it alone. */
   owner?: string;
+  /**
+   * The phase a parse that stored documents ends in: 'compressing' when the queue
+   * will learn them. Decided before the last progress event, so a host never sees
+   * a 'done' that is about to turn into 'compressing'. Default 'done'.
+   */
+  afterParse?(p: ImportProgress): 'done' | 'compressing';
 }
 
 interface Source {
@@ -247,7 +253,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     await flush();
     const id = importId;
     if (!(await retryWhileBusy(() => updateImport(ctx.db, id, counts(p), 'done'), busy))) throw lostImport(ctx.path);
-    p.phase = 'done';
+    p.phase = ctx.afterParse?.(p) ?? 'done';
     emit(true);
   } catch (err) {
     const e = asServiceError(err, ctx.path, ctx.db);
@@ -281,6 +287,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
       // A full disk (or a folder locked for longer than we wait) can refuse even this bookkeeping write; the documents are already consistent.
       await retryWhileBusy(() => updateImport(ctx.db, id, counts(p), status, e.message), { retries: BUSY_RETRIES }).catch(() => undefined);
     }
+    if (p.phase === 'done' && ctx.afterParse) p.phase = ctx.afterParse(p);
     emit(true);
   }
 }

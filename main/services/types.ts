@@ -282,8 +282,12 @@ export interface SettingsUpdate {
 export interface RecomputeResult {
   groups: number;
   documents: number;
-  /** Largest absolute difference between the running and the recomputed means before the rewrite. */
+  /** Largest absolute difference between the running and the recomputed means before the rewrite (finite means only). */
   maxAbsDiff: number;
+  /** Running means that held NaN or an infinity, now rebuilt finite. */
+  repaired: number;
+  /** Stored compressions that held NaN or an infinity: deleted, their documents queued to compress again. */
+  dropped: number;
   ms: number;
 }
 

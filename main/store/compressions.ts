@@ -1,5 +1,7 @@
 import type { Database } from 'better-sqlite3';
+import { firstNonFinite } from '../core/running-mean.js';
 import { stmt } from './db.js';
+import { StoreError } from './errors.js';
 import { applyToMean } from './means.js';
 import { f32ToBlob } from './vectors.js';
 import type { DocKind } from './documents.js';
@@ -14,6 +16,8 @@ export interface NewCompression {
  * Stores compressions of one pack and adds each to its profile's running mean in
  * the same transaction. A document deleted meanwhile, or one that already has a
  * compression with this pack, is skipped, which makes a retried batch harmless.
+ * A vector holding NaN or an infinity is never stored: the whole batch is refused
+ * (StoreError INVALID_INPUT), since one such vector makes the profile's mean NaN.
  * Returns how many were added.
  */
 export function addCompressions(db: Database, packId: string, k: number, dim: number, items: readonly NewCompression[]): number {
@@ -23,6 +27,8 @@ export function addCompressions(db: Database, packId: string, k: number, dim: nu
     let added = 0;
     for (const it of items) {
       if (it.data.length !== k * dim) throw new Error(`compression of document ${it.documentId} has ${it.data.length} floats, expected ${k}*${dim}`);
+      const bad = firstNonFinite(it.data);
+      if (bad >= 0) throw new StoreError('INVALID_INPUT', `compression of document ${it.documentId} holds a non-finite value (${it.data[bad]} at index ${bad}); not stored`);
       const d = getDoc.get(it.documentId) as { profile_id: number; kind: DocKind } | undefined;
       if (!d) continue;
       if (ins.run(it.documentId, packId, k, dim, f32ToBlob(it.data)).changes === 0) continue;

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { RunningMean } from '../core/running-mean.js';
+import { firstNonFinite, RunningMean } from '../core/running-mean.js';
 import { stmt } from './db.js';
 import { blobToF32, blobToF64, f64ToBlob } from './vectors.js';
 import type { DocKind } from './documents.js';
@@ -71,8 +71,20 @@ export interface Mean {
   mean: Float32Array;
 }
 
-/** The running mean of a profile for a pack over the given kinds combined; null when none is compressed. */
+/**
+ * The running mean of a profile for a pack over the given kinds combined; null
+ * when none is compressed. A stored sum that is not finite (a NaN compression
+ * written by an older version) is repaired here: the pack's means are rebuilt from
+ * its compressions, the non-finite ones dropped so their documents compress again.
+ */
 export function getMean(db: Database, profileId: number, packId: string, kinds: readonly DocKind[]): Mean | null {
+  const m = readMean(db, profileId, packId, kinds);
+  if (!m || firstNonFinite(m.mean) < 0) return m;
+  recomputeMeans(db, packId);
+  return readMean(db, profileId, packId, kinds);
+}
+
+function readMean(db: Database, profileId: number, packId: string, kinds: readonly DocKind[]): Mean | null {
   let total = 0;
   let acc: Float64Array | null = null;
   let k = 0;
@@ -106,7 +118,11 @@ export function meanCount(db: Database, profileId: number, packId: string, kind:
   return r?.count ?? 0;
 }
 
-/** Mean of specific documents' stored compressions with a pack (the "relevant N" merge); null when none has one. */
+/**
+ * Mean of specific documents' stored compressions with a pack (the "relevant N"
+ * merge); null when none has one. A stored compression that is not finite is left
+ * out (recomputeMeans removes it).
+ */
 export function meanOfDocuments(db: Database, packId: string, documentIds: readonly number[]): Mean | null {
   let acc: Float64Array | null = null;
   let n = 0;
@@ -117,6 +133,7 @@ export function meanOfDocuments(db: Database, packId: string, documentIds: reado
     const r = s.get(id, packId) as { k: number; dim: number; data: Buffer } | undefined;
     if (!r) continue;
     const v = blobToF32(r.data);
+    if (firstNonFinite(v) >= 0) continue;
     if (!acc) {
       acc = new Float64Array(v.length);
       k = r.k;
@@ -141,14 +158,19 @@ interface Group {
   sum: Float64Array;
 }
 
-/** Sums every stored compression per (profile, pack, kind) from scratch; the ground truth the running sums must match. */
-export function computeMeansFromScratch(db: Database, packId?: string): Map<string, Group> {
+/**
+ * Sums every stored compression per (profile, pack, kind) from scratch; the ground
+ * truth the running sums must match. Compressions holding NaN or an infinity are
+ * left out of the sums; pass `nonFinite` to collect them.
+ */
+export function computeMeansFromScratch(db: Database, packId?: string, nonFinite?: Array<{ documentId: number; packId: string }>): Map<string, Group> {
   const groups = new Map<string, Group>();
   const sql =
-    'SELECT d.profile_id AS profileId, c.pack_id AS packId, d.kind AS kind, c.k AS k, c.dim AS dim, c.data AS data ' +
+    'SELECT d.id AS documentId, d.profile_id AS profileId, c.pack_id AS packId, d.kind AS kind, c.k AS k, c.dim AS dim, c.data AS data ' +
     'FROM compressions c JOIN documents d ON d.id = c.document_id' +
     (packId === undefined ? '' : ' WHERE c.pack_id = ?');
   const it = (packId === undefined ? db.prepare(sql).iterate() : db.prepare(sql).iterate(packId)) as IterableIterator<{
+    documentId: number;
     profileId: number;
     packId: string;
     kind: DocKind;
@@ -157,10 +179,14 @@ export function computeMeansFromScratch(db: Database, packId?: string): Map<stri
     data: Buffer;
   }>;
   for (const r of it) {
+    const v = blobToF32(r.data);
+    if (firstNonFinite(v) >= 0) {
+      nonFinite?.push({ documentId: r.documentId, packId: r.packId });
+      continue;
+    }
     const key = `${r.profileId}\u0000${r.packId}\u0000${r.kind}`;
     let g = groups.get(key);
     if (!g) groups.set(key, (g = { profileId: r.profileId, packId: r.packId, kind: r.kind, k: r.k, dim: r.dim, count: 0, sum: new Float64Array(r.k * r.dim) }));
-    const v = blobToF32(r.data);
     for (let i = 0; i < g.sum.length; i++) g.sum[i]! += v[i]!;
     g.count++;
   }
@@ -170,18 +196,29 @@ export function computeMeansFromScratch(db: Database, packId?: string): Map<stri
 export interface RecomputeStats {
   groups: number;
   documents: number;
+  /** Largest difference between an old and a new mean, over the old means that were finite. */
   maxAbsDiff: number;
+  /** Old means that held NaN or an infinity (replaced by finite ones). */
+  repaired: number;
+  /** Stored compressions that held NaN or an infinity: deleted, so their documents are compressed again. */
+  dropped: number;
 }
 
 /**
  * Rebuilds every running mean (or one pack's) from the compressions in one
  * transaction, and reports the largest difference between the old and new means
- * so drift or a bug shows up as a number.
+ * so drift or a bug shows up as a number. Non-finite compressions are deleted
+ * (their documents become pending again) and non-finite means are counted as
+ * repaired rather than hidden in the drift figure.
  */
 export function recomputeMeans(db: Database, packId?: string): RecomputeStats {
   return db.transaction((): RecomputeStats => {
-    const fresh = computeMeansFromScratch(db, packId);
+    const bad: Array<{ documentId: number; packId: string }> = [];
+    const fresh = computeMeansFromScratch(db, packId, bad);
+    const del = db.prepare('DELETE FROM compressions WHERE document_id = ? AND pack_id = ?');
+    for (const b of bad) del.run(b.documentId, b.packId);
     let maxAbsDiff = 0;
+    let repaired = 0;
     const old = (packId === undefined
       ? db.prepare('SELECT profile_id AS profileId, pack_id AS packId, kind, count, k, dim, sum FROM profile_means').all()
       : db.prepare('SELECT profile_id AS profileId, pack_id AS packId, kind, count, k, dim, sum FROM profile_means WHERE pack_id = ?').all(packId)) as Array<
@@ -193,6 +230,10 @@ export function recomputeMeans(db: Database, packId?: string): RecomputeStats {
       seen.add(key);
       const g = fresh.get(key);
       const s = blobToF64(o.sum);
+      if (firstNonFinite(s) >= 0) {
+        repaired++;
+        continue;
+      }
       for (let i = 0; i < s.length; i++) {
         const d = Math.abs(s[i]! / o.count - (g ? g.sum[i]! / g.count : 0));
         if (d > maxAbsDiff) maxAbsDiff = d;
@@ -211,7 +252,7 @@ export function recomputeMeans(db: Database, packId?: string): RecomputeStats {
       ins.run(g.profileId, g.packId, g.kind, g.count, g.k, g.dim, f64ToBlob(g.sum));
       documents += g.count;
     }
-    return { groups: fresh.size, documents, maxAbsDiff };
+    return { groups: fresh.size, documents, maxAbsDiff, repaired, dropped: bad.length };
   }).immediate();
 }
 

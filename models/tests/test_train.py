@@ -8,18 +8,15 @@ import torch
 
 from models.commer import finetune as FT
 from models.commer import pretrain as PT
-from models.commer.data import DEFAULT_DATA_DIR, TWEETS_FILE
+from models.commer.data import DEFAULT_DATA_DIR
 from models.commer.model import CommerModel, LoraConfig, ModelConfig
 from models.commer.tasks import render_prompt
 
-HAVE_DATA = (DEFAULT_DATA_DIR / TWEETS_FILE).is_file()
 torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
-def assets(tmp_path_factory):
-    if not HAVE_DATA:
-        pytest.skip("shared data not present")
+def assets(tmp_path_factory, shared_data):
     from models.commer.smoke import tiny_assets
 
     d = tmp_path_factory.mktemp("assets")
@@ -162,7 +159,7 @@ def test_mixed_adapt_batch_sums_both_paths():
     assert n == na + nb and abs(float(s) - float(sa + sb)) < 1e-4
 
 
-@pytest.mark.skipif(not HAVE_DATA, reason="shared data not present")
+@pytest.mark.usefixtures("shared_data")
 def test_copy_examples_are_personless_neutral_to_original_pairs():
     """The adapt stage's copy kind: neutralize(text) -> text over pre-training news, with
     no documents, and never a validation or test author's text."""

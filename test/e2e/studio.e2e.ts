@@ -114,7 +114,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     // The window stays usable during the import: navigate away and back.
     await app.go('Library');
     await app.go('Import');
-    const phase = await app.importPage.waitFinished(540_000);
+    const phase = await app.importPage.waitFinished(['BarackObama.csv'], 540_000);
     assert.equal(phase, 'done', host.log());
     const stored = await app.importPage.stat('stored');
     const parsed = await app.importPage.stat('parsed');
@@ -200,10 +200,21 @@ describe('ComMer Studio in a browser', { skip }, () => {
   });
 
   test('stop ends a running generation', { timeout: 300_000 }, async () => {
+    const limit = (JSON.parse(await readFile(join(host.packs.dir, preferredPack, 'manifest.json'), 'utf8')) as { limits: { max_new_tokens: number } }).limits.max_new_tokens;
     await app.restyle.run('Thank you to every volunteer who knocked on doors this weekend.');
+    await app.restyle.waitStreaming(60_000); // under way
     await page.getByRole('button', { name: 'Stop' }).click();
     await page.getByRole('button', { name: 'Regenerate' }).waitFor({ timeout: 60_000 });
     assert.equal(await page.getByRole('button', { name: 'Stop' }).count(), 0);
+    // Regenerate also shows when a generation ends by itself: what proves Stop is the host's own
+    // account of each candidate, ended as aborted with fewer tokens than the pack's limit.
+    const cards = await app.restyle.finished(60_000);
+    assert.equal(cards.length, 3);
+    assert.ok(cards.some((c) => c.finish === 'aborted'), `no candidate was aborted: ${JSON.stringify(cards)}`);
+    for (const c of cards) {
+      assert.notEqual(c.finish, 'length', `a candidate ran to its ${limit}-token limit: ${JSON.stringify(cards)}`);
+      assert.ok(c.tokens < limit, `${c.tokens} tokens of ${limit}: ${JSON.stringify(cards)}`);
+    }
   });
 
   test('a headline from the 5 most relevant documents', { timeout: 300_000 }, async () => {
@@ -237,7 +248,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     const junk = Buffer.concat([Buffer.from('PK\u0003\u0004'), Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 131 + 7) % 256))]);
     await app.dropFiles([{ name: 'corrupt-archive.zip', bytes: junk, type: 'application/zip' }]);
     await app.importPage.progress.waitFor();
-    await app.importPage.waitFinished(90_000);
+    await app.importPage.waitFinished(['corrupt-archive.zip'], 90_000);
     await app.importPage.errors.waitFor();
     const errors = (await app.importPage.errors.textContent()) ?? '';
     assert.match(errors, /corrupt-archive\.zip/);
@@ -250,7 +261,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     if (await app.importPage.progress.count()) await app.importPage.dismiss();
     await app.importPage.pickFiles([obamaCsv]);
     await app.importPage.file('BarackObama.csv').waitFor();
-    assert.equal(await app.importPage.waitFinished(150_000), 'done');
+    assert.equal(await app.importPage.waitFinished(['BarackObama.csv'], 150_000), 'done');
     // Everything already there is recognised by content; the one document deleted in the library is new again.
     assert.equal(await app.importPage.stat('stored'), 1);
     assert.ok((await app.importPage.stat('duplicates')) >= importedDocs, 'every good row is recognised as already there');
@@ -264,7 +275,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await page.getByTestId('import-encoding').selectOption('windows-1252');
     await app.importPage.pickFiles([obamaCsv]);
     await app.importPage.file('BarackObama.csv').waitFor();
-    assert.equal(await app.importPage.waitFinished(150_000), 'done');
+    assert.equal(await app.importPage.waitFinished(['BarackObama.csv'], 150_000), 'done');
     // Read as Windows-1252 every row decodes: no row errors, and the rows skipped before are new now.
     assert.equal(await app.importPage.errors.count(), 0);
     const stored = await app.importPage.stat('stored');
@@ -293,10 +304,14 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await app.restyle.draft.fill(draft);
     await app.go('Library');
     await app.go('Import');
-    if ((await app.importPage.phase()) !== 'done') {
-      await app.importPage.progress.getByRole('button', { name: 'Cancel' }).click();
+    const cancel = app.importPage.progress.getByRole('button', { name: 'Cancel' });
+    if (await cancel.count()) {
+      // The import may finish on its own between the look and the click; only then is a missed click fine.
+      await cancel.click({ timeout: 30_000 }).catch(async (e: unknown) => {
+        if (await cancel.count()) throw e;
+      });
     }
-    const phase = await app.importPage.waitFinished(120_000);
+    const phase = await app.importPage.waitFinished(['tweets.js'], 120_000);
     const stored = await app.importPage.stat('stored');
     assert.ok(phase === 'cancelled' || phase === 'done', phase);
     assert.ok(stored > 0 && stored <= archive.tweets, `stored ${stored}`);

@@ -10,7 +10,7 @@ export function SuggestionCard({ index, s, running }: { index: number; s: Sugges
   const streaming = running && !s.done;
   const empty = s.text.trim() === '';
   return (
-    <article className="card suggestion" aria-busy={streaming} data-testid="suggestion">
+    <article className="card suggestion" aria-busy={streaming} data-testid="suggestion" data-finish={s.finishReason ?? ''} data-tokens={s.tokens}>
       <header className="suggestion-head">
         <span className="suggestion-num">Suggestion {index + 1}</span>
         {streaming ? <span className="chip chip-live">Writing…</span> : s.done ? null : <span className="chip">Stopped</span>}

@@ -166,7 +166,7 @@ const fake: Api = {
     history.length = 0;
     return ok(null);
   },
-  recompute: () => ok({ groups: 0, documents: 0, maxAbsDiff: 0, ms: 0 }),
+  recompute: () => ok({ groups: 0, documents: 0, maxAbsDiff: 0, repaired: 0, dropped: 0, ms: 0 }),
   getAppInfo: () => ok({ name: 'ComMer Studio', version: 'dev', host: 'web', platform: 'dev' }),
   getQueueStatus: () => ok({ state: 'idle', packId: 'fake-k4', total: 0, done: 0, pending: 0, docsPerSec: 0, etaSec: null }),
   pauseQueue: () => fake.getQueueStatus(),

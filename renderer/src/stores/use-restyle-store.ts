@@ -8,6 +8,10 @@ export interface Suggestion {
   text: string;
   done: boolean;
   generationId: number | null;
+  /** Tokens received so far. */
+  tokens: number;
+  /** How the host says the candidate ended (null while it runs, or when the host never said). */
+  finishReason: 'eos' | 'stop' | 'length' | 'aborted' | null;
 }
 
 type Status = 'idle' | 'running' | 'done' | 'stopped' | 'error';
@@ -35,7 +39,7 @@ let current: { cancel(): void } | null = null;
 let latestRun = 0;
 
 function emptySuggestions(): Suggestion[] {
-  return Array.from({ length: CANDIDATES }, () => ({ text: '', done: false, generationId: null }));
+  return Array.from({ length: CANDIDATES }, () => ({ text: '', done: false, generationId: null, tokens: 0, finishReason: null }));
 }
 
 export const useRestyleStore = create<RestyleState>((set, get) => ({
@@ -61,12 +65,14 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
     set({ suggestions: emptySuggestions(), status: 'running', error: null, lastRun: { task, docs, usedDocs: null, packId: null } });
     // Tokens arrive faster than the screen refreshes; buffer them and apply once a frame.
     const buffered: string[] = Array(CANDIDATES).fill('');
+    const counted: number[] = Array(CANDIDATES).fill(0);
     let frame = 0;
     const flush = () => {
       frame = 0;
-      if (!isCurrent() || buffered.every((b) => b === '')) return;
-      const next = get().suggestions.map((s, i) => (buffered[i] ? { ...s, text: s.text + buffered[i] } : s));
+      if (!isCurrent() || counted.every((n) => n === 0)) return;
+      const next = get().suggestions.map((s, i) => (counted[i] ? { ...s, text: s.text + buffered[i], tokens: s.tokens + counted[i]! } : s));
       buffered.fill('');
+      counted.fill(0);
       set({ suggestions: next });
     };
     const handle = api().restyle({ profileId, draft, task, docs, n: CANDIDATES }, (e) => {
@@ -76,13 +82,17 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
           set({ lastRun: { task, docs, usedDocs: e.usedDocs, packId: e.packId } });
           break;
         case 'token':
-          if (e.candidate >= 0 && e.candidate < CANDIDATES) buffered[e.candidate] += e.text;
+          if (e.candidate >= 0 && e.candidate < CANDIDATES) {
+            buffered[e.candidate] += e.text;
+            counted[e.candidate]! += 1;
+          }
           if (!frame) frame = requestAnimationFrame(flush);
           break;
         case 'candidate-done': {
           flush();
           const next = get().suggestions.slice();
-          next[e.candidate] = { text: e.text, done: e.finishReason !== 'aborted', generationId: e.generationId };
+          const prev = next[e.candidate];
+          next[e.candidate] = { text: e.text, done: e.finishReason !== 'aborted', generationId: e.generationId, tokens: prev?.tokens ?? 0, finishReason: e.finishReason };
           set({ suggestions: next });
           break;
         }

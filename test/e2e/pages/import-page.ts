@@ -22,10 +22,31 @@ export class ImportPage {
     return Number(text.split('/')[0]!.replace(/[^\d]/g, ''));
   }
 
-  /** Waits until every file of the drop has left the running phases. */
-  async waitFinished(timeout: number): Promise<string> {
-    await this.page.waitForSelector('[data-testid=import-progress]:is([data-phase=done],[data-phase=failed],[data-phase=cancelled])', { timeout });
-    return (await this.phase()) ?? '';
+  /**
+   * Waits until the import of these files has finished, and returns the card's
+   * phase as it was at that moment. The rows of these files must be on the card
+   * (so a finished card left from an earlier import does not count), every one of
+   * them in a final phase, and the card too; all read in one pass over the page,
+   * so the phase returned is the one that was waited for.
+   */
+  async waitFinished(files: string[], timeout: number): Promise<string> {
+    const handle = await this.page.waitForFunction(
+      (names) => {
+        // No named helpers in here: the page gets this function's source, without tsx's __name.
+        const finalPhases = ['done', 'failed', 'cancelled'];
+        const card = document.querySelector('[data-testid=import-progress]');
+        const phase = card?.getAttribute('data-phase') ?? '';
+        if (!card || !finalPhases.includes(phase)) return null;
+        const rows = [...card.querySelectorAll('[data-testid=import-file]')];
+        const mine = names.map((n) => rows.filter((r) => r.querySelector('.file-name')?.textContent === n));
+        if (mine.some((m) => m.length === 0)) return null;
+        if (!mine.flat().every((r) => finalPhases.includes(r.getAttribute('data-phase') ?? ''))) return null;
+        return phase;
+      },
+      files,
+      { timeout },
+    );
+    return (await handle.jsonValue()) as string;
   }
 
   async pickFiles(paths: string[]): Promise<void> {

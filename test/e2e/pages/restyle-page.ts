@@ -39,6 +39,28 @@ export class RestylePage {
     );
   }
 
+  /**
+   * Waits until the host has closed every candidate (each card carries the finish
+   * reason the host reported) and returns how each ended and after how many tokens.
+   */
+  async finished(timeout: number): Promise<Array<{ finish: string; tokens: number }>> {
+    const handle = await this.page.waitForFunction(
+      () => {
+        const cards = [...document.querySelectorAll('[data-testid=suggestion]')];
+        if (cards.length === 0 || !cards.every((c) => c.getAttribute('data-finish'))) return null;
+        return cards.map((c) => ({ finish: c.getAttribute('data-finish')!, tokens: Number(c.getAttribute('data-tokens')) }));
+      },
+      undefined,
+      { timeout },
+    );
+    return (await handle.jsonValue()) as Array<{ finish: string; tokens: number }>;
+  }
+
+  /** Waits until the first card shows streamed tokens: a generation is under way. */
+  async waitStreaming(timeout: number): Promise<void> {
+    await this.page.waitForFunction(() => Number(document.querySelector('[data-testid=suggestion]')?.getAttribute('data-tokens') ?? 0) > 0, undefined, { timeout });
+  }
+
   async copy(i: number): Promise<void> {
     await this.page.getByRole('button', { name: `Copy suggestion ${i + 1}` }).click();
   }

@@ -1,7 +1,8 @@
 // The commer CLI as a user runs it: a child process on a temp data folder and the real tiny pack.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished, spawnCli, ROOT } from '../../faults/helpers.js';
@@ -54,5 +55,92 @@ describe('commer CLI', () => {
     const none = await run('restyle', 'x', '--profile', 'nobody');
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no profile named "nobody"/);
+  });
+});
+
+// Damaged packs, each in a temp copy of the fixture packs (the committed ones are never touched).
+describe('commer CLI with damaged packs', () => {
+  let dir: string;
+  let n = 0;
+  before(() => {
+    dir = mkdtempSync(join(tmpdir(), 'commer-cli-packs-'));
+  });
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** A fresh data folder and a packs folder holding copies of the named fixture packs (as folder: pack). */
+  function setup(packs: Record<string, string>): { run: (...args: string[]) => ReturnType<typeof finished>; packsDir: string } {
+    const root = join(dir, `case-${n++}`);
+    const packsDir = join(root, 'packs');
+    for (const [folder, pack] of Object.entries(packs)) cpSync(join(ROOT, 'test/fixtures/packs', pack), join(packsDir, folder), { recursive: true });
+    const base = ['--data-dir', join(root, 'data'), '--packs', packsDir];
+    return { packsDir, run: async (...args: string[]) => finished(spawnCli([...base, ...args])) };
+  }
+
+  /** Rewrite a pack file and record its new size and sha256, as someone who "fixed" the hashes would. */
+  function replaceListed(packDir: string, file: string, bytes: Buffer): void {
+    writeFileSync(join(packDir, file), bytes);
+    const m = JSON.parse(readFileSync(join(packDir, 'manifest.json'), 'utf8'));
+    m.files[file].bytes = bytes.length;
+    m.files[file].sha256 = createHash('sha256').update(bytes).digest('hex');
+    writeFileSync(join(packDir, 'manifest.json'), JSON.stringify(m));
+  }
+
+  test('packs checks every pack, says what is wrong with the damaged ones, and exits 1 when the active one is damaged', async () => {
+    const { run, packsDir } = setup({ 'stories260k': 'stories260k', 'tiny-random': 'tiny-random', 'tiny-q4': 'tiny-q4' });
+    const ok = await run('packs');
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /^\* stories260k\tchecked, k=4 dim=64\t/m);
+
+    const onnx = readFileSync(join(packsDir, 'stories260k', 'backbone.onnx'));
+    onnx[onnx.length >> 1] ^= 0xff;
+    writeFileSync(join(packsDir, 'stories260k', 'backbone.onnx'), onnx);
+    const tok = readFileSync(join(ROOT, 'test/fixtures/packs/stories260k/tokenizer.json'));
+    replaceListed(join(packsDir, 'tiny-random'), 'tokenizer.json', tok);
+    const r = await run('packs');
+    assert.equal(r.code, 1, 'the active (default) pack is damaged');
+    assert.match(r.stdout, /^\* stories260k\tDAMAGED: backbone\.onnx does not match its sha256/m);
+    assert.match(r.stdout, /^ {2}tiny-random\tDAMAGED: tokenizer\.json has 512 tokens but the backbone's vocabulary .* is 400/m);
+    assert.match(r.stdout, /^ {2}tiny-q4\tchecked, k=2 dim=64\t/m);
+    assert.match(r.stderr, /the active model pack "stories260k" cannot be used: backbone\.onnx does not match/);
+    const j = await run('--json', 'packs');
+    assert.equal(j.code, 1);
+    const list = JSON.parse(j.stdout) as Array<{ id: string; valid: boolean; checked: boolean; error: string | null }>;
+    assert.deepEqual(list.map((p) => [p.id, p.valid, p.checked]), [['stories260k', false, true], ['tiny-q4', true, true], ['tiny-random', false, true]]);
+  });
+
+  test('a compression.f32 holding NaN behind updated hashes: compress says why and stores nothing', async () => {
+    const { run, packsDir } = setup({ 'tiny-random': 'tiny-random' });
+    const imp = await run('import', join(ROOT, 'test/fixtures/import/archive.zip'), '--profile', 'me', '--no-compress');
+    assert.equal(imp.code, 0, imp.stderr);
+    const e = Buffer.from(readFileSync(join(packsDir, 'tiny-random', 'compression.f32')));
+    for (let i = 0; i < e.length; i += 4) e.writeFloatLE(Number.NaN, i);
+    replaceListed(join(packsDir, 'tiny-random'), 'compression.f32', e);
+    const r = await run('compress');
+    assert.equal(r.code, 1);
+    assert.match(r.stdout, /^0 of 4 documents compressed with tiny-random \(error\)$/m);
+    assert.match(r.stderr, /error \(PACK_INVALID\): compression\.f32 holds 64 non-finite values/);
+    const p = await run('--json', 'profiles');
+    const [me] = JSON.parse(p.stdout) as Array<{ compression: { compressed: number; pending: number } }>;
+    assert.deepEqual(me!.compression, { packId: 'tiny-random', compressed: 0, pending: 4 });
+    const restyle = await run('restyle', 'coffee before code', '--profile', 'me');
+    assert.equal(restyle.code, 1);
+    assert.match(restyle.stderr, /compression\.f32 holds 64 non-finite values/);
+  });
+
+  test('restyle with the saved pack behind an invalid manifest says why, not only that the pack is missing', async () => {
+    // The folder is not named after the pack id, as with a pack a user unpacked.
+    const { run, packsDir } = setup({ 'my-pack': 'tiny-random' });
+    assert.equal((await run('import', join(ROOT, 'test/fixtures/import/archive.zip'), '--profile', 'me')).code, 0);
+    const mf = join(packsDir, 'my-pack', 'manifest.json');
+    const m = JSON.parse(readFileSync(mf, 'utf8'));
+    m.compression.k = 0;
+    writeFileSync(mf, JSON.stringify(m));
+    const r = await run('restyle', 'coffee before code', '--profile', 'me');
+    assert.equal(r.code, 1);
+    assert.match(r.stderr, /my-pack: manifest\.json is invalid: compression\.k/);
+    writeFileSync(mf, '{ not json');
+    const r2 = await run('restyle', 'coffee before code', '--profile', 'me');
+    assert.equal(r2.code, 1);
+    assert.match(r2.stderr, /no model pack "tiny-random" in .*; packs that could not be read: .*my-pack: manifest\.json is not valid JSON/);
   });
 });

@@ -134,3 +134,43 @@ test('a document that fails on its own is skipped once others compress; a failin
     t.cleanup();
   }
 });
+
+test('a compression holding NaN is a failed compression: never stored, the mean stays finite, and a model that only returns NaN stops the queue saying so', async () => {
+  const t = tempDir();
+  const db = openDatabase(join(t.dir, 'q.db'));
+  try {
+    const pid = createProfile(db, 'me').id;
+    insertDocuments(db, pid, Array.from({ length: 9 }, (_, i) => ({ kind: 'tweet' as const, text: i === 4 ? 'this one diverges' : `doc ${i}`, source: 's' })));
+    const c: Compressor = {
+      packId: 'p',
+      k: 1,
+      dim: 2,
+      compress: async (batch) => batch.map((x) => (x.includes('diverges') ? new Float32Array([Number.NaN, 1]) : new Float32Array([1, 2]))),
+    };
+    const q = new CompressionQueue(db, { batchSize: 4 });
+    await q.setCompressor(c);
+    let st = await q.drain();
+    assert.equal(st.state, 'idle');
+    assert.deepEqual({ done: st.done, skipped: st.skipped, pending: st.pending }, { done: 8, skipped: 1, pending: 0 });
+    const m = getMean(db, pid, 'p', ['tweet'])!;
+    assert.equal(m.count, 8);
+    assert.deepEqual(Array.from(m.mean), [1, 2]);
+    assert.equal((db.prepare('SELECT count(*) AS n FROM compressions c JOIN documents d ON d.id = c.document_id WHERE d.text LIKE ?').get('%diverges%') as { n: number }).n, 0);
+    await q.close();
+
+    // A model whose every compression is NaN (a NaN in E): nothing is stored and the error names the reason.
+    insertDocuments(db, pid, [{ kind: 'tweet', text: 'fresh one', source: 's' }, { kind: 'tweet', text: 'fresh two', source: 's' }]);
+    const broken: Compressor = { packId: 'q', k: 1, dim: 2, compress: async (batch) => batch.map(() => new Float32Array([Number.NaN, Number.NaN])) };
+    const q2 = new CompressionQueue(db, { batchSize: 4 });
+    await q2.setCompressor(broken);
+    st = await q2.drain();
+    assert.equal(st.state, 'error');
+    assert.equal(st.done, 0);
+    assert.match(st.error!.message, /compression stopped after repeated failures: the model returned NaN or infinite values for document \d+/);
+    assert.equal(getMean(db, pid, 'q', ['tweet']), null);
+    await q2.close();
+  } finally {
+    db.close();
+    t.cleanup();
+  }
+});

@@ -155,6 +155,68 @@ describe('pack loader', { skip: source ? false : 'no fixture pack (the golden te
     await refused(dir, 'bad_tokenizer', 'tokenizer.json', /tokenizer\.json cannot be loaded/);
   });
 
+  test('a compression.f32 holding NaN, hashes updated: refused before any document is compressed with it', async () => {
+    const dir = await copy();
+    const e = Buffer.from(await readFile(join(dir, 'compression.f32')));
+    e.writeFloatLE(Number.NaN, 4 * 3);
+    await replaceListed(dir, 'compression.f32', e);
+    await refused(dir, 'bad_tensor', 'compression.f32', /compression\.f32 holds 1 non-finite value \(first at index 3: NaN\)/);
+  });
+
+  test('an infinity in soft_prompt.f32 or embeddings.f32, hashes updated', async () => {
+    for (const name of ['soft_prompt.f32', 'embeddings.f32']) {
+      const dir = await copy();
+      const b = Buffer.from(await readFile(join(dir, name)));
+      b.writeFloatLE(Number.POSITIVE_INFINITY, 0);
+      b.writeFloatLE(Number.NEGATIVE_INFINITY, b.length - 4);
+      await replaceListed(dir, name, b);
+      await refused(dir, 'bad_tensor', name, /holds 2 non-finite values \(first at index 0: Infinity\)/);
+    }
+  });
+
+  test("another model's tokenizer.json with a smaller vocabulary, hashes updated", async () => {
+    const other = fixturePacks().find((p) => p !== source && /tiny-random/.test(p));
+    assert.ok(other, 'test/fixtures/packs/tiny-random is required');
+    const dir = await copy();
+    await replaceListed(dir, 'tokenizer.json', await readFile(join(other, 'tokenizer.json')));
+    await refused(dir, 'bad_tokenizer', 'tokenizer.json', /tokenizer\.json has 400 tokens but the backbone's vocabulary .* is 512; it is the tokenizer of another model/);
+  });
+
+  test('a tokenizer.json of the right size whose eos id is an ordinary token, hashes updated', async () => {
+    const dir = await copy();
+    const tok = JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8'));
+    const vocab = tok.model.vocab as Record<string, number>;
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    const eos = m.tokens.eos_id as number;
+    // Swap the ids of the eos token and an ordinary piece: same size, same pieces, special id now names text.
+    const eosPiece = Object.keys(vocab).find((k) => vocab[k] === eos)!;
+    const plain = Object.keys(vocab).find((k) => vocab[k]! > 300 && !k.startsWith('<'))!;
+    vocab[eosPiece] = vocab[plain]!;
+    vocab[plain] = eos;
+    await replaceListed(dir, 'tokenizer.json', Buffer.from(JSON.stringify(tok)));
+    await refused(dir, 'bad_tokenizer', 'tokenizer.json', new RegExp(`tokens\\.eos_id is ${eos}, but in tokenizer\\.json id ${eos} is the ordinary token "${plain}", not a special token`));
+  });
+
+  test('a vocabulary padded past the tokenizer loads, but a manifest stop id in the padding is refused', async () => {
+    const dir = await copy();
+    const tok = JSON.parse(await readFile(join(dir, 'tokenizer.json'), 'utf8'));
+    const vocab = tok.model.vocab as Record<string, number>;
+    const size = Object.keys(vocab).length;
+    assert.equal(size % 64, 0, 'the test needs a vocabulary that is a multiple of 64');
+    // Drop the last piece (and the merges that build it): the backbone's table is now one row longer than the tokenizer.
+    const last = Object.keys(vocab).find((k) => vocab[k] === size - 1)!;
+    delete vocab[last];
+    tok.model.merges = (tok.model.merges as Array<string | string[]>).filter((mg) => (Array.isArray(mg) ? mg.join('') : mg.replace(' ', '')) !== last);
+    await replaceListed(dir, 'tokenizer.json', Buffer.from(JSON.stringify(tok)));
+    const model = await loadModel(dir, { executionProvider: 'cpu' });
+    assert.equal(model.info.vocabSize, size);
+    await model.dispose();
+    await editManifest(dir, (m) => {
+      m.tokens.stop_ids = [...m.tokens.stop_ids, size - 1];
+    });
+    await refused(dir, 'bad_tokenizer', 'tokenizer.json', new RegExp(`tokens\\.stop_ids\\[\\d\\] is ${size - 1}, which tokenizer\\.json does not define`));
+  });
+
   test('a backbone.onnx that is not an ONNX graph', async () => {
     const dir = await copy();
     await replaceListed(dir, 'backbone.onnx', Buffer.from('definitely not protobuf'));
@@ -347,6 +409,15 @@ describe('pack loader, format 2 (quantized)', () => {
     b[100] ^= 0xff;
     await writeFile(p, b);
     await refused(dir, 'hash_mismatch', 'embeddings.q8', /embeddings\.q8 does not match its sha256/);
+  });
+
+  test('a NaN scale in embeddings.q8, hashes updated', async () => {
+    const dir = await copy(quantized!);
+    const m = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'));
+    const b = Buffer.from(await readFile(join(dir, 'embeddings.q8')));
+    b.writeFloatLE(Number.NaN, m.files['embeddings.q8'].scales_offset + 4 * 5);
+    await replaceListed(dir, 'embeddings.q8', b);
+    await refused(dir, 'bad_tensor', 'embeddings.q8', /embeddings\.q8 holds 1 non-finite scale \(first at index 5: NaN\)/);
   });
 
   test('a truncated embeddings.q8', async () => {

@@ -33,6 +33,26 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
     assert.equal(h.svc.settings.get().provider, 'cpu');
   });
 
+  test("an import the queue will learn goes from storing to compressing: it never reports a 'done' that turns back into 'compressing'", async () => {
+    const profileId = h.svc.profiles.create('phases').id;
+    const { jobId } = h.svc.imports.start({ path: join(FIXTURES, 'tweets.js'), profileId });
+    try {
+      const phases: string[] = [];
+      const off = h.svc.onEvent((e) => {
+        if (e.type === 'import' && e.progress.jobId === jobId && phases.at(-1) !== e.progress.phase) phases.push(e.progress.phase);
+      });
+      const r = await h.svc.imports.wait(jobId, { waitForCompression: true });
+      off();
+      assert.equal(r.stored, 3);
+      assert.equal(r.compressed, 3);
+      assert.ok(phases.includes('compressing'), phases.join(' > '));
+      assert.equal(phases.at(-1), 'done', phases.join(' > '));
+      assert.equal(phases.indexOf('done'), phases.length - 1, `'done' before the end: ${phases.join(' > ')}`);
+    } finally {
+      h.svc.profiles.delete(profileId); // the later tests count this suite's documents
+    }
+  });
+
   test('pause holds the queue, resume finishes it; an import can wait for its compressions', async () => {
     h.svc.queue.pause();
     const { jobId } = h.svc.imports.start({ path: join(FIXTURES, 'export.jsonl'), profileId: pid });

@@ -12,6 +12,10 @@ import {
   computeMeansFromScratch,
   recomputeMeans,
   pendingDocuments,
+  meanOfDocuments,
+  applyToMean,
+  f32ToBlob,
+  StoreError,
   type Database,
 } from '../../../main/store/index.js';
 import { tempDir, seededVector } from './helpers.js';
@@ -31,6 +35,11 @@ function maxDiffAgainstScratch(db: Database): { diff: number; groups: number } {
   const rows = (db.prepare('SELECT count(*) AS n FROM profile_means').get() as { n: number }).n;
   assert.equal(rows, fresh.size, 'a running-mean row exists without compressions behind it');
   return { diff, groups: fresh.size };
+}
+
+/** A running-sum blob as an older version left it after adding non-finite vectors. */
+function nanSum(n: number, value = Number.NaN): Buffer {
+  return Buffer.from(new Float64Array(n).fill(value).buffer);
 }
 
 describe('running means', () => {
@@ -115,6 +124,92 @@ describe('running means', () => {
       assert.equal(getMean(db, b, 'x', ['tweet'])!.count, 1);
       assert.equal((db.prepare('SELECT count(*) AS n FROM compressions').get() as { n: number }).n, 1);
       assert.equal(maxDiffAgainstScratch(db).groups, 1);
+    } finally {
+      db.close();
+      t.cleanup();
+    }
+  });
+
+  test('a compression holding NaN or an infinity is never stored: the batch is refused whole and the mean stays as it was', () => {
+    const t = tempDir();
+    const db = openDatabase(join(t.dir, 'c.db'));
+    try {
+      const p = createProfile(db, 'me').id;
+      insertDocuments(db, p, [{ kind: 'tweet', text: 'one', source: 's' }, { kind: 'tweet', text: 'two', source: 's' }, { kind: 'tweet', text: 'three', source: 's' }]);
+      const [d1, d2, d3] = pendingDocuments(db, 'x', 0, 10);
+      const v1 = seededVector(1, K * DIM);
+      addCompressions(db, 'x', K, DIM, [{ documentId: d1!.id, data: v1 }]);
+      for (const poison of [Number.NaN, Number.POSITIVE_INFINITY]) {
+        const bad = seededVector(2, K * DIM);
+        bad[7] = poison;
+        assert.throws(
+          () => addCompressions(db, 'x', K, DIM, [{ documentId: d2!.id, data: seededVector(3, K * DIM) }, { documentId: d3!.id, data: bad }]),
+          (e: unknown) => e instanceof StoreError && e.code === 'INVALID_INPUT' && new RegExp(`document ${d3!.id} holds a non-finite value \\(${poison} at index 7\\); not stored`).test(e.message),
+        );
+      }
+      assert.deepEqual(pendingDocuments(db, 'x', 0, 10).map((d) => d.id), [d2!.id, d3!.id], 'nothing of the refused batch was stored');
+      const m = getMean(db, p, 'x', ['tweet'])!;
+      assert.equal(m.count, 1);
+      assert.deepEqual(Array.from(m.mean), Array.from(v1));
+    } finally {
+      db.close();
+      t.cleanup();
+    }
+  });
+
+  test('a NaN mean left by NaN compressions (as an older version stored them) is repaired by recompute on read', () => {
+    const t = tempDir();
+    const db = openDatabase(join(t.dir, 'c.db'));
+    try {
+      const p = createProfile(db, 'me').id;
+      insertDocuments(db, p, Array.from({ length: 210 }, (_, i) => ({ kind: 'tweet' as const, text: `doc ${i}`, source: 's' })));
+      const docs = pendingDocuments(db, 'x', 0, 1000);
+      const good = docs.slice(0, 10).map((d, i) => ({ documentId: d.id, data: seededVector(100 + i, K * DIM) }));
+      addCompressions(db, 'x', K, DIM, good);
+      // What the old store did with 200 NaN vectors: rows written, each added to the running sum (which the store now refuses).
+      const nan = new Float32Array(K * DIM).fill(Number.NaN);
+      const ins = db.prepare('INSERT INTO compressions (document_id, pack_id, k, dim, data) VALUES (?, ?, ?, ?, ?)');
+      db.transaction(() => {
+        for (const d of docs.slice(10)) ins.run(d.id, 'x', K, DIM, f32ToBlob(nan));
+        db.prepare('UPDATE profile_means SET count = ?, sum = ? WHERE profile_id = ?').run(210, nanSum(K * DIM), p);
+      })();
+      const stored = db.prepare('SELECT sum FROM profile_means WHERE profile_id = ?').get(p) as { sum: Buffer };
+      assert.ok(Number.isNaN(stored.sum.readDoubleLE(0)), 'the setup must leave a NaN running sum behind');
+      assert.equal(meanOfDocuments(db, 'x', docs.map((d) => d.id))!.count, 10, 'the relevant-N merge leaves NaN compressions out');
+
+      const m = getMean(db, p, 'x', ['tweet'])!;
+      assert.equal(m.count, 10);
+      for (let i = 0; i < K * DIM; i++) {
+        const want = good.reduce((acc, g) => acc + g.data[i]!, 0) / good.length;
+        assert.ok(Math.abs(m.mean[i]! - want) < 1e-6, `element ${i}: ${m.mean[i]} vs ${want}`);
+      }
+      // The NaN rows are gone, so their documents are compressed again by the queue.
+      assert.equal(pendingDocuments(db, 'x', 0, 1000).length, 200);
+      assert.ok(maxDiffAgainstScratch(db).diff <= 1e-6);
+    } finally {
+      db.close();
+      t.cleanup();
+    }
+  });
+
+  test('recompute reports non-finite means as repaired and drops non-finite compressions', () => {
+    const t = tempDir();
+    const db = openDatabase(join(t.dir, 'c.db'));
+    try {
+      const p = createProfile(db, 'me').id;
+      insertDocuments(db, p, [{ kind: 'tweet', text: 'one', source: 's' }, { kind: 'article', text: 'two', source: 's' }]);
+      const [d1, d2] = pendingDocuments(db, 'x', 0, 10);
+      addCompressions(db, 'x', K, DIM, [{ documentId: d1!.id, data: seededVector(1, K * DIM) }]);
+      const inf = seededVector(2, K * DIM);
+      inf[0] = Number.NEGATIVE_INFINITY;
+      db.prepare('INSERT INTO compressions (document_id, pack_id, k, dim, data) VALUES (?, ?, ?, ?, ?)').run(d2!.id, 'x', K, DIM, f32ToBlob(inf));
+      db.prepare("INSERT INTO profile_means (profile_id, pack_id, kind, count, k, dim, sum) VALUES (?, 'x', 'article', 1, ?, ?, ?)").run(p, K, DIM, nanSum(K * DIM, Number.NEGATIVE_INFINITY));
+      assert.throws(() => applyToMean(db, p, 'x', 'article', K, DIM, inf, 1), /non-finite value \(-Infinity at index 0\)/, 'the running sum itself refuses it');
+      const r = recomputeMeans(db);
+      assert.deepEqual({ groups: r.groups, documents: r.documents, repaired: r.repaired, dropped: r.dropped }, { groups: 1, documents: 1, repaired: 1, dropped: 1 });
+      assert.ok(r.maxAbsDiff <= 1e-6);
+      assert.equal(getMean(db, p, 'x', ['article']), null);
+      assert.deepEqual(pendingDocuments(db, 'x', 0, 10).map((d) => d.id), [d2!.id]);
     } finally {
       db.close();
       t.cleanup();
