@@ -129,7 +129,7 @@ export const restyleRequestSchema = z
     draft: z.string().trim().min(1, 'write a draft first').max(20_000, 'a draft has at most 20000 characters'),
     docs: z.union([z.literal('all'), z.literal('none'), z.object({ relevant: z.number().int().min(1).max(10_000) }).strict()]),
     kind: z.union([docKind, z.literal('any')]).optional(),
-    n: z.number().int('n (the number of suggestions) must be a whole number').min(1, 'n: ask for 1 to 5 suggestions').max(5, 'n: ask for 1 to 5 suggestions').optional(),
+    n: z.number().int('the number of suggestions must be a whole number').min(1, 'ask for 1 to 5 suggestions').max(5, 'ask for 1 to 5 suggestions').optional(),
     sampling: sampling.optional(),
   })
   .strict();
