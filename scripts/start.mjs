@@ -44,11 +44,17 @@ function hasPack(dir) {
   return readdirSync(dir, { withFileTypes: true }).some((d) => d.isDirectory() && existsSync(join(dir, d.name, 'manifest.json')));
 }
 
-function run(cmd, cmdArgs) {
+/**
+ * Runs the host and ties its life to this process: the signals that stop `npm start` (Ctrl+C,
+ * kill, a closed terminal) are passed on so the host shuts down cleanly, and this script exits
+ * when the host has. `ipc` opens a channel to a node host: if this process dies without a signal
+ * it could pass on (SIGKILL), the channel closes and the host stops itself (main/app/web-main.ts).
+ */
+function run(cmd, cmdArgs, { ipc = false } = {}) {
   // The hosts switch onnxruntime's telemetry off themselves (main/runtime/no-telemetry.ts); saying it here too
   // covers whatever they start before their first import runs.
-  const child = spawn(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } });
-  for (const sig of ['SIGINT', 'SIGTERM']) process.on(sig, () => child.kill(sig));
+  const child = spawn(cmd, cmdArgs, { cwd: root, stdio: ipc ? ['inherit', 'inherit', 'inherit', 'ipc'] : 'inherit', env: { ...process.env, ORT_DISABLE_TELEMETRY: '1' } });
+  for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(sig, () => child.kill(sig));
   child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
 }
 
@@ -81,5 +87,5 @@ if (electron.path) {
     ...(noOpen ? [] : ['--open']),
     ...(port ? ['--port', port] : []),
     ...packArgs,
-  ]);
+  ], { ipc: true });
 }

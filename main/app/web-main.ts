@@ -69,8 +69,10 @@ async function stop() {
   await services.close();
   process.exit(0);
 }
-process.on('SIGINT', () => void stop());
-process.on('SIGTERM', () => void stop());
+// SIGHUP: the terminal that ran `npm start` was closed.
+for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.on(sig, () => void stop());
+// Started by scripts/start.mjs with an IPC channel: the channel closes when that script dies, even by SIGKILL.
+if (process.send) process.on('disconnect', () => void stop());
 
 /** Best effort: a machine without a desktop simply has no browser to open. */
 function openBrowser(url: string) {

@@ -6,7 +6,7 @@
 import '../runtime/no-telemetry.js';
 import { delimiter } from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { createServices, ServiceError, type ImportOptions, type ImportProgress, type ImportRowError, type PackSummary, type Services, type ServicesOptions } from '../services/index.js';
+import { createServices, ServiceError, type DocsUsed, type ImportOptions, type ImportProgress, type ImportRowError, type PackSummary, type Services, type ServicesOptions } from '../services/index.js';
 import { ProgressBar } from './progress.js';
 import { runEvaluate } from './evaluate.js';
 import { isBusyError } from '../store/index.js';
@@ -21,6 +21,12 @@ class UsageError extends Error {}
 function positiveInt(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
+  return n;
+}
+
+function candidates(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('ask for 1 to 5 candidates');
   return n;
 }
 
@@ -180,7 +186,7 @@ export function buildProgram(): Command {
     .argument('<draft>', 'the draft text')
     .requiredOption('-p, --profile <name>', 'whose voice')
     .addOption(new Option('-t, --task <task>', 'what to write').choices(['paraphrase', 'headline']).default('paraphrase'))
-    .option('-n, --candidates <n>', 'number of candidates (1-5)', positiveInt, 1)
+    .option('-n, --candidates <n>', 'number of candidates (1-5)', candidates, 1)
     .option('--relevant <n>', 'merge only the N documents most relevant to the draft', positiveInt)
     .option('--no-personal', 'no personalization (the baseline)')
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', num)
@@ -198,7 +204,9 @@ export function buildProgram(): Command {
         const pid = profileId(svc, String(o.profile), false);
         const n = o.candidates as number;
         const texts: string[] = [];
+        const hidden: number[] = [];
         let usedDocs = 0;
+        let docs: DocsUsed | undefined;
         for await (const ev of svc.restyle.run(
           {
             profileId: pid,
@@ -210,16 +218,25 @@ export function buildProgram(): Command {
           },
           ac.signal,
         )) {
-          if (ev.type === 'start') usedDocs = ev.usedDocs;
+          if (ev.type === 'start') {
+            usedDocs = ev.usedDocs;
+            docs = ev.docs;
+          }
           else if (ev.type === 'token' && n === 1 && !g.json) process.stdout.write(ev.text);
           else if (ev.type === 'candidate-done') {
             texts[ev.candidate] = ev.text;
+            hidden[ev.candidate] = ev.hidden ?? 0;
             if (n === 1 && !g.json) process.stdout.write('\n');
             else if (!g.json) process.stdout.write(`${ev.candidate + 1}. ${ev.text}\n`);
           }
         }
-        if (g.json) out(g, { usedDocs, candidates: texts }, () => '');
-        else process.stderr.write(`(${usedDocs ? `${usedDocs} documents merged` : 'no personalization'})\n`);
+        const hiddenWords = hidden.reduce((a, b) => a + b, 0);
+        if (g.json) out(g, { usedDocs, docs, candidates: texts, hidden }, () => '');
+        else {
+          const noMatch = docs?.selection === 'relevant' && docs.used === 'all' ? `no document matched the draft, so all ${usedDocs} were merged` : null;
+          process.stderr.write(`(${noMatch ?? (usedDocs ? `${usedDocs} documents merged` : 'no personalization')})\n`);
+          if (hiddenWords) process.stderr.write(`(${hiddenWords} offensive ${hiddenWords === 1 ? 'word' : 'words'} hidden)\n`);
+        }
       } finally {
         process.off('SIGINT', onSig);
         await svc.close();

@@ -31,6 +31,7 @@ import type {
 
 export type {
   DocKind,
+  DocsUsed,
   DocumentItem,
   GenerationItem,
   ImportFormat,
@@ -128,7 +129,7 @@ export const restyleRequestSchema = z
     draft: z.string().trim().min(1, 'write a draft first').max(20_000, 'a draft has at most 20000 characters'),
     docs: z.union([z.literal('all'), z.literal('none'), z.object({ relevant: z.number().int().min(1).max(10_000) }).strict()]),
     kind: z.union([docKind, z.literal('any')]).optional(),
-    n: z.number().int().min(1).max(5).optional(),
+    n: z.number().int('the number of suggestions must be a whole number').min(1, 'ask for 1 to 5 suggestions').max(5, 'ask for 1 to 5 suggestions').optional(),
     sampling: sampling.optional(),
   })
   .strict();
@@ -175,7 +176,7 @@ export const requestSchemas = {
   'packs:activate': z.object({ id: z.string().min(1).max(200) }).strict(),
 
   'settings:get': noInput,
-  'settings:update': z.object({ threads: z.number().int().min(0).max(256).optional() }).strict(),
+  'settings:update': z.object({ threads: z.number().int().min(0).max(256).optional(), filterOffensive: z.boolean().optional() }).strict(),
   'settings:export': noInput,
   'settings:deleteAll': z.object({ confirm: z.literal('DELETE', { error: 'type DELETE to confirm' }) }).strict(),
   'settings:recompute': noInput,

@@ -6,6 +6,7 @@ import { mkdir } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
+import { OffensiveStreamFilter } from '../core/offensive-words.js';
 import { parsePackManifest } from '../core/pack-manifest.js';
 import { readPack } from '../runtime/pack-loader.js';
 import * as store from '../store/index.js';
@@ -22,6 +23,7 @@ import {
   TASKS,
   type BackboneSource,
   type DocKind,
+  type DocsUsed,
   type DocumentItem,
   type GenerationItem,
   type ImportFormat,
@@ -137,6 +139,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
 
   let activePackId: string | null = store.getSetting<string | null>(db, 'activePackId', null);
   let threads = store.getSetting<number>(db, 'threads', 0);
+  let filterOffensive = store.getSetting<boolean>(db, 'filterOffensive', true);
   let activation: Promise<void> = Promise.resolve();
   let activationError: string | null = null;
   let activationStarted = false;
@@ -529,6 +532,11 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
             await startActivation(activePackId);
           }
         }
+        if (patch.filterOffensive !== undefined) {
+          if (typeof patch.filterOffensive !== 'boolean') throw new ServiceError('INVALID_INPUT', 'filterOffensive must be true or false');
+          filterOffensive = patch.filterOffensive;
+          s(() => store.setSetting(db, 'filterOffensive', filterOffensive));
+        }
         emit({ type: 'data-changed', what: 'settings' });
         return settingsInfo();
       },
@@ -540,8 +548,8 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
             db.prepare('DELETE FROM generations').run();
             db.prepare('DELETE FROM profiles').run();
             db.prepare('DELETE FROM imports').run();
-            // The pack choice and thread count are app configuration, not the user's data; they stay.
-            db.prepare("DELETE FROM settings WHERE key NOT IN ('activePackId', 'threads')").run();
+            // The pack choice, thread count and output filter are app configuration, not the user's data; they stay.
+            db.prepare("DELETE FROM settings WHERE key NOT IN ('activePackId', 'threads', 'filterOffensive')").run();
           })();
           db.pragma('wal_checkpoint(TRUNCATE)');
           emit({ type: 'data-changed', what: 'profiles' });
@@ -585,6 +593,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       threads,
       provider: client.info?.provider ?? null,
       packDirs,
+      filterOffensive,
     };
   }
 
@@ -603,14 +612,17 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     const kinds: DocKind[] = req.kind && req.kind !== 'any' ? [req.kind] : req.kind === 'any' ? [...DOC_KINDS] : counts[taskKind] > 0 ? [taskKind] : [...DOC_KINDS];
     let merged: Float32Array | null = null;
     let usedDocs = 0;
+    const docsUsed: DocsUsed = { selection: 'none', requested: null, matched: null, used: 'none', count: 0 };
     if (req.docs !== 'none') {
       let mean: store.Mean | null = null;
       if (typeof req.docs === 'object' && req.docs !== null) {
         const want = int(req.docs.relevant, 'docs.relevant', 1, 10_000);
         const found = store.relevantDocumentIds(db, profile.id, req.draft, want, kinds, info.packId);
         mean = found.length ? store.meanOfDocuments(db, info.packId, found) : null;
+        Object.assign(docsUsed, { selection: 'relevant', requested: want, matched: found.length, used: mean ? 'relevant' : 'all' });
       } else if (req.docs !== 'all') throw new ServiceError('INVALID_INPUT', "docs must be 'all', 'none' or {relevant: N}");
-      // No document shares a word with the draft: the whole profile is the next best evidence of style.
+      else Object.assign(docsUsed, { selection: 'all', used: 'all' });
+      // No document shares a word with the draft: the whole profile is the next best evidence of style (docsUsed says so).
       mean ??= store.getMean(db, profile.id, info.packId, kinds);
       if (!mean) {
         const pending = store.profileCompressionCounts(db, profile.id, info.packId).pending;
@@ -621,6 +633,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       }
       merged = mean.mean;
       usedDocs = mean.count;
+      docsUsed.count = mean.count;
     }
     const sp = req.sampling ?? {};
     const params: GenerateParams = {
@@ -636,23 +649,28 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       maxNewTokens: sp.maxNewTokens ?? info.maxNewTokens,
     };
     const texts: string[] = Array.from({ length: n }, () => '');
-    yield { type: 'start', restyleId: randomUUID(), packId: info.packId, usedDocs, n };
+    // Masked as they stream: the suggestions are sampled from a model trained on other people's tweets.
+    const filters = Array.from({ length: n }, () => (filterOffensive ? new OffensiveStreamFilter() : null));
+    const shown = (c: number, text: string) => filters[c]?.push(text) ?? text;
+    yield { type: 'start', restyleId: randomUUID(), packId: info.packId, usedDocs, n, docs: docsUsed };
     let aborted = false;
     try {
       for await (const ev of client.generate(params, signal)) {
         if (!ev.done) {
           texts[ev.candidate] += ev.text;
-          yield { type: 'token', candidate: ev.candidate, tokenId: ev.tokenId, text: ev.text };
+          yield { type: 'token', candidate: ev.candidate, tokenId: ev.tokenId, text: shown(ev.candidate, ev.text) };
           continue;
         }
-        // The closing event can carry the last token's text (finish by length): stream it like any other.
-        if (ev.text) {
-          texts[ev.candidate] += ev.text;
-          yield { type: 'token', candidate: ev.candidate, tokenId: ev.tokenId, text: ev.text };
-        }
+        // The closing event can carry the last token's text (finish by length): stream it like any other,
+        // with whatever the filter still held back.
+        const filter = filters[ev.candidate];
+        const last = (ev.text ? shown(ev.candidate, ev.text) : '') + (filter?.end() ?? '');
+        texts[ev.candidate] += ev.text;
+        if (last) yield { type: 'token', candidate: ev.candidate, tokenId: ev.tokenId, text: last };
         const reason = ev.finishReason ?? 'eos';
         if (reason === 'aborted') aborted = true;
-        const text = texts[ev.candidate]!.trim();
+        const masked = filter?.result() ?? { text: texts[ev.candidate]!, hidden: 0 };
+        const text = masked.text.trim();
         let generationId: number | null = null;
         if (reason !== 'aborted' && text) {
           generationId = s(() =>
@@ -663,11 +681,11 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
               draft: req.draft,
               output: text,
               packId: info.packId,
-              settings: { docs: req.docs, usedDocs, sampling: { ...params, merged: undefined, input: undefined, task: undefined, n: undefined }, candidate: ev.candidate },
+              settings: { docs: req.docs, usedDocs, docsUsed, hidden: masked.hidden, sampling: { ...params, merged: undefined, input: undefined, task: undefined, n: undefined }, candidate: ev.candidate },
             }),
           );
         }
-        yield { type: 'candidate-done', candidate: ev.candidate, text, finishReason: reason, generationId };
+        yield { type: 'candidate-done', candidate: ev.candidate, text, finishReason: reason, generationId, hidden: masked.hidden };
       }
     } catch (err) {
       if (err instanceof InferenceError) {

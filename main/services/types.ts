@@ -201,8 +201,25 @@ export interface RestyleRequest {
   sampling?: SamplingOptions;
 }
 
+/**
+ * Which documents a restyle actually merged. `selection` is what was asked for;
+ * `used` what the style came from: a {relevant: N} request whose draft shares no
+ * word with any document (`matched: 0`) falls back to the whole profile ('all').
+ * `count` is the number of compressions merged.
+ */
+export interface DocsUsed {
+  selection: 'all' | 'relevant' | 'none';
+  /** N of a {relevant: N} request, else null. */
+  requested: number | null;
+  /** Documents the relevance search found (null unless selection is 'relevant'). */
+  matched: number | null;
+  used: 'all' | 'relevant' | 'none';
+  count: number;
+}
+
 export type RestyleEvent =
-  | { type: 'start'; restyleId: string; packId: string; usedDocs: number; n: number }
+  // `docs` and `hidden` are optional so that older fakes and recorded streams still type-check; the services always send them.
+  | { type: 'start'; restyleId: string; packId: string; usedDocs: number; n: number; docs?: DocsUsed }
   | { type: 'token'; candidate: number; tokenId: number; text: string }
   | {
       type: 'candidate-done';
@@ -211,6 +228,8 @@ export type RestyleEvent =
       finishReason: 'eos' | 'stop' | 'length' | 'aborted';
       /** History row id (null when the candidate was aborted before any text). */
       generationId: number | null;
+      /** Offensive words masked in `text` by the output filter (0 when none, or the filter is off). */
+      hidden?: number;
     }
   | { type: 'done'; aborted: boolean };
 
@@ -273,10 +292,13 @@ export interface SettingsInfo {
   /** Execution provider the loaded model uses ('cpu', 'cuda', ...); null before a model is loaded. */
   provider: string | null;
   packDirs: string[];
+  /** Mask offensive words (slurs, profanity) in suggestions; on unless the user turned it off. */
+  filterOffensive: boolean;
 }
 
 export interface SettingsUpdate {
   threads?: number;
+  filterOffensive?: boolean;
 }
 
 export interface RecomputeResult {

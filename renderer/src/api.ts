@@ -9,6 +9,7 @@ export type {
   Api,
   AppError,
   DocKind,
+  DocsUsed,
   DocumentItem,
   ExportResult,
   GenerationItem,

@@ -13,7 +13,14 @@ export function SuggestionCard({ index, s, running }: { index: number; s: Sugges
     <article className="card suggestion" aria-busy={streaming} data-testid="suggestion" data-finish={s.finishReason ?? ''} data-tokens={s.tokens}>
       <header className="suggestion-head">
         <span className="suggestion-num">Suggestion {index + 1}</span>
-        {streaming ? <span className="chip chip-live">Writing…</span> : s.done ? null : <span className="chip">Stopped</span>}
+        <span className="suggestion-chips">
+          {s.hidden > 0 && (
+            <span className="chip" data-testid="hidden-note" title="Offensive words are hidden in suggestions; Settings can turn this off.">
+              {s.hidden === 1 ? '1 word hidden' : `${s.hidden} words hidden`}
+            </span>
+          )}
+          {streaming ? <span className="chip chip-live">Writing…</span> : s.done ? null : <span className="chip">Stopped</span>}
+        </span>
       </header>
       <p className={empty ? 'suggestion-text muted' : 'suggestion-text'} data-testid="suggestion-text">
         {empty ? (streaming ? 'Thinking…' : '(no text)') : s.text}

@@ -39,7 +39,7 @@ function refreshCounts(p: ProfileSummary) {
   p.compression = { packId: 'fake-k4', compressed: mine.filter((d) => d.compressed).length, pending: mine.filter((d) => !d.compressed).length };
 }
 
-const settings = { dataDir: '/home/you/.config/commer-studio', dbPath: '/home/you/.config/commer-studio/commer.db', dbBytes: 2_400_000, schemaVersion: 1, activePackId: 'fake-k4', threads: 0, provider: 'cpu', packDirs: [] as string[] };
+const settings = { dataDir: '/home/you/.config/commer-studio', dbPath: '/home/you/.config/commer-studio/commer.db', dbBytes: 2_400_000, schemaVersion: 1, activePackId: 'fake-k4', threads: 0, provider: 'cpu', packDirs: [] as string[], filterOffensive: true };
 
 const fake: Api = {
     listProfiles: () => {
@@ -158,7 +158,7 @@ const fake: Api = {
     return ok({ ...p });
   },
   getSettings: () => ok(settings),
-  updateSettings: ({ threads }) => ok(Object.assign(settings, threads === undefined ? {} : { threads })),
+  updateSettings: ({ threads, filterOffensive }) => ok(Object.assign(settings, threads === undefined ? {} : { threads }, filterOffensive === undefined ? {} : { filterOffensive })),
   exportAll: () => ok({ path: '/home/you/commer-export.json', fileName: 'commer-export.json', bytes: 123456 }),
   deleteAll: () => {
     profiles.length = 0;

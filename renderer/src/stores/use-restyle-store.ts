@@ -1,8 +1,10 @@
 import { create } from 'zustand';
-import { api, type DocSelection, type TaskId } from '../api';
+import { api, type DocSelection, type DocsUsed, type TaskId } from '../api';
 import { assertNever } from '../lib/assert-never';
 
-export const CANDIDATES = 3;
+/** How many suggestions a run asks for unless the user picks another number (the service allows 1 to 5). */
+export const DEFAULT_CANDIDATES = 3;
+export const MAX_CANDIDATES = 5;
 
 export interface Suggestion {
   text: string;
@@ -12,6 +14,8 @@ export interface Suggestion {
   tokens: number;
   /** How the host says the candidate ended (null while it runs, or when the host never said). */
   finishReason: 'eos' | 'stop' | 'length' | 'aborted' | null;
+  /** Offensive words the output filter masked in this suggestion. */
+  hidden: number;
 }
 
 type Status = 'idle' | 'running' | 'done' | 'stopped' | 'error';
@@ -21,15 +25,18 @@ interface RestyleState {
   task: TaskId;
   docMode: 'all' | 'relevant';
   relevantN: number;
+  /** Number of suggestions to ask for, 1 to 5. */
+  count: number;
   suggestions: Suggestion[];
   status: Status;
   error: string | null;
   /** The settings of the run the suggestions came from (shown beside them). */
-  lastRun: { task: TaskId; docs: DocSelection; usedDocs: number | null; packId: string | null } | null;
+  lastRun: { task: TaskId; docs: DocSelection; usedDocs: number | null; packId: string | null; docsUsed: DocsUsed | null } | null;
   setDraft(draft: string): void;
   setTask(task: TaskId): void;
   setDocMode(mode: 'all' | 'relevant'): void;
   setRelevantN(n: number): void;
+  setCount(n: number): void;
   run(profileId: number): void;
   stop(): void;
 }
@@ -38,8 +45,8 @@ let current: { cancel(): void } | null = null;
 /** Each run gets a number; events of a run that was replaced are dropped. */
 let latestRun = 0;
 
-function emptySuggestions(): Suggestion[] {
-  return Array.from({ length: CANDIDATES }, () => ({ text: '', done: false, generationId: null, tokens: 0, finishReason: null }));
+function emptySuggestions(n: number): Suggestion[] {
+  return Array.from({ length: n }, () => ({ text: '', done: false, generationId: null, tokens: 0, finishReason: null, hidden: 0 }));
 }
 
 export const useRestyleStore = create<RestyleState>((set, get) => ({
@@ -47,6 +54,7 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
   task: 'paraphrase',
   docMode: 'all',
   relevantN: 8,
+  count: DEFAULT_CANDIDATES,
   suggestions: [],
   status: 'idle',
   error: null,
@@ -55,17 +63,18 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
   setTask: (task) => set({ task }),
   setDocMode: (docMode) => set({ docMode }),
   setRelevantN: (relevantN) => set({ relevantN: Math.max(1, Math.min(512, Math.round(relevantN) || 1)) }),
+  setCount: (count) => set({ count: Math.max(1, Math.min(MAX_CANDIDATES, Math.round(count) || DEFAULT_CANDIDATES)) }),
   run: (profileId) => {
-    const { draft, task, docMode, relevantN } = get();
+    const { draft, task, docMode, relevantN, count } = get();
     if (!draft.trim()) return;
     current?.cancel();
     const run = ++latestRun;
     const isCurrent = () => run === latestRun;
     const docs: DocSelection = docMode === 'all' ? 'all' : { relevant: relevantN };
-    set({ suggestions: emptySuggestions(), status: 'running', error: null, lastRun: { task, docs, usedDocs: null, packId: null } });
+    set({ suggestions: emptySuggestions(count), status: 'running', error: null, lastRun: { task, docs, usedDocs: null, packId: null, docsUsed: null } });
     // Tokens arrive faster than the screen refreshes; buffer them and apply once a frame.
-    const buffered: string[] = Array(CANDIDATES).fill('');
-    const counted: number[] = Array(CANDIDATES).fill(0);
+    const buffered: string[] = Array(count).fill('');
+    const counted: number[] = Array(count).fill(0);
     let frame = 0;
     const flush = () => {
       frame = 0;
@@ -75,14 +84,14 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
       counted.fill(0);
       set({ suggestions: next });
     };
-    const handle = api().restyle({ profileId, draft, task, docs, n: CANDIDATES }, (e) => {
+    const handle = api().restyle({ profileId, draft, task, docs, n: count }, (e) => {
       if (!isCurrent()) return;
       switch (e.type) {
         case 'start':
-          set({ lastRun: { task, docs, usedDocs: e.usedDocs, packId: e.packId } });
+          set({ lastRun: { task, docs, usedDocs: e.usedDocs, packId: e.packId, docsUsed: e.docs ?? null } });
           break;
         case 'token':
-          if (e.candidate >= 0 && e.candidate < CANDIDATES) {
+          if (e.candidate >= 0 && e.candidate < count) {
             buffered[e.candidate] += e.text;
             counted[e.candidate]! += 1;
           }
@@ -92,7 +101,7 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
           flush();
           const next = get().suggestions.slice();
           const prev = next[e.candidate];
-          next[e.candidate] = { text: e.text, done: e.finishReason !== 'aborted', generationId: e.generationId, tokens: prev?.tokens ?? 0, finishReason: e.finishReason };
+          next[e.candidate] = { text: e.text, done: e.finishReason !== 'aborted', generationId: e.generationId, tokens: prev?.tokens ?? 0, finishReason: e.finishReason, hidden: e.hidden ?? 0 };
           set({ suggestions: next });
           break;
         }

@@ -27,6 +27,7 @@ interface SettingsState {
   validateAll(): Promise<void>;
   activate(id: string): Promise<void>;
   setThreads(n: number): Promise<void>;
+  setFilterOffensive(on: boolean): Promise<void>;
   setQueue(q: QueueStatus): void;
 }
 
@@ -101,6 +102,17 @@ export const useSettingsStore = create<SettingsState>((set, get) => ({
   setThreads: async (threads) => {
     const settings = await unwrap(api().updateSettings({ threads }));
     set({ settings });
+  },
+  setFilterOffensive: async (filterOffensive) => {
+    // The switch flips at once (a checkbox that lags the click reads as broken) and flips back if saving fails.
+    const before = get().settings;
+    if (before) set({ settings: { ...before, filterOffensive } });
+    try {
+      set({ settings: await unwrap(api().updateSettings({ filterOffensive })) });
+    } catch (e) {
+      if (before) set({ settings: { ...(get().settings ?? before), filterOffensive: before.filterOffensive } });
+      throw e;
+    }
   },
   setQueue: (queue) => set({ queue }),
 }));

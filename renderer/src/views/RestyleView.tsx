@@ -7,7 +7,8 @@ import { useActiveProfile } from '../stores/use-profiles-store';
 import { useRestyleStore } from '../stores/use-restyle-store';
 import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore } from '../stores/use-ui-store';
-import { TASK_LABELS, docsLabel, plural } from '../lib/format';
+import { TASK_LABELS, docsLabel, docsUsedLabel, plural } from '../lib/format';
+import { MAX_CANDIDATES } from '../stores/use-restyle-store';
 import type { TaskId } from '../api';
 
 const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -20,6 +21,7 @@ export function RestyleView() {
   const st = useRestyleStore();
   const draftId = useId();
   const nId = useId();
+  const countId = useId();
   const textRef = useRef<HTMLTextAreaElement>(null);
 
   if (!profile) {
@@ -38,7 +40,7 @@ export function RestyleView() {
           <ol className="steps">
             <li>Create a profile for the voice you want — yours, or a persona.</li>
             <li>Drop in what that voice already wrote: a Twitter/X archive, CSV, JSON, text, Markdown or HTML.</li>
-            <li>Type a draft and get three suggestions in that style. Everything stays on this computer.</li>
+            <li>Type a draft and get up to five suggestions in that style. Everything stays on this computer.</li>
           </ol>
         </EmptyState>
       </>
@@ -128,6 +130,18 @@ export function RestyleView() {
               onChange={(e) => st.setRelevantN(Number(e.target.value))}
             />
           </fieldset>
+          <div className="count-choice">
+            <label htmlFor={countId} className="label-small">
+              Number of suggestions
+            </label>
+            <select id={countId} className="input input-num" value={st.count} onChange={(e) => st.setCount(Number(e.target.value))}>
+              {Array.from({ length: MAX_CANDIDATES }, (_, i) => i + 1).map((k) => (
+                <option key={k} value={k}>
+                  {k}
+                </option>
+              ))}
+            </select>
+          </div>
         </div>
 
         <label htmlFor={draftId} className="label">
@@ -181,9 +195,16 @@ export function RestyleView() {
           <div className="section-head">
             <h2 className="section-title">Suggestions</h2>
             {st.lastRun && (
-              <span className="muted small">
-                {TASK_LABELS[st.lastRun.task]} · {docsLabel(st.lastRun.docs)}
-                {st.lastRun.usedDocs != null && <> ({plural(st.lastRun.usedDocs, 'document')} used)</>}
+              <span className="muted small" data-testid="docs-used">
+                {TASK_LABELS[st.lastRun.task]} ·{' '}
+                {st.lastRun.docsUsed ? (
+                  docsUsedLabel(st.lastRun.docsUsed)
+                ) : (
+                  <>
+                    {docsLabel(st.lastRun.docs)}
+                    {st.lastRun.usedDocs != null && <> ({plural(st.lastRun.usedDocs, 'document')} used)</>}
+                  </>
+                )}
                 {pack && <> · {pack.name}</>}
               </span>
             )}
@@ -195,7 +216,7 @@ export function RestyleView() {
           </div>
         </section>
       ) : (
-        <p className="muted center small">Three suggestions will appear here, written as they are generated.</p>
+        <p className="muted center small">{st.count === 1 ? 'A suggestion' : `${plural(st.count, 'suggestion')}`} will appear here, written as they are generated.</p>
       )}
     </>
   );

@@ -80,7 +80,7 @@ function PackRow({ p }: { p: PackSummary }) {
 }
 
 export function SettingsView() {
-  const { settings, packs, error, refresh, setThreads } = useSettingsStore();
+  const { settings, packs, error, refresh, setThreads, setFilterOffensive } = useSettingsStore();
   const toast = useUiStore((s) => s.toast);
   const [threads, setThreadsText] = useState('');
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -164,6 +164,31 @@ export function SettingsView() {
           <button type="submit" className="btn btn-small" disabled={!settings || Number(threads) === settings.threads || !(Number(threads) >= 0)}>Save</button>
           <span className="muted small">0 lets the runtime choose</span>
         </form>
+      </section>
+
+      <section className="card settings-section" aria-labelledby="suggestions-h">
+        <h2 id="suggestions-h" className="section-title">Suggestions</h2>
+        <label className="radio">
+          <input
+            type="checkbox"
+            checked={settings?.filterOffensive ?? true}
+            disabled={!settings}
+            onChange={async (e) => {
+              const on = e.target.checked;
+              try {
+                await setFilterOffensive(on);
+                toast({ tone: 'success', message: on ? 'Offensive words will be hidden in suggestions.' : 'Suggestions will be shown as the model writes them.' });
+              } catch (err) {
+                toast({ tone: 'error', message: errorMessage(err) });
+              }
+            }}
+          />
+          Hide offensive words in suggestions
+        </label>
+        <p className="muted small">
+          The model learned from other people’s posts, so a suggestion can contain a slur or a swear word nobody in your profile used. With this on, such words are masked as
+          they are written and the suggestion says how many were hidden.
+        </p>
       </section>
 
       <section className="card settings-section" aria-labelledby="data-h">

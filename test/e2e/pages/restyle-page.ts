@@ -17,6 +17,23 @@ export class RestylePage {
     await this.page.getByRole('radiogroup', { name: 'Task' }).getByLabel(label).check();
   }
 
+  /** The "Number of suggestions" control (1 to 5). */
+  async chooseCount(n: number): Promise<void> {
+    await this.page.getByLabel('Number of suggestions').selectOption(String(n));
+  }
+  /** The notes on suggestion cards that say how many offensive words were hidden. */
+  get hiddenNotes(): Locator {
+    return this.page.getByTestId('hidden-note');
+  }
+  /** The line beside the suggestions that says which documents were used. */
+  get docsUsed(): Locator {
+    return this.page.getByTestId('docs-used');
+  }
+
+  async useAll(): Promise<void> {
+    await this.page.getByLabel('All', { exact: true }).check();
+  }
+
   async useRelevant(n: number): Promise<void> {
     await this.page.getByLabel('Most relevant').check();
     await this.page.getByLabel('Number of relevant documents').fill(String(n));
@@ -28,13 +45,13 @@ export class RestylePage {
     await this.draft.press('Control+Enter');
   }
 
-  async waitAllDone(timeout: number): Promise<void> {
+  async waitAllDone(timeout: number, count = 3): Promise<void> {
     await this.page.waitForFunction(
-      () => {
+      (n) => {
         const cards = [...document.querySelectorAll('[data-testid=suggestion]')];
-        return cards.length === 3 && cards.every((c) => c.getAttribute('aria-busy') === 'false');
+        return cards.length === n && cards.every((c) => c.getAttribute('aria-busy') === 'false');
       },
-      undefined,
+      count,
       { timeout },
     );
   }

@@ -23,6 +23,11 @@ export class SettingsPage {
     await this.pack(id).getByRole('button', { name: 'Use this pack' }).click();
   }
 
+  /** The switch that hides offensive words in suggestions. */
+  get filterOffensive(): Locator {
+    return this.page.getByLabel('Hide offensive words in suggestions');
+  }
+
   get provider(): Locator {
     return this.page.getByTestId('execution-provider');
   }
