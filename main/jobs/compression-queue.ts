@@ -6,6 +6,7 @@
 // committed batch ended. Another process on the same data folder holding the
 // write lock only makes it wait (it says so in `waiting`), never stop.
 import { firstNonFinite } from '../core/running-mean.js';
+import { ThroughputWindow } from '../core/throughput.js';
 import { addCompressions, busyMessage, compressionTotals, pendingDocuments, retryWhileBusy, type Database } from '../store/index.js';
 
 /** The queue's view of a model: the inference client or anything with the same shape. */
@@ -50,6 +51,8 @@ export class CompressionQueue {
   private ac: AbortController | null = null;
   private dirty = false;
   private rate = 0;
+  // Documents per second over about the last minute of batches (the ETA divides by it).
+  private readonly throughput = new ThroughputWindow(60);
   private error: { code: string; message: string } | undefined;
   private waiting: string | undefined;
   private waiters: Array<() => void> = [];
@@ -75,6 +78,7 @@ export class CompressionQueue {
     this.error = undefined;
     this.skipped.clear();
     this.rate = 0;
+    this.throughput.reset();
     this.state = c ? (this.paused ? 'paused' : 'idle') : 'no-pack';
     this.kick();
   }
@@ -253,8 +257,8 @@ export class CompressionQueue {
         const items = batch.map((d, i) => ({ documentId: d.id, data: vectors[i]! }));
         if ((await this.whileBusy(() => addCompressions(this.db, c.packId, c.k, c.dim, items), ac.signal)) === null || this.compressor !== c) return;
         cursor = batch[batch.length - 1]!.id;
-        const perSec = batch.length / Math.max((performance.now() - t0) / 1000, 1e-6);
-        this.rate = this.rate === 0 ? perSec : 0.8 * this.rate + 0.2 * perSec;
+        this.throughput.add(batch.length, Math.max((performance.now() - t0) / 1000, 1e-6));
+        this.rate = this.throughput.rate();
         this.publish();
       }
     } catch (err) {
