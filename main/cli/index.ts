@@ -5,8 +5,9 @@
 // First: onnxruntime's telemetry stays off here and in the inference worker (a worker cannot switch it off itself).
 import '../runtime/no-telemetry.js';
 import { delimiter } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { createServices, ServiceError, type DocsUsed, type ImportOptions, type ImportProgress, type ImportRowError, type PackSummary, type Services, type ServicesOptions } from '../services/index.js';
+import { candidates, nonNegativeInt, num, positiveInt } from './args.js';
 import { ProgressBar } from './progress.js';
 import { runEvaluate } from './evaluate.js';
 import { isBusyError } from '../store/index.js';
@@ -15,26 +16,6 @@ const EXIT_OK = 0;
 const EXIT_FAIL = 1;
 const EXIT_USAGE = 2;
 const EXIT_PARTIAL = 3;
-
-class UsageError extends Error {}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
-function candidates(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('ask for 1 to 5 candidates');
-  return n;
-}
-
-function num(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
-  return n;
-}
 
 interface Globals {
   dataDir?: string;
@@ -190,9 +171,9 @@ export function buildProgram(): Command {
     .option('--relevant <n>', 'merge only the N documents most relevant to the draft', positiveInt)
     .option('--no-personal', 'no personalization (the baseline)')
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', num)
-    .option('--top-k <k>', 'top-k', positiveInt)
+    .option('--top-k <k>', 'top-k (0: off)', nonNegativeInt)
     .option('--top-p <p>', 'nucleus p', num)
-    .option('--seed <seed>', 'random seed', positiveInt)
+    .option('--seed <seed>', 'random seed', nonNegativeInt)
     .option('--max-new-tokens <n>', 'length limit', positiveInt)
     .action(async (draft: string, o: Record<string, unknown>) => {
       const g = globals();
@@ -253,8 +234,8 @@ export function buildProgram(): Command {
     .option('--doc-counts <list>', 'document counts, comma-separated', '0,8')
     .option('--methods <list>', 'subset of commer,prompt_concat,prompt_concat_budget', 'commer,prompt_concat,prompt_concat_budget')
     .option('--persons <list>', 'only these persons (comma-separated; default all with 2+ targets)')
-    .option('--max-new-tokens <n>', 'greedy tokens per output for ROUGE-L (0: perplexity only)', positiveInt, 24)
-    .option('--threads <n>', 'onnxruntime threads (0: default)', positiveInt, 0)
+    .option('--max-new-tokens <n>', 'greedy tokens per output for ROUGE-L (0: perplexity only)', nonNegativeInt, 24)
+    .option('--threads <n>', 'onnxruntime threads (0: default)', nonNegativeInt, 0)
     .action(async (o: Record<string, unknown>) => {
       const code = await runEvaluate(o, async (id) => {
         const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
@@ -407,10 +388,6 @@ export async function main(argv: string[]): Promise<number> {
     if (err instanceof ExitCode) return err.code;
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
-      return EXIT_USAGE;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n`);
       return EXIT_USAGE;
     }
     if (err instanceof ServiceError) {

@@ -271,7 +271,6 @@ export interface EventMap {
   'app:notice': Notice;
 }
 export type EventChannel = keyof EventMap;
-export const EVENT_CHANNELS: readonly EventChannel[] = ['import:progress', 'queue:progress', 'data:changed', 'restyle:event', 'app:notice'];
 
 // ---------------------------------------------------------------- the renderer's Api
 

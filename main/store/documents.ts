@@ -1,7 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { hash } from 'node:crypto';
 import { stmt } from './db.js';
-import { StoreError } from './errors.js';
 import { applyToMean } from './means.js';
 import { blobToF32 } from './vectors.js';
 
@@ -155,9 +154,3 @@ export function deleteDocuments(db: Database, ids: readonly number[]): number {
   }).immediate();
 }
 
-/** One document by id. */
-export function getDocument(db: Database, id: number): DocumentRow {
-  const r = stmt(db, 'SELECT id, profile_id, kind, text, source, written_at, imported_at FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
-  if (!r) throw new StoreError('NOT_FOUND', `no document with id ${id}`);
-  return r;
-}

@@ -110,14 +110,6 @@ function readMean(db: Database, profileId: number, packId: string, kinds: readon
   return { count: total, k, dim, mean };
 }
 
-/** The running count per (profile, pack, kind), for status displays. */
-export function meanCount(db: Database, profileId: number, packId: string, kind: DocKind): number {
-  const r = stmt(db, 'SELECT count FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').get(profileId, packId, kind) as
-    | { count: number }
-    | undefined;
-  return r?.count ?? 0;
-}
-
 /**
  * Mean of specific documents' stored compressions with a pack (the "relevant N"
  * merge); null when none has one. A stored compression that is not finite is left

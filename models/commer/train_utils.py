@@ -73,11 +73,6 @@ def cleanup_distributed(di: DistInfo) -> None:
         dist.destroy_process_group()
 
 
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    torch.manual_seed(seed)
-
-
 def cosine_lr(step: int, total: int, warmup: int, peak: float, floor_frac: float = 0.1) -> float:
     """Linear warm-up to `peak`, then cosine decay to floor_frac * peak at `total`."""
     if warmup > 0 and step < warmup:

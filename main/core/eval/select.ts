@@ -52,8 +52,6 @@ export interface NeutralizeStats {
 export const EVAL_MAX_DOCS = 32;
 /** evaluate.py eval_sets: persons with fewer items are not evaluated. */
 export const MIN_EVAL_ITEMS = 2;
-/** evaluate.py run(): targets held out per person when none is asked for. */
-export const DEFAULT_PER_PERSON: Readonly<Record<EvalTask, number>> = { paraphrase: 6, headline: 5 };
 
 /** Python's string order (by code point); JS's default sort compares UTF-16 units, which differs above U+FFFF. */
 export function comparePy(a: string, b: string): number {
