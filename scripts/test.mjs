@@ -8,7 +8,7 @@
 //   node scripts/test.mjs unit faults     only these tiers
 //
 // Tiers: static (tsc on the whole tree and on the pure core, eslint with the
-// layering rules, ruff on models/), python (pytest in models/tests), unit, integration, faults (Node
+// layering rules, ruff on models/, prettier --check), python (pytest in models/tests), unit, integration, faults (Node
 // test runner over test/<tier>/**/*.test.ts), e2e (test/e2e/**/*.e2e.ts, Chromium).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -191,13 +191,14 @@ async function ensureElectronTypes() {
 }
 
 async function runStatic() {
-  console.log('\n=== tier: static (tsc, eslint, ruff) ===');
+  console.log('\n=== tier: static (tsc, eslint, ruff, prettier) ===');
   if (!(await ensureElectronTypes())) console.error('[test] electron type definitions are unavailable; main/app and preload will not type-check');
   const bin = (name) => join(root, 'node_modules', '.bin', name);
   const checks = [
     ['tsc (whole tree)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
     ['tsc (pure core, no Node types)', bin('tsc'), ['-p', 'main/core/tsconfig.json', '--noEmit']],
     ['eslint (incl. layering rules)', bin('eslint'), ['.']],
+    ['prettier --check (.prettierrc.json)', bin('prettier'), ['--check', '--log-level', 'warn', '.']],
   ];
   // ruff is pinned in models/requirements.txt, so it comes from the project venv (built here when missing).
   if (pythonReady() || (buildVenv() && pythonReady())) checks.push(['ruff check models/ (ruff.toml)', join(VENV, 'bin', 'ruff'), ['check', 'models/']]);
