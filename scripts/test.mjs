@@ -100,7 +100,11 @@ function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
-    const tee = (stream, sink) => stream.on('data', (d) => { sink.write(d); text += d.toString(); });
+    const tee = (stream, sink) =>
+      stream.on('data', (d) => {
+        sink.write(d);
+        text += d.toString();
+      });
     tee(child.stdout, process.stdout);
     tee(child.stderr, process.stderr);
     child.on('close', (code) => resolve({ code: code ?? 1, text }));
@@ -122,7 +126,11 @@ async function runPython() {
   if (walk(join(root, 'models', 'tests'), '.py').filter((f) => /test_.*\.py$/.test(f)).length === 0) return;
   console.log('\n=== tier: python (pytest models/tests) ===');
   const r = await run(PY, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'models/tests'], { env: { PYTHONDONTWRITEBYTECODE: '1' } });
-  const last = r.text.split('\n').filter((l) => /\d+ (passed|failed|error)/.test(l)).pop() ?? '';
+  const last =
+    r.text
+      .split('\n')
+      .filter((l) => /\d+ (passed|failed|error)/.test(l))
+      .pop() ?? '';
   const num = (re) => Number((last.match(re) ?? [0, 0])[1]);
   totals.passed += num(/(\d+) passed/);
   totals.failed += num(/(\d+) failed/) + num(/(\d+) errors?/);

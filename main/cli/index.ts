@@ -67,7 +67,10 @@ export function buildProgram(): Command {
           list.length === 0
             ? 'no profiles yet (commer import FILE --profile NAME creates one)'
             : list
-                .map((p) => `${p.name}\t${p.docCounts.tweet} tweets, ${p.docCounts.article} articles\t${p.compression.compressed} compressed, ${p.compression.pending} pending (${p.compression.packId ?? 'no pack'})`)
+                .map(
+                  (p) =>
+                    `${p.name}\t${p.docCounts.tweet} tweets, ${p.docCounts.article} articles\t${p.compression.compressed} compressed, ${p.compression.pending} pending (${p.compression.packId ?? 'no pack'})`,
+                )
                 .join('\n'),
         );
       } finally {
@@ -89,7 +92,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--split <mode>', 'plain text: one document per blank-line block or per file').choices(['blocks', 'file']))
     .addOption(new Option('--on-bad-row <mode>', 'skip bad rows or import nothing').choices(['skip', 'abort']).default('skip'))
     .option('--no-compress', 'store only; compress later (commer compress)')
-    .addHelpText('after', '\nExit status: 0 every record of every file stored (or already there), 1 an import failed (nothing of that file stored),\n3 an import finished but some records the file held were not stored (bad rows, a damaged archive entry, a truncated file).')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 every record of every file stored (or already there), 1 an import failed (nothing of that file stored),\n3 an import finished but some records the file held were not stored (bad rows, a damaged archive entry, a truncated file).',
+    )
     .action(async (files: string[], o: Record<string, string | boolean | undefined>) => {
       const g = globals();
       const svc = await open(g, { autoStartQueue: o.compress !== false, loadModelAtStart: o.compress !== false });
@@ -163,7 +169,7 @@ export function buildProgram(): Command {
 
   program
     .command('restyle')
-    .description('rewrite a draft in a profile\'s voice (streams the text)')
+    .description("rewrite a draft in a profile's voice (streams the text)")
     .argument('<draft>', 'the draft text')
     .requiredOption('-p, --profile <name>', 'whose voice')
     .addOption(new Option('-t, --task <task>', 'what to write').choices(['paraphrase', 'headline']).default('paraphrase'))
@@ -195,15 +201,20 @@ export function buildProgram(): Command {
             draft,
             docs: o.personal === false ? 'none' : o.relevant ? { relevant: o.relevant as number } : 'all',
             n,
-            sampling: { temperature: o.temperature as number | undefined, topK: o.topK as number | undefined, topP: o.topP as number | undefined, seed: o.seed as number | undefined, maxNewTokens: o.maxNewTokens as number | undefined },
+            sampling: {
+              temperature: o.temperature as number | undefined,
+              topK: o.topK as number | undefined,
+              topP: o.topP as number | undefined,
+              seed: o.seed as number | undefined,
+              maxNewTokens: o.maxNewTokens as number | undefined,
+            },
           },
           ac.signal,
         )) {
           if (ev.type === 'start') {
             usedDocs = ev.usedDocs;
             docs = ev.docs;
-          }
-          else if (ev.type === 'token' && n === 1 && !g.json) process.stdout.write(ev.text);
+          } else if (ev.type === 'token' && n === 1 && !g.json) process.stdout.write(ev.text);
           else if (ev.type === 'candidate-done') {
             texts[ev.candidate] = ev.text;
             hidden[ev.candidate] = ev.hidden ?? 0;
@@ -340,7 +351,10 @@ export function importSummary(r: ImportProgress): string {
   const head = `${r.phase}, ${r.parsed} read, ${r.stored} new, ${r.duplicates} duplicates, ${r.skipped} skipped, ${plural(r.errorCount, 'problem')}`;
   if (r.phase === 'failed' || r.phase === 'cancelled') return `${head}; nothing of this file was stored`;
   if (!r.lost && !r.incomplete) return `${head}; every record stored`;
-  const where = r.errors.filter((e) => e.lost !== 0).slice(0, 3).map((e) => `${e.file}${e.line ? `:${e.line}` : ''}`);
+  const where = r.errors
+    .filter((e) => e.lost !== 0)
+    .slice(0, 3)
+    .map((e) => `${e.file}${e.line ? `:${e.line}` : ''}`);
   const rest = r.incomplete ? `${r.lost ? ' and' : ''} an unknown number from what could not be read` : '';
   return `${head}; ${r.lost ? `${plural(r.lost, 'record')} not stored` : 'records not stored:'}${rest} (${where.join(', ')}${r.errorCount > where.length ? ', …' : ''})`;
 }
@@ -398,7 +412,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error (BUSY): another process holds the data folder's database (${(err as Error).message}); try again when it has finished\n`);
       return EXIT_FAIL;
     }
-    process.stderr.write(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT_FAIL;
   }
 }

@@ -5,7 +5,10 @@
 
 /** Lowercased alphanumeric tokens of `text`, the units ROUGE-L compares. */
 export function rougeTokens(text: string): string[] {
-  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((t) => t.length > 0);
+  return text
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((t) => t.length > 0);
 }
 
 /** Length of the longest common subsequence, O(n*m) time, O(m) memory. */

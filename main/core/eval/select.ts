@@ -62,7 +62,7 @@ export function comparePy(a: string, b: string): number {
     if (x !== y) return x < y ? -1 : 1;
     i += x > 0xffff ? 2 : 1;
   }
-  return Math.sign((a.length - i) - (b.length - i));
+  return Math.sign(a.length - i - (b.length - i));
 }
 
 function sortedKeys<V>(m: ReadonlyMap<string, V>): string[] {
@@ -141,12 +141,7 @@ export function evalPersons(persons: readonly TaskPerson[]): TaskPerson[] {
 }
 
 /** evaluate.eval_sets for a tweets file: every person in it, filtered, pool capped at EVAL_MAX_DOCS. */
-export function tweetEvalSet(
-  tweetsByPerson: ReadonlyMap<string, readonly string[]>,
-  perPerson: number,
-  sha256hex: Sha256Hex,
-  stats?: NeutralizeStats,
-): EvalExample[] {
+export function tweetEvalSet(tweetsByPerson: ReadonlyMap<string, readonly string[]>, perPerson: number, sha256hex: Sha256Hex, stats?: NeutralizeStats): EvalExample[] {
   return evalExamples(evalPersons(paraphrasePersons(tweetsByPerson, stats)), perPerson, EVAL_MAX_DOCS, sha256hex);
 }
 
