@@ -92,10 +92,7 @@ export default tseslint.config(
   {
     files: ['main/jobs/**/*.ts', 'main/services/**/*.ts', 'main/web/**/*.ts', 'main/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        { patterns: [{ group: ['electron', 'electron/*'], message: 'Only main/app, main/ipc and preload may import electron.' }, ortOnlyThroughAdapter] },
-      ],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['electron', 'electron/*'], message: 'Only main/app, main/ipc and preload may import electron.' }, ortOnlyThroughAdapter] }],
     },
   },
   {
@@ -106,7 +103,10 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['node:*', ...nativePatterns], message: 'The renderer is sandboxed: it reaches the main side only through window.api.' },
-            { group: ['**/main/runtime/**', '**/main/store/**', '**/main/jobs/**', '**/main/services/**', '**/main/app/**', '**/main/cli/**'], message: 'The renderer may import only the IPC contract, pure core types and the web client.' },
+            {
+              group: ['**/main/runtime/**', '**/main/store/**', '**/main/jobs/**', '**/main/services/**', '**/main/app/**', '**/main/cli/**'],
+              message: 'The renderer may import only the IPC contract, pure core types and the web client.',
+            },
           ],
         },
       ],

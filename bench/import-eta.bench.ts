@@ -72,7 +72,9 @@ try {
     machine_after: machine(),
   };
   const path = writeResults(process.env.BENCH_RESULTS ?? 'import-eta', results);
-  console.log(`stored ${r.stored} in ${stored.toFixed(1)} s, learned ${total} in ${end.toFixed(1)} s; ETA error at 10/25/50/75/90 %: ${Object.values(results.eta_relative_error_at).join(' / ')}; worst after 10 %: ${results.eta_worst_abs_relative_error_after_10pct} (${late.length} samples); wrote ${path}`);
+  console.log(
+    `stored ${r.stored} in ${stored.toFixed(1)} s, learned ${total} in ${end.toFixed(1)} s; ETA error at 10/25/50/75/90 %: ${Object.values(results.eta_relative_error_at).join(' / ')}; worst after 10 %: ${results.eta_worst_abs_relative_error_after_10pct} (${late.length} samples); wrote ${path}`,
+  );
 } finally {
   await svc.close();
   rmSync(dir, { recursive: true, force: true });

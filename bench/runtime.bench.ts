@@ -110,7 +110,11 @@ async function rawLoop(packDir: string, provider: string, threads: number): Prom
     const feeds: Record<string, ort.Tensor> = {
       inputs_embeds: new ort.Tensor('float32', x, [1, T, D]),
       attention_mask: new ort.Tensor('int64', new BigInt64Array(T).fill(1n), [1, T]),
-      position_ids: new ort.Tensor('int64', BigInt64Array.from({ length: T }, (_, i) => BigInt(i)), [1, T]),
+      position_ids: new ort.Tensor(
+        'int64',
+        BigInt64Array.from({ length: T }, (_, i) => BigInt(i)),
+        [1, T],
+      ),
       lora_scale: scale,
       ...one,
     };
@@ -267,9 +271,7 @@ for (let r = 0; r < DECODE_PAIRS; r++) {
 // both see the same moment's machine load; each side's step time is summed.
 const lockRatios: number[] = [];
 for (let r = 0; r < DECODE_PAIRS; r++) {
-  const it = model
-    .generate({ merged: mergedMean, task: 'paraphrase', input: draft, maxNewTokens: tokens, minNewTokens: tokens })
-    [Symbol.asyncIterator]();
+  const it = model.generate({ merged: mergedMean, task: 'paraphrase', input: draft, maxNewTokens: tokens, minNewTokens: tokens })[Symbol.asyncIterator]();
   await it.next(); // prefill + first token, not timed
   const step = await raw.start(mergedMean, k, ids);
   let oursMs = 0;
@@ -294,9 +296,7 @@ for (let r = 0; r < DECODE_PAIRS; r++) {
 await raw.dispose();
 const decodeOurs = median(oursTps);
 const decodeRaw = median(rawTps);
-console.log(
-  `decode: ours ${decodeOurs.toFixed(0)} tok/s, raw ORT ${decodeRaw.toFixed(0)} tok/s (${tokens} tokens); lockstep ratios ${lockRatios.map((x) => x.toFixed(3)).join(', ')}`,
-);
+console.log(`decode: ours ${decodeOurs.toFixed(0)} tok/s, raw ORT ${decodeRaw.toFixed(0)} tok/s (${tokens} tokens); lockstep ratios ${lockRatios.map((x) => x.toFixed(3)).join(', ')}`);
 
 // ---- time to first token with 64 documents
 let concatPositions = 0;
@@ -305,18 +305,14 @@ const ttftConcat: number[] = [];
 const ttftCommer: number[] = [];
 for (let r = 0; r < REPS; r++) {
   const d = drafts[r % drafts.length]!;
-  const tc = await firstEvent(
-    model.generateConcat({ docs, task: 'paraphrase', input: d, maxNewTokens: 32, onPrefill: (p) => (concatPositions = p.positions) }),
-  );
+  const tc = await firstEvent(model.generateConcat({ docs, task: 'paraphrase', input: d, maxNewTokens: 32, onPrefill: (p) => (concatPositions = p.positions) }));
   // ComMer as the app runs it: the 64 compressions are stored; merging is a
   // running mean over them, then one prefill of k + prompt positions.
   const t0 = now();
   const rm = new RunningMean(k * dim);
   for (const c of stored) rm.add(c);
   const mean = rm.mean();
-  const tg = await firstEvent(
-    model.generate({ merged: mean, task: 'paraphrase', input: d, maxNewTokens: 32, onPrefill: (p) => (commerPositions = p.positions) }),
-  );
+  const tg = await firstEvent(model.generate({ merged: mean, task: 'paraphrase', input: d, maxNewTokens: 32, onPrefill: (p) => (commerPositions = p.positions) }));
   ttftConcat.push(tc);
   void tg;
   ttftCommer.push(now() - t0);
@@ -454,15 +450,7 @@ const results = {
 await model.dispose();
 const path = writeResults(process.env.BENCH_RESULTS ?? 'runtime', results);
 console.log('');
-for (const key of [
-  'decode_ratio_vs_raw_ort',
-  'batched_compress_speedup',
-  'ttft_speedup_n64',
-  'decode_tokens_per_s',
-  'compress_docs_per_s',
-  'execution_provider',
-  'peak_rss_mb',
-] as const) {
+for (const key of ['decode_ratio_vs_raw_ort', 'batched_compress_speedup', 'ttft_speedup_n64', 'decode_tokens_per_s', 'compress_docs_per_s', 'execution_provider', 'peak_rss_mb'] as const) {
   const goal = (results.goals as Record<string, number>)[key];
   const v = results[key];
   const mark = goal === undefined ? '' : (v as number) >= goal ? `  (goal >= ${goal}: met)` : `  (goal >= ${goal}: NOT met)`;

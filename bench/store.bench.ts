@@ -10,16 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeTweetsJs } from '../test/faults/helpers.js';
-import {
-  openDatabase,
-  createProfile,
-  insertDocuments,
-  addCompressions,
-  deleteDocuments,
-  pendingDocuments,
-  recomputeMeans,
-  type Database,
-} from '../main/store/index.js';
+import { openDatabase, createProfile, insertDocuments, addCompressions, deleteDocuments, pendingDocuments, recomputeMeans, type Database } from '../main/store/index.js';
 import { createServices } from '../main/services/index.js';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -51,10 +42,20 @@ function seeded(file: string, n: number, k: number, dim: number): { db: Database
   const pid = createProfile(db, `n${n}`).id;
   for (let done = 0; done < n; done += 1000) {
     const m = Math.min(1000, n - done);
-    insertDocuments(db, pid, Array.from({ length: m }, (_, i) => ({ kind: 'tweet' as const, text: `seed document ${done + i} with a few words of text`, source: 'bench' })));
+    insertDocuments(
+      db,
+      pid,
+      Array.from({ length: m }, (_, i) => ({ kind: 'tweet' as const, text: `seed document ${done + i} with a few words of text`, source: 'bench' })),
+    );
   }
   for (let batch = pendingDocuments(db, 'bench', 0, 1000); batch.length; batch = pendingDocuments(db, 'bench', batch.at(-1)!.id, 1000)) {
-    addCompressions(db, 'bench', k, dim, batch.map((d) => ({ documentId: d.id, data: vector(k * dim, d.id) })));
+    addCompressions(
+      db,
+      'bench',
+      k,
+      dim,
+      batch.map((d) => ({ documentId: d.id, data: vector(k * dim, d.id) })),
+    );
   }
   return { db, pid };
 }
@@ -88,8 +89,18 @@ async function main(): Promise<void> {
     for (const { k, dim } of SHAPES) {
       const shared = seeded(join(dir, `shared-${k}x${dim}.db`), 10_000, k, dim);
       const smallPid = createProfile(shared.db, 'n10').id;
-      insertDocuments(shared.db, smallPid, Array.from({ length: 10 }, (_, i) => ({ kind: 'tweet' as const, text: `small profile document ${i}`, source: 'bench' })));
-      addCompressions(shared.db, 'bench', k, dim, pendingDocuments(shared.db, 'bench', 0, 100).map((d) => ({ documentId: d.id, data: vector(k * dim, d.id) })));
+      insertDocuments(
+        shared.db,
+        smallPid,
+        Array.from({ length: 10 }, (_, i) => ({ kind: 'tweet' as const, text: `small profile document ${i}`, source: 'bench' })),
+      );
+      addCompressions(
+        shared.db,
+        'bench',
+        k,
+        dim,
+        pendingDocuments(shared.db, 'bench', 0, 100).map((d) => ({ documentId: d.id, data: vector(k * dim, d.id) })),
+      );
       const small = seeded(join(dir, `small-${k}x${dim}.db`), 10, k, dim);
       const large = shared;
       const measure = (a: (i: number) => number, b: (i: number) => number) => {
@@ -106,8 +117,14 @@ async function main(): Promise<void> {
         }
         return { median_us_n10: +median(ta).toFixed(2), median_us_n10000: +median(tb).toFixed(2), ratio: +(median(tb) / median(ta)).toFixed(3) };
       };
-      const same = measure((i) => addOnce(shared.db, smallPid, k, dim, i), (i) => addOnce(shared.db, shared.pid, k, dim, i));
-      const separate = measure((i) => addOnce(small.db, small.pid, k, dim, i), (i) => addOnce(large.db, large.pid, k, dim, i));
+      const same = measure(
+        (i) => addOnce(shared.db, smallPid, k, dim, i),
+        (i) => addOnce(shared.db, shared.pid, k, dim, i),
+      );
+      const separate = measure(
+        (i) => addOnce(small.db, small.pid, k, dim, i),
+        (i) => addOnce(large.db, large.pid, k, dim, i),
+      );
       ratios[`${k}x${dim}`] = { same_db: same, separate_files: separate };
       if (k === SHAPES[0]!.k) {
         results.add_doc_ratio_n10000_vs_n10 = same.ratio;

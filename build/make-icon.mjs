@@ -20,7 +20,10 @@ const roundedSquare = (x, y, c, half, r) => {
 };
 const circle = (x, y, cx, cy, r) => Math.hypot(x - cx, y - cy) - r;
 const segment = (x, y, ax, ay, bx, by, r) => {
-  const pax = x - ax, pay = y - ay, bax = bx - ax, bay = by - ay;
+  const pax = x - ax,
+    pay = y - ay,
+    bax = bx - ax,
+    bay = by - ay;
   const h = clamp((pax * bax + pay * bay) / (bax * bax + bay * bay));
   return Math.hypot(pax - bax * h, pay - bay * h) - r;
 };
@@ -77,12 +80,7 @@ ihdr[8] = 8; // bit depth
 ihdr[9] = 6; // RGBA
 const raw = Buffer.alloc(N * (N * 4 + 1));
 for (let y = 0; y < N; y++) px.copy(raw, y * (N * 4 + 1) + 1, y * N * 4, (y + 1) * N * 4);
-const png = Buffer.concat([
-  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-  chunk('IHDR', ihdr),
-  chunk('IDAT', deflateSync(raw, { level: 9 })),
-  chunk('IEND', Buffer.alloc(0)),
-]);
+const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw, { level: 9 })), chunk('IEND', Buffer.alloc(0))]);
 const out = fileURLToPath(new URL('./icon.png', import.meta.url));
 writeFileSync(out, png);
 console.log(`wrote ${out} (${png.length} bytes)`);

@@ -80,12 +80,5 @@ if (electron.path) {
     packArgs.push('--pack-dir', shipped, '--pack-dir', fixtures);
   }
   console.log(`ComMer Studio opens in your browser instead of its own window, because ${electron.why}.`);
-  run(process.execPath, [
-    '--import',
-    'tsx',
-    join(root, 'main/app/web-main.ts'),
-    ...(noOpen ? [] : ['--open']),
-    ...(port ? ['--port', port] : []),
-    ...packArgs,
-  ], { ipc: true });
+  run(process.execPath, ['--import', 'tsx', join(root, 'main/app/web-main.ts'), ...(noOpen ? [] : ['--open']), ...(port ? ['--port', port] : []), ...packArgs], { ipc: true });
 }

@@ -8,7 +8,7 @@
 //   node scripts/test.mjs unit faults     only these tiers
 //
 // Tiers: static (tsc on the whole tree and on the pure core, eslint with the
-// layering rules), python (pytest in models/tests), unit, integration, faults (Node
+// layering rules, ruff on models/, prettier --check), python (pytest in models/tests), unit, integration, faults (Node
 // test runner over test/<tier>/**/*.test.ts), e2e (test/e2e/**/*.e2e.ts, Chromium).
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -100,7 +100,11 @@ function run(cmd, args, opts = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, { cwd: root, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let text = '';
-    const tee = (stream, sink) => stream.on('data', (d) => { sink.write(d); text += d.toString(); });
+    const tee = (stream, sink) =>
+      stream.on('data', (d) => {
+        sink.write(d);
+        text += d.toString();
+      });
     tee(child.stdout, process.stdout);
     tee(child.stderr, process.stderr);
     child.on('close', (code) => resolve({ code: code ?? 1, text }));
@@ -122,7 +126,11 @@ async function runPython() {
   if (walk(join(root, 'models', 'tests'), '.py').filter((f) => /test_.*\.py$/.test(f)).length === 0) return;
   console.log('\n=== tier: python (pytest models/tests) ===');
   const r = await run(PY, ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', 'models/tests'], { env: { PYTHONDONTWRITEBYTECODE: '1' } });
-  const last = r.text.split('\n').filter((l) => /\d+ (passed|failed|error)/.test(l)).pop() ?? '';
+  const last =
+    r.text
+      .split('\n')
+      .filter((l) => /\d+ (passed|failed|error)/.test(l))
+      .pop() ?? '';
   const num = (re) => Number((last.match(re) ?? [0, 0])[1]);
   totals.passed += num(/(\d+) passed/);
   totals.failed += num(/(\d+) failed/) + num(/(\d+) errors?/);
@@ -191,14 +199,23 @@ async function ensureElectronTypes() {
 }
 
 async function runStatic() {
-  console.log('\n=== tier: static (tsc, eslint) ===');
+  console.log('\n=== tier: static (tsc, eslint, ruff, prettier) ===');
   if (!(await ensureElectronTypes())) console.error('[test] electron type definitions are unavailable; main/app and preload will not type-check');
   const bin = (name) => join(root, 'node_modules', '.bin', name);
   const checks = [
     ['tsc (whole tree)', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
     ['tsc (pure core, no Node types)', bin('tsc'), ['-p', 'main/core/tsconfig.json', '--noEmit']],
     ['eslint (incl. layering rules)', bin('eslint'), ['.']],
+    ['prettier --check (.prettierrc.json)', bin('prettier'), ['--check', '--log-level', 'warn', '.']],
   ];
+  // ruff is pinned in models/requirements.txt, so it comes from the project venv (built here when missing).
+  if (pythonReady() || (buildVenv() && pythonReady())) checks.push(['ruff check models/ (ruff.toml)', join(VENV, 'bin', 'ruff'), ['check', 'models/']]);
+  else {
+    console.error('[test] static tier: .venv could not be built from models/requirements.txt, so ruff cannot run');
+    console.log('not ok - ruff check models/');
+    totals.failed += 1;
+    failedTiers.push('static');
+  }
   for (const [name, cmd, args] of checks) {
     const r = await run(cmd, args);
     console.log(`${r.code === 0 ? 'ok' : 'not ok'} - ${name}`);

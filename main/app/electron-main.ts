@@ -64,8 +64,7 @@ async function start() {
   services = await createServices({
     dataDir,
     packDirs: [shippedPacks, join(dataDir, 'packs')],
-    createInferenceTransport: () =>
-      reportCrashes(createUtilityTransport(join(here, 'inference.worker.js')), (code) => emit('app:notice', crashNotice(code))),
+    createInferenceTransport: () => reportCrashes(createUtilityTransport(join(here, 'inference.worker.js')), (code) => emit('app:notice', crashNotice(code))),
   });
   handlers = createHandlers({
     services,

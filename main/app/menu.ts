@@ -10,9 +10,7 @@ export function buildAppMenu(opts: { isMac: boolean; isDev: boolean }): Menu {
     {
       label: 'View',
       submenu: [
-        ...(opts.isDev
-          ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[])
-          : []),
+        ...(opts.isDev ? ([{ role: 'reload' }, { role: 'forceReload' }, { role: 'toggleDevTools' }, { type: 'separator' }] as MenuItemConstructorOptions[]) : []),
         { role: 'resetZoom' },
         { role: 'zoomIn' },
         { role: 'zoomOut' },

@@ -43,9 +43,7 @@ const services = await createServices({
   dataDir,
   ...(values['pack-dir'] ? { packDirs: values['pack-dir'] } : {}),
   createInferenceTransport: () => reportCrashes(createWorkerTransport(), (code) => notify(code)),
-}).catch((err: unknown) =>
-  fail(`could not open the data folder ${dataDir}: ${err instanceof Error ? err.message : String(err)}`),
-);
+}).catch((err: unknown) => fail(`could not open the data folder ${dataDir}: ${err instanceof Error ? err.message : String(err)}`));
 const host = await startWebHost({
   services,
   appVersion: version,
@@ -78,8 +76,7 @@ if (process.send) process.on('disconnect', () => void stop());
 function openBrowser(url: string) {
   // Without a display, xdg-open would fall back to a terminal browser and take over this terminal.
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return;
-  const [cmd, args] =
-    process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
+  const [cmd, args] = process.platform === 'darwin' ? ['open', [url]] : process.platform === 'win32' ? ['cmd', ['/c', 'start', '""', url]] : ['xdg-open', [url]];
   try {
     const child = spawn(cmd, args, { stdio: 'ignore', detached: true });
     child.on('error', () => {});

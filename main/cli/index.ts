@@ -5,8 +5,9 @@
 // First: onnxruntime's telemetry stays off here and in the inference worker (a worker cannot switch it off itself).
 import '../runtime/no-telemetry.js';
 import { delimiter } from 'node:path';
-import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { createServices, ServiceError, type DocsUsed, type ImportOptions, type ImportProgress, type ImportRowError, type PackSummary, type Services, type ServicesOptions } from '../services/index.js';
+import { candidates, nonNegativeInt, num, positiveInt } from './args.js';
 import { ProgressBar } from './progress.js';
 import { runEvaluate } from './evaluate.js';
 import { isBusyError } from '../store/index.js';
@@ -15,26 +16,6 @@ const EXIT_OK = 0;
 const EXIT_FAIL = 1;
 const EXIT_USAGE = 2;
 const EXIT_PARTIAL = 3;
-
-class UsageError extends Error {}
-
-function positiveInt(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
-  return n;
-}
-
-function candidates(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('ask for 1 to 5 candidates');
-  return n;
-}
-
-function num(v: string): number {
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new InvalidArgumentError('expected a number');
-  return n;
-}
 
 interface Globals {
   dataDir?: string;
@@ -86,7 +67,10 @@ export function buildProgram(): Command {
           list.length === 0
             ? 'no profiles yet (commer import FILE --profile NAME creates one)'
             : list
-                .map((p) => `${p.name}\t${p.docCounts.tweet} tweets, ${p.docCounts.article} articles\t${p.compression.compressed} compressed, ${p.compression.pending} pending (${p.compression.packId ?? 'no pack'})`)
+                .map(
+                  (p) =>
+                    `${p.name}\t${p.docCounts.tweet} tweets, ${p.docCounts.article} articles\t${p.compression.compressed} compressed, ${p.compression.pending} pending (${p.compression.packId ?? 'no pack'})`,
+                )
                 .join('\n'),
         );
       } finally {
@@ -108,7 +92,10 @@ export function buildProgram(): Command {
     .addOption(new Option('--split <mode>', 'plain text: one document per blank-line block or per file').choices(['blocks', 'file']))
     .addOption(new Option('--on-bad-row <mode>', 'skip bad rows or import nothing').choices(['skip', 'abort']).default('skip'))
     .option('--no-compress', 'store only; compress later (commer compress)')
-    .addHelpText('after', '\nExit status: 0 every record of every file stored (or already there), 1 an import failed (nothing of that file stored),\n3 an import finished but some records the file held were not stored (bad rows, a damaged archive entry, a truncated file).')
+    .addHelpText(
+      'after',
+      '\nExit status: 0 every record of every file stored (or already there), 1 an import failed (nothing of that file stored),\n3 an import finished but some records the file held were not stored (bad rows, a damaged archive entry, a truncated file).',
+    )
     .action(async (files: string[], o: Record<string, string | boolean | undefined>) => {
       const g = globals();
       const svc = await open(g, { autoStartQueue: o.compress !== false, loadModelAtStart: o.compress !== false });
@@ -182,7 +169,7 @@ export function buildProgram(): Command {
 
   program
     .command('restyle')
-    .description('rewrite a draft in a profile\'s voice (streams the text)')
+    .description("rewrite a draft in a profile's voice (streams the text)")
     .argument('<draft>', 'the draft text')
     .requiredOption('-p, --profile <name>', 'whose voice')
     .addOption(new Option('-t, --task <task>', 'what to write').choices(['paraphrase', 'headline']).default('paraphrase'))
@@ -190,9 +177,9 @@ export function buildProgram(): Command {
     .option('--relevant <n>', 'merge only the N documents most relevant to the draft', positiveInt)
     .option('--no-personal', 'no personalization (the baseline)')
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', num)
-    .option('--top-k <k>', 'top-k', positiveInt)
+    .option('--top-k <k>', 'top-k (0: off)', nonNegativeInt)
     .option('--top-p <p>', 'nucleus p', num)
-    .option('--seed <seed>', 'random seed', positiveInt)
+    .option('--seed <seed>', 'random seed', nonNegativeInt)
     .option('--max-new-tokens <n>', 'length limit', positiveInt)
     .action(async (draft: string, o: Record<string, unknown>) => {
       const g = globals();
@@ -214,15 +201,20 @@ export function buildProgram(): Command {
             draft,
             docs: o.personal === false ? 'none' : o.relevant ? { relevant: o.relevant as number } : 'all',
             n,
-            sampling: { temperature: o.temperature as number | undefined, topK: o.topK as number | undefined, topP: o.topP as number | undefined, seed: o.seed as number | undefined, maxNewTokens: o.maxNewTokens as number | undefined },
+            sampling: {
+              temperature: o.temperature as number | undefined,
+              topK: o.topK as number | undefined,
+              topP: o.topP as number | undefined,
+              seed: o.seed as number | undefined,
+              maxNewTokens: o.maxNewTokens as number | undefined,
+            },
           },
           ac.signal,
         )) {
           if (ev.type === 'start') {
             usedDocs = ev.usedDocs;
             docs = ev.docs;
-          }
-          else if (ev.type === 'token' && n === 1 && !g.json) process.stdout.write(ev.text);
+          } else if (ev.type === 'token' && n === 1 && !g.json) process.stdout.write(ev.text);
           else if (ev.type === 'candidate-done') {
             texts[ev.candidate] = ev.text;
             hidden[ev.candidate] = ev.hidden ?? 0;
@@ -253,8 +245,8 @@ export function buildProgram(): Command {
     .option('--doc-counts <list>', 'document counts, comma-separated', '0,8')
     .option('--methods <list>', 'subset of commer,prompt_concat,prompt_concat_budget', 'commer,prompt_concat,prompt_concat_budget')
     .option('--persons <list>', 'only these persons (comma-separated; default all with 2+ targets)')
-    .option('--max-new-tokens <n>', 'greedy tokens per output for ROUGE-L (0: perplexity only)', positiveInt, 24)
-    .option('--threads <n>', 'onnxruntime threads (0: default)', positiveInt, 0)
+    .option('--max-new-tokens <n>', 'greedy tokens per output for ROUGE-L (0: perplexity only)', nonNegativeInt, 24)
+    .option('--threads <n>', 'onnxruntime threads (0: default)', nonNegativeInt, 0)
     .action(async (o: Record<string, unknown>) => {
       const code = await runEvaluate(o, async (id) => {
         const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
@@ -359,7 +351,10 @@ export function importSummary(r: ImportProgress): string {
   const head = `${r.phase}, ${r.parsed} read, ${r.stored} new, ${r.duplicates} duplicates, ${r.skipped} skipped, ${plural(r.errorCount, 'problem')}`;
   if (r.phase === 'failed' || r.phase === 'cancelled') return `${head}; nothing of this file was stored`;
   if (!r.lost && !r.incomplete) return `${head}; every record stored`;
-  const where = r.errors.filter((e) => e.lost !== 0).slice(0, 3).map((e) => `${e.file}${e.line ? `:${e.line}` : ''}`);
+  const where = r.errors
+    .filter((e) => e.lost !== 0)
+    .slice(0, 3)
+    .map((e) => `${e.file}${e.line ? `:${e.line}` : ''}`);
   const rest = r.incomplete ? `${r.lost ? ' and' : ''} an unknown number from what could not be read` : '';
   return `${head}; ${r.lost ? `${plural(r.lost, 'record')} not stored` : 'records not stored:'}${rest} (${where.join(', ')}${r.errorCount > where.length ? ', …' : ''})`;
 }
@@ -409,10 +404,6 @@ export async function main(argv: string[]): Promise<number> {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return EXIT_OK;
       return EXIT_USAGE;
     }
-    if (err instanceof UsageError) {
-      process.stderr.write(`error: ${err.message}\n`);
-      return EXIT_USAGE;
-    }
     if (err instanceof ServiceError) {
       process.stderr.write(`error (${err.code}): ${err.message}\n`);
       return err.code === 'INVALID_INPUT' ? EXIT_USAGE : EXIT_FAIL;
@@ -421,7 +412,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`error (BUSY): another process holds the data folder's database (${(err as Error).message}); try again when it has finished\n`);
       return EXIT_FAIL;
     }
-    process.stderr.write(`error: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`error: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     return EXIT_FAIL;
   }
 }

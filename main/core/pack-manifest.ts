@@ -103,9 +103,7 @@ export const packManifestSchema = z
     templates: z.object({
       document: z.string().includes('{text}', { message: 'must contain {text}' }),
       concat_document: z.string().includes('{text}', { message: 'must contain {text}' }),
-      tasks: z
-        .record(z.string(), taskTemplate)
-        .refine((t) => 'paraphrase' in t && 'headline' in t, 'must define the paraphrase and headline tasks'),
+      tasks: z.record(z.string(), taskTemplate).refine((t) => 'paraphrase' in t && 'headline' in t, 'must define the paraphrase and headline tasks'),
     }),
     files: z.record(z.string(), fileEntry),
     evaluation: z.record(z.string(), z.unknown()).nullable(),
@@ -188,9 +186,7 @@ function q8EntryIssues(f: FileEntry, vocab: number, dim: number): [string, strin
 export type PackManifest = z.infer<typeof packManifestSchema>;
 export type TaskName = 'paraphrase' | 'headline';
 
-export type ManifestParseResult =
-  | { ok: true; manifest: PackManifest }
-  | { ok: false; code: 'not_a_pack' | 'newer_format' | 'invalid_manifest'; message: string };
+export type ManifestParseResult = { ok: true; manifest: PackManifest } | { ok: false; code: 'not_a_pack' | 'newer_format' | 'invalid_manifest'; message: string };
 
 /**
  * Validate a parsed manifest.json. The format/version pair is checked first so a

@@ -58,13 +58,7 @@ export function argmax(x: ArrayLike<number>, start = 0, end = x.length): number 
  * is divided by the penalty, a negative one multiplied (so both move down).
  * `seen` is a caller-owned scratch of vocab size used to visit each id once.
  */
-export function applyRepetitionPenalty(
-  logits: Float32Array,
-  history: ArrayLike<number>,
-  len: number,
-  penalty: number,
-  seen: Uint8Array,
-): void {
+export function applyRepetitionPenalty(logits: Float32Array, history: ArrayLike<number>, len: number, penalty: number, seen: Uint8Array): void {
   if (penalty === 1) return;
   for (let i = 0; i < len; i++) {
     const id = history[i]!;

@@ -10,9 +10,7 @@ import { decodeHTML } from 'entities';
 import type { Article } from '../core/eval/select.js';
 import { newsFromJsonl, tweetsFromJsonl } from '../core/eval/shared-data.js';
 
-export type EvalData =
-  | { kind: 'tweets'; persons: Map<string, string[]> }
-  | { kind: 'news'; persons: Map<string, Article[]> };
+export type EvalData = { kind: 'tweets'; persons: Map<string, string[]> } | { kind: 'news'; persons: Map<string, Article[]> };
 
 export class EvalDataError extends Error {}
 

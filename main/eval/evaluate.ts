@@ -63,12 +63,17 @@ export function examplesOf(data: EvalData, perPerson: number, persons?: string[]
 
 /** 95 % interval of ppl(b) / ppl(a) - 1 with persons resampled (the rows' by_person sums). */
 export function bootstrapChange(a: Row, b: Row, draws = 2000, seed = 0): { low: number | null; high: number | null; persons: number; draws?: number } {
-  const persons = Object.keys(a.by_person).filter((p) => p in b.by_person).sort();
+  const persons = Object.keys(a.by_person)
+    .filter((p) => p in b.by_person)
+    .sort();
   if (!persons.length) return { low: null, high: null, persons: 0 };
   const rng = createRng(seed);
   const vals: number[] = [];
   for (let d = 0; d < draws; d++) {
-    let an = 0, ac = 0, bn = 0, bc = 0;
+    let an = 0,
+      ac = 0,
+      bn = 0,
+      bc = 0;
     for (let i = 0; i < persons.length; i++) {
       const p = persons[Math.floor(rng.next() * persons.length)]!;
       an += a.by_person[p]![0];
@@ -135,7 +140,9 @@ export class PackEvaluator {
   }
 
   async row(method: Method, task: EvalTask, examples: EvalExample[], n: number, opts: { maxNewTokens: number; signal?: AbortSignal; onDone?: (done: number) => void }): Promise<Row> {
-    let total = 0, count = 0, prefix = 0;
+    let total = 0,
+      count = 0,
+      prefix = 0;
     const rouge: number[] = [];
     const byPerson: Record<string, [number, number]> = {};
     const samples: Row['samples'] = [];
@@ -229,7 +236,8 @@ export async function evaluateData(model: CommerModel, data: EvalData, source: s
       sec.commer_vs_budget_concat_ppl_8_ci95 = bootstrapChange(bud.get(8)!, by.get(8)!, o.draws);
     }
   }
-  if (shareZero && zeroRow && methods.length > 1) sec.n0_shared = 'the pack has no soft prompt: every method prefills the same n = 0 sequence ([bos] + prompt, for prompts within max_prompt_tokens), computed once';
+  if (shareZero && zeroRow && methods.length > 1)
+    sec.n0_shared = 'the pack has no soft prompt: every method prefills the same n = 0 sequence ([bos] + prompt, for prompts within max_prompt_tokens), computed once';
   sec.eval_seconds = round((Date.now() - t0) / 1000, 1);
   return { task, persons, section: sec, maxNew };
 }

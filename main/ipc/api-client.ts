@@ -42,16 +42,11 @@ export function createApi(t: ApiTransport): Api {
     if (!refs.ok) return refs;
     return t.invoke('import:start', { profileId: req.profileId, files: refs.value, options: req.options });
   };
-  api.restyle = (req: RequestIn<'restyle:start'>, onEvent: (e: RestyleStreamEvent['event']) => void) =>
-    startRestyle(t, req, onEvent);
+  api.restyle = (req: RequestIn<'restyle:start'>, onEvent: (e: RestyleStreamEvent['event']) => void) => startRestyle(t, req, onEvent);
   return api as Api;
 }
 
-function startRestyle(
-  t: ApiTransport,
-  req: RequestIn<'restyle:start'>,
-  onEvent: (e: RestyleStreamEvent['event']) => void,
-): RestyleHandle {
+function startRestyle(t: ApiTransport, req: RequestIn<'restyle:start'>, onEvent: (e: RestyleStreamEvent['event']) => void): RestyleHandle {
   let streamId: string | null = null;
   let finished = false;
   let cancelled = false;

@@ -80,11 +80,7 @@ const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const ids = z.array(id).min(1, 'give at least one id').max(10_000, 'at most 10000 ids per call');
 const docKind = z.enum(['tweet', 'article']);
 const task = z.enum(['paraphrase', 'headline']);
-const profileName = z
-  .string()
-  .trim()
-  .min(1, 'a profile needs a name')
-  .max(80, 'a profile name has at most 80 characters');
+const profileName = z.string().trim().min(1, 'a profile needs a name').max(80, 'a profile name has at most 80 characters');
 const noInput = z.undefined();
 
 const importOptions = z
@@ -117,7 +113,12 @@ const sampling = z
     topK: z.number().int().min(0).max(1000).optional(),
     topP: z.number().gt(0).max(1).optional(),
     repetitionPenalty: z.number().min(1).max(2).optional(),
-    seed: z.number().int().min(0).max(2 ** 32 - 1).optional(),
+    seed: z
+      .number()
+      .int()
+      .min(0)
+      .max(2 ** 32 - 1)
+      .optional(),
     maxNewTokens: z.number().int().min(1).max(1024).optional(),
   })
   .strict();
@@ -155,9 +156,7 @@ export const requestSchemas = {
   'import:list': noInput,
   'import:cancel': z.object({ jobId: z.string().min(1).max(128) }).strict(),
 
-  'library:list': z
-    .object({ profileId: id, kind: docKind.optional(), search: z.string().max(1000).optional(), ...page })
-    .strict(),
+  'library:list': z.object({ profileId: id, kind: docKind.optional(), search: z.string().max(1000).optional(), ...page }).strict(),
   'library:delete': z.object({ ids }).strict(),
 
   'queue:status': noInput,
@@ -271,7 +270,6 @@ export interface EventMap {
   'app:notice': Notice;
 }
 export type EventChannel = keyof EventMap;
-export const EVENT_CHANNELS: readonly EventChannel[] = ['import:progress', 'queue:progress', 'data:changed', 'restyle:event', 'app:notice'];
 
 // ---------------------------------------------------------------- the renderer's Api
 
@@ -310,9 +308,7 @@ export const eventMethods = {
   onNotice: 'app:notice',
 } as const satisfies Record<string, EventChannel>;
 
-type Call<C extends InvokeChannel> = [RequestIn<C>] extends [undefined]
-  ? () => Promise<Result<ResponseOf<C>>>
-  : (input: RequestIn<C>) => Promise<Result<ResponseOf<C>>>;
+type Call<C extends InvokeChannel> = [RequestIn<C>] extends [undefined] ? () => Promise<Result<ResponseOf<C>>> : (input: RequestIn<C>) => Promise<Result<ResponseOf<C>>>;
 
 export interface ImportFilesRequest {
   profileId: number;
@@ -341,7 +337,5 @@ export type Api = { [M in keyof typeof invokeMethods]: Call<(typeof invokeMethod
 
 /** Formats a zod error as one readable sentence naming the offending fields. */
 export function describeZodError(error: z.ZodError): string {
-  return error.issues
-    .map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message))
-    .join('; ');
+  return error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
 }

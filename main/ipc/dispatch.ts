@@ -3,16 +3,7 @@
 // and the web host both go through here, so a bad payload gets the same answer on
 // either host.
 import { toErrorData } from '../services/errors.js';
-import {
-  describeZodError,
-  fail,
-  requestSchemas,
-  type AppError,
-  type InvokeChannel,
-  type RequestOf,
-  type ResponseOf,
-  type Result,
-} from './contract.js';
+import { describeZodError, fail, requestSchemas, type AppError, type InvokeChannel, type RequestOf, type ResponseOf, type Result } from './contract.js';
 
 export type Handler<C extends InvokeChannel> = (input: RequestOf<C>) => ResponseOf<C> | Promise<ResponseOf<C>>;
 export type HandlerTable = { [C in InvokeChannel]: Handler<C> };
@@ -30,11 +21,7 @@ export function toAppError(err: unknown): AppError {
   return data;
 }
 
-export async function dispatch<C extends InvokeChannel>(
-  table: Pick<HandlerTable, C>,
-  channel: C,
-  rawInput: unknown,
-): Promise<Result<ResponseOf<C>>> {
+export async function dispatch<C extends InvokeChannel>(table: Pick<HandlerTable, C>, channel: C, rawInput: unknown): Promise<Result<ResponseOf<C>>> {
   const parsed = requestSchemas[channel].safeParse(rawInput);
   if (!parsed.success) return fail('INVALID_INPUT', `${channel}: ${describeZodError(parsed.error)}`);
   try {

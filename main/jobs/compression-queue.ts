@@ -223,7 +223,10 @@ export class CompressionQueue {
         const t0 = performance.now();
         let vectors: Float32Array[];
         try {
-          vectors = await c.compress(batch.map((d) => (d.text.length > this.maxChars ? d.text.slice(0, this.maxChars) : d.text)), ac.signal);
+          vectors = await c.compress(
+            batch.map((d) => (d.text.length > this.maxChars ? d.text.slice(0, this.maxChars) : d.text)),
+            ac.signal,
+          );
           // A NaN compression would make the profile's mean NaN and every restyle fail: it counts as a failed compression.
           const bad = vectors.findIndex((v) => firstNonFinite(v) >= 0);
           if (bad >= 0) throw new Error(`the model returned NaN or infinite values for document ${batch[bad]!.id}`);

@@ -173,13 +173,7 @@ export class InferenceClient {
     return t;
   }
 
-  private request<T>(
-    t: InferenceTransport,
-    req: Req<'load'> | Req<'compress'> | Req<'dispose'>,
-    what: string,
-    pick: (m: InferenceResponse) => T | undefined,
-    signal?: AbortSignal,
-  ): Promise<T> {
+  private request<T>(t: InferenceTransport, req: Req<'load'> | Req<'compress'> | Req<'dispose'>, what: string, pick: (m: InferenceResponse) => T | undefined, signal?: AbortSignal): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => this.transport?.postMessage({ id: this.nextId++, type: 'cancel', target: id });

@@ -15,16 +15,7 @@ import type { PackManifest, PackQuantization, PackSource, TaskName } from '../co
 import { AbortError, PackError, RuntimeInputError } from './errors.js';
 import type { EmbeddingTable } from './embedding-table.js';
 import { checkGraph, readPack, type LoadedPack } from './pack-loader.js';
-import {
-  createSession,
-  floatTensor,
-  int64Tensor,
-  type Feeds,
-  type OrtTensor,
-  type ProviderChoice,
-  type ProviderName,
-  type SessionPort,
-} from './ort-session.js';
+import { createSession, floatTensor, int64Tensor, type Feeds, type OrtTensor, type ProviderChoice, type ProviderName, type SessionPort } from './ort-session.js';
 import type { StreamDecoder, TextTokenizer } from './tokenizer.js';
 
 export interface LoadModelOptions {
@@ -555,7 +546,10 @@ class Model implements CommerModel {
         {
           inputs_embeds: floatTensor(embeds, [1, T, this.dim]),
           attention_mask: int64Tensor(new BigInt64Array(T).fill(1n), [1, T]),
-          position_ids: int64Tensor(BigInt64Array.from({ length: T }, (_, i) => BigInt(i)), [1, T]),
+          position_ids: int64Tensor(
+            BigInt64Array.from({ length: T }, (_, i) => BigInt(i)),
+            [1, T],
+          ),
           lora_scale: loraScale === 1 ? this.scale1 : this.scale0,
           ...this.logits1,
           ...this.emptyPast(1),

@@ -136,10 +136,7 @@ function sessionOptions(provider: ProviderName, threads: number): ort.InferenceS
  * 'auto' each candidate in turn, and CPU last. A provider whose session cannot be
  * created (missing driver, no adapter) is skipped; `attempts` records why.
  */
-export async function createSession(
-  modelPath: string,
-  options: SessionOptions = {},
-): Promise<{ session: SessionPort; attempts: { provider: ProviderName; error: string }[] }> {
+export async function createSession(modelPath: string, options: SessionOptions = {}): Promise<{ session: SessionPort; attempts: { provider: ProviderName; error: string }[] }> {
   const threads = options.threads && options.threads > 0 ? Math.floor(options.threads) : defaultThreads(options.modelBytes ?? statSync(modelPath).size);
   const choice = options.executionProvider ?? 'cpu';
   const order: ProviderName[] = choice === 'auto' ? [...candidateProviders(), 'cpu'] : choice === 'cpu' ? ['cpu'] : [choice, 'cpu'];

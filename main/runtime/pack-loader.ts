@@ -101,7 +101,11 @@ async function checkFile(dir: string, name: string, entry: PackManifest['files']
     throw fsError(e, name, 'file listed in manifest.json:');
   }
   if (digest !== entry.sha256) {
-    throw new PackError('hash_mismatch', `${name} does not match its sha256 in manifest.json (expected ${entry.sha256.slice(0, 12)}…, got ${digest.slice(0, 12)}…); the file is corrupt or was changed`, name);
+    throw new PackError(
+      'hash_mismatch',
+      `${name} does not match its sha256 in manifest.json (expected ${entry.sha256.slice(0, 12)}…, got ${digest.slice(0, 12)}…); the file is corrupt or was changed`,
+      name,
+    );
   }
   return bytes;
 }
@@ -122,7 +126,11 @@ function finite<T extends Float32Array>(v: T, file: string, what = 'value'): T {
   for (let i = 0; i < v.length; i++) {
     if (!Number.isFinite(v[i]!)) {
       const bad = v.reduce((n, x) => (Number.isFinite(x) ? n : n + 1), 0);
-      throw new PackError('bad_tensor', `${file} holds ${bad} non-finite ${what}${bad === 1 ? '' : 's'} (first at index ${i}: ${v[i]}); the pack was exported from a diverged model or the file was damaged`, file);
+      throw new PackError(
+        'bad_tensor',
+        `${file} holds ${bad} non-finite ${what}${bad === 1 ? '' : 's'} (first at index ${i}: ${v[i]}); the pack was exported from a diverged model or the file was damaged`,
+        file,
+      );
     }
   }
   return v;
@@ -257,12 +265,7 @@ export function expectedGraph(m: PackManifest): {
   return { inputs, outputs, optionalInputs };
 }
 
-function compareSide(
-  side: 'input' | 'output',
-  required: Map<string, (number | null)[]>,
-  got: readonly ValueInfo[],
-  optional: Map<string, (number | null)[]> = new Map(),
-): string | null {
+function compareSide(side: 'input' | 'output', required: Map<string, (number | null)[]>, got: readonly ValueInfo[], optional: Map<string, (number | null)[]> = new Map()): string | null {
   const byName = new Map(got.map((v) => [v.name, v]));
   const want = new Map(required);
   for (const [name, dims] of optional) if (byName.has(name)) want.set(name, dims);

@@ -143,19 +143,19 @@ function isSentencePieceDecoder(d: unknown): boolean {
   const [r, b, f, s] = seq.decoders as Record<string, unknown>[];
   const pat = r!.pattern as { String?: string } | undefined;
   return (
-    r!.type === 'Replace' && pat?.String === '\u2581' && r!.content === ' ' &&
+    r!.type === 'Replace' &&
+    pat?.String === '\u2581' &&
+    r!.content === ' ' &&
     b!.type === 'ByteFallback' &&
     f!.type === 'Fuse' &&
-    s!.type === 'Strip' && s!.content === ' ' && s!.start === 1 && s!.stop === 0
+    s!.type === 'Strip' &&
+    s!.content === ' ' &&
+    s!.start === 1 &&
+    s!.stop === 0
   );
 }
 
-function sentencePieceTable(
-  tok: Tokenizer,
-  json: Record<string, unknown>,
-  vocabSize: number,
-  decode: (ids: ArrayLike<number>) => string,
-): PieceTable | null {
+function sentencePieceTable(tok: Tokenizer, json: Record<string, unknown>, vocabSize: number, decode: (ids: ArrayLike<number>) => string): PieceTable | null {
   if (!isSentencePieceDecoder(json.decoder)) return null;
   const special = new Set<number>();
   for (const [id, t] of tok.get_added_tokens_decoder()) if (t.special) special.add(id);

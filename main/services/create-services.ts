@@ -191,7 +191,19 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
 
   function summary(p: PackEntry): PackSummary {
     const err = loadErrors.get(p.id) ?? p.error;
-    return { id: p.id, name: p.name, description: p.description, dir: p.dir, k: p.k, dim: p.dim, valid: err === null, error: err, active: p.id === activePackId, evaluation: p.evaluation, source: p.source };
+    return {
+      id: p.id,
+      name: p.name,
+      description: p.description,
+      dir: p.dir,
+      k: p.k,
+      dim: p.dim,
+      valid: err === null,
+      error: err,
+      active: p.id === activePackId,
+      evaluation: p.evaluation,
+      source: p.source,
+    };
   }
 
   async function activate(id: string): Promise<void> {
@@ -499,7 +511,19 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           const m = pack.manifest;
           return {
             ok: true as const,
-            pack: { id: m.id, name: m.name, description: m.description, dir: resolve(dir), k: m.compression.k, dim: m.backbone.dim, valid: true, error: null, active: m.id === activePackId, evaluation: m.evaluation ?? null, source: backboneSource(m.backbone.source) },
+            pack: {
+              id: m.id,
+              name: m.name,
+              description: m.description,
+              dir: resolve(dir),
+              k: m.compression.k,
+              dim: m.backbone.dim,
+              valid: true,
+              error: null,
+              active: m.id === activePackId,
+              evaluation: m.evaluation ?? null,
+              source: backboneSource(m.backbone.source),
+            },
           };
         } catch (err) {
           return { ok: false as const, error: err instanceof Error ? err.message : String(err) };
@@ -681,7 +705,14 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
               draft: req.draft,
               output: text,
               packId: info.packId,
-              settings: { docs: req.docs, usedDocs, docsUsed, hidden: masked.hidden, sampling: { ...params, merged: undefined, input: undefined, task: undefined, n: undefined }, candidate: ev.candidate },
+              settings: {
+                docs: req.docs,
+                usedDocs,
+                docsUsed,
+                hidden: masked.hidden,
+                sampling: { ...params, merged: undefined, input: undefined, task: undefined, n: undefined },
+                candidate: ev.candidate,
+              },
             }),
           );
         }

@@ -21,18 +21,7 @@ import {
   type ImportFormat,
   type ParseEvent,
 } from '../core/import/index.js';
-import {
-  beginImport,
-  busyMessage,
-  deleteDocuments,
-  insertDocuments,
-  isBusyError,
-  retryWhileBusy,
-  updateImport,
-  StoreError,
-  type Database,
-  type NewDocument,
-} from '../store/index.js';
+import { beginImport, busyMessage, deleteDocuments, insertDocuments, isBusyError, retryWhileBusy, updateImport, StoreError, type Database, type NewDocument } from '../store/index.js';
 import { checkEncoding, decodeBytes, fileBytes, readHead, zipTextEntries, type ByteCounter } from './import-source.js';
 import { ServiceError } from './errors.js';
 import type { DocKind, ImportOptions, ImportProgress, ImportRowError } from './types.js';
@@ -342,7 +331,10 @@ function describe(e: ImportRowError): string {
 }
 
 function lostImport(path: string): ServiceError {
-  return new ServiceError('CONFLICT', `${basename(path)}: another process marked this import as interrupted while it ran (an older ComMer Studio on the same data folder?); what it stored may have been removed, import the file again`);
+  return new ServiceError(
+    'CONFLICT',
+    `${basename(path)}: another process marked this import as interrupted while it ran (an older ComMer Studio on the same data folder?); what it stored may have been removed, import the file again`,
+  );
 }
 
 function asServiceError(err: unknown, path: string, db: Database): ServiceError {

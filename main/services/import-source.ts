@@ -193,7 +193,8 @@ function openEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<Readable> {
 /** Reads an entry through once: null when its bytes are what the archive's directory says, else why not. */
 async function verifyEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<string | null> {
   if (entry.isEncrypted()) return 'the archive entry is encrypted (a password-protected zip); unzip it with its password and import the extracted file';
-  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) return `the archive entry uses compression method ${entry.compressionMethod}, which this importer cannot read (only stored and deflated entries)`;
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8)
+    return `the archive entry uses compression method ${entry.compressionMethod}, which this importer cannot read (only stored and deflated entries)`;
   if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) {
     return `the archive entry is damaged: it is stored uncompressed, but the archive lists ${entry.compressedSize} bytes stored for ${entry.uncompressedSize} bytes of content`;
   }
@@ -209,7 +210,8 @@ async function verifyEntry(zip: yauzl.ZipFile, entry: yauzl.Entry): Promise<stri
   } catch (err) {
     return `the archive entry is damaged or truncated (${(err as Error).message}); none of its records were imported`;
   }
-  if (size !== entry.uncompressedSize) return `the archive entry is damaged: it holds ${size > entry.uncompressedSize ? 'more than ' : ''}${size} bytes, the archive lists ${entry.uncompressedSize}; none of its records were imported`;
+  if (size !== entry.uncompressedSize)
+    return `the archive entry is damaged: it holds ${size > entry.uncompressedSize ? 'more than ' : ''}${size} bytes, the archive lists ${entry.uncompressedSize}; none of its records were imported`;
   if (crc !== entry.crc32) return 'the archive entry is damaged: its content does not match its checksum (CRC-32); none of its records were imported';
   return null;
 }

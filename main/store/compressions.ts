@@ -23,28 +23,31 @@ export interface NewCompression {
 export function addCompressions(db: Database, packId: string, k: number, dim: number, items: readonly NewCompression[]): number {
   const getDoc = stmt(db, 'SELECT profile_id, kind FROM documents WHERE id = ?');
   const ins = stmt(db, 'INSERT INTO compressions (document_id, pack_id, k, dim, data) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING');
-  return db.transaction((): number => {
-    let added = 0;
-    for (const it of items) {
-      if (it.data.length !== k * dim) throw new Error(`compression of document ${it.documentId} has ${it.data.length} floats, expected ${k}*${dim}`);
-      const bad = firstNonFinite(it.data);
-      if (bad >= 0) throw new StoreError('INVALID_INPUT', `compression of document ${it.documentId} holds a non-finite value (${it.data[bad]} at index ${bad}); not stored`);
-      const d = getDoc.get(it.documentId) as { profile_id: number; kind: DocKind } | undefined;
-      if (!d) continue;
-      if (ins.run(it.documentId, packId, k, dim, f32ToBlob(it.data)).changes === 0) continue;
-      applyToMean(db, d.profile_id, packId, d.kind, k, dim, it.data, 1);
-      added++;
-    }
-    return added;
-  }).immediate();
+  return db
+    .transaction((): number => {
+      let added = 0;
+      for (const it of items) {
+        if (it.data.length !== k * dim) throw new Error(`compression of document ${it.documentId} has ${it.data.length} floats, expected ${k}*${dim}`);
+        const bad = firstNonFinite(it.data);
+        if (bad >= 0) throw new StoreError('INVALID_INPUT', `compression of document ${it.documentId} holds a non-finite value (${it.data[bad]} at index ${bad}); not stored`);
+        const d = getDoc.get(it.documentId) as { profile_id: number; kind: DocKind } | undefined;
+        if (!d) continue;
+        if (ins.run(it.documentId, packId, k, dim, f32ToBlob(it.data)).changes === 0) continue;
+        applyToMean(db, d.profile_id, packId, d.kind, k, dim, it.data, 1);
+        added++;
+      }
+      return added;
+    })
+    .immediate();
 }
 
 /** The next documents (by id, after a cursor) that have no compression with a pack. */
 export function pendingDocuments(db: Database, packId: string, afterId: number, limit: number): Array<{ id: number; text: string }> {
-  return stmt(
-    db,
-    'SELECT d.id, d.text FROM documents d WHERE d.id > ? AND NOT EXISTS (SELECT 1 FROM compressions c WHERE c.document_id = d.id AND c.pack_id = ?) ORDER BY d.id LIMIT ?',
-  ).all(afterId, packId, limit) as Array<{ id: number; text: string }>;
+  return stmt(db, 'SELECT d.id, d.text FROM documents d WHERE d.id > ? AND NOT EXISTS (SELECT 1 FROM compressions c WHERE c.document_id = d.id AND c.pack_id = ?) ORDER BY d.id LIMIT ?').all(
+    afterId,
+    packId,
+    limit,
+  ) as Array<{ id: number; text: string }>;
 }
 
 /** How many documents (all profiles) have / lack a compression with a pack. */

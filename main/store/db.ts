@@ -90,8 +90,3 @@ export function stmt(db: Database, sql: string): BetterSqlite3.Statement {
   if (!s) m.set(sql, (s = db.prepare(sql)));
   return s;
 }
-
-/** ISO 8601 UTC timestamp with milliseconds, as the schema's defaults write them. */
-export function nowIso(): string {
-  return new Date().toISOString();
-}

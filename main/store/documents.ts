@@ -1,7 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { hash } from 'node:crypto';
 import { stmt } from './db.js';
-import { StoreError } from './errors.js';
 import { applyToMean } from './means.js';
 import { blobToF32 } from './vectors.js';
 
@@ -43,19 +42,18 @@ export interface InsertResult {
  * already has are counted as duplicates and add nothing.
  */
 export function insertDocuments(db: Database, profileId: number, docs: readonly NewDocument[], importId: number | null = null): InsertResult {
-  const ins = stmt(
-    db,
-    'INSERT INTO documents (profile_id, kind, text, source, sha256, written_at, import_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (profile_id, sha256) DO NOTHING',
-  );
-  return db.transaction((): InsertResult => {
-    let inserted = 0;
-    for (const d of docs) {
-      const text = d.text.trim();
-      if (!text) continue;
-      inserted += ins.run(profileId, d.kind, text, d.source, contentHash(text), d.writtenAt ?? null, importId).changes;
-    }
-    return { inserted, duplicates: docs.length - inserted };
-  }).immediate();
+  const ins = stmt(db, 'INSERT INTO documents (profile_id, kind, text, source, sha256, written_at, import_id) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (profile_id, sha256) DO NOTHING');
+  return db
+    .transaction((): InsertResult => {
+      let inserted = 0;
+      for (const d of docs) {
+        const text = d.text.trim();
+        if (!text) continue;
+        inserted += ins.run(profileId, d.kind, text, d.source, contentHash(text), d.writtenAt ?? null, importId).changes;
+      }
+      return { inserted, duplicates: docs.length - inserted };
+    })
+    .immediate();
 }
 
 export interface ListDocumentsQuery {
@@ -141,23 +139,18 @@ export function deleteDocuments(db: Database, ids: readonly number[]): number {
   const getDoc = stmt(db, 'SELECT profile_id, kind FROM documents WHERE id = ?');
   const comps = stmt(db, 'SELECT pack_id, k, dim, data FROM compressions WHERE document_id = ?');
   const del = stmt(db, 'DELETE FROM documents WHERE id = ?');
-  return db.transaction((): number => {
-    let n = 0;
-    for (const id of ids) {
-      const d = getDoc.get(id) as { profile_id: number; kind: DocKind } | undefined;
-      if (!d) continue;
-      for (const c of comps.all(id) as Array<{ pack_id: string; k: number; dim: number; data: Buffer }>) {
-        applyToMean(db, d.profile_id, c.pack_id, d.kind, c.k, c.dim, blobToF32(c.data), -1);
+  return db
+    .transaction((): number => {
+      let n = 0;
+      for (const id of ids) {
+        const d = getDoc.get(id) as { profile_id: number; kind: DocKind } | undefined;
+        if (!d) continue;
+        for (const c of comps.all(id) as Array<{ pack_id: string; k: number; dim: number; data: Buffer }>) {
+          applyToMean(db, d.profile_id, c.pack_id, d.kind, c.k, c.dim, blobToF32(c.data), -1);
+        }
+        n += del.run(id).changes;
       }
-      n += del.run(id).changes;
-    }
-    return n;
-  }).immediate();
-}
-
-/** One document by id. */
-export function getDocument(db: Database, id: number): DocumentRow {
-  const r = stmt(db, 'SELECT id, profile_id, kind, text, source, written_at, imported_at FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
-  if (!r) throw new StoreError('NOT_FOUND', `no document with id ${id}`);
-  return r;
+      return n;
+    })
+    .immediate();
 }

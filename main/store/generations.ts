@@ -43,10 +43,9 @@ export function listGenerations(db: Database, q: { profileId?: number; offset: n
   const where = q.profileId === undefined ? 'deleted_at IS NULL' : 'deleted_at IS NULL AND profile_id = @profileId';
   const params = { profileId: q.profileId ?? null, offset: q.offset, limit: q.limit };
   const total = (stmt(db, `SELECT count(*) AS n FROM generations WHERE ${where}`).get(params) as { n: number }).n;
-  const items = stmt(
-    db,
-    `SELECT id, profile_id, profile_name, task, draft, output, pack_id, settings, created_at FROM generations WHERE ${where} ORDER BY id DESC LIMIT @limit OFFSET @offset`,
-  ).all(params) as GenerationRow[];
+  const items = stmt(db, `SELECT id, profile_id, profile_name, task, draft, output, pack_id, settings, created_at FROM generations WHERE ${where} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all(
+    params,
+  ) as GenerationRow[];
   return { items, total };
 }
 

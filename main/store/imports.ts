@@ -26,13 +26,8 @@ export interface ImportRow {
 /** Records the start of an import by a session (its owner); its documents point at the returned id. */
 export function beginImport(db: Database, profileId: number, file: string, format: string | null, options: unknown, owner: string | null = null): number {
   return Number(
-    stmt(db, "INSERT INTO imports (profile_id, file, format, options, status, owner) VALUES (?, ?, ?, ?, 'running', ?)").run(
-      profileId,
-      file,
-      format,
-      JSON.stringify(options ?? {}),
-      owner,
-    ).lastInsertRowid,
+    stmt(db, "INSERT INTO imports (profile_id, file, format, options, status, owner) VALUES (?, ?, ?, ?, 'running', ?)").run(profileId, file, format, JSON.stringify(options ?? {}), owner)
+      .lastInsertRowid,
   );
 }
 
@@ -53,8 +48,8 @@ export interface ImportCounts {
 export function updateImport(db: Database, id: number, c: ImportCounts, status: ImportStatus = 'running', message: string | null = null): boolean {
   return (
     stmt(
-    db,
-    `UPDATE imports SET parsed = ?, stored = ?, duplicates = ?, skipped = ?, error_count = ?, errors = ?, status = ?, message = ?,
+      db,
+      `UPDATE imports SET parsed = ?, stored = ?, duplicates = ?, skipped = ?, error_count = ?, errors = ?, status = ?, message = ?,
        finished_at = CASE WHEN ? = 'running' THEN NULL ELSE strftime('%Y-%m-%dT%H:%M:%fZ', 'now') END
      WHERE id = ? AND status = 'running'`,
     ).run(c.parsed, c.stored, c.duplicates, c.skipped, c.errorCount, JSON.stringify(c.errors.slice(0, 100)), status, message, status, id).changes === 1

@@ -17,21 +17,8 @@ interface MeanRow {
  * has. Callers run it inside the transaction that inserts or deletes the
  * compression row, so the mean and the rows never disagree.
  */
-export function applyToMean(
-  db: Database,
-  profileId: number,
-  packId: string,
-  kind: DocKind,
-  k: number,
-  dim: number,
-  vec: Float32Array,
-  sign: 1 | -1,
-): void {
-  const row = stmt(db, 'SELECT count, k, dim, sum FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').get(
-    profileId,
-    packId,
-    kind,
-  ) as MeanRow | undefined;
+export function applyToMean(db: Database, profileId: number, packId: string, kind: DocKind, k: number, dim: number, vec: Float32Array, sign: 1 | -1): void {
+  const row = stmt(db, 'SELECT count, k, dim, sum FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').get(profileId, packId, kind) as MeanRow | undefined;
   if (row && (row.k !== k || row.dim !== dim)) {
     throw new Error(`compression shape [${k},${dim}] differs from the mean's [${row.k},${row.dim}] for pack ${packId}`);
   }
@@ -43,23 +30,9 @@ export function applyToMean(
     // Dropping the row at zero resets any floating-point residue instead of carrying it forward.
     stmt(db, 'DELETE FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').run(profileId, packId, kind);
   } else if (!row) {
-    stmt(db, 'INSERT INTO profile_means (profile_id, pack_id, kind, count, k, dim, sum) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-      profileId,
-      packId,
-      kind,
-      rm.count,
-      k,
-      dim,
-      f64ToBlob(rm.sum),
-    );
+    stmt(db, 'INSERT INTO profile_means (profile_id, pack_id, kind, count, k, dim, sum) VALUES (?, ?, ?, ?, ?, ?, ?)').run(profileId, packId, kind, rm.count, k, dim, f64ToBlob(rm.sum));
   } else {
-    stmt(db, 'UPDATE profile_means SET count = ?, sum = ? WHERE profile_id = ? AND pack_id = ? AND kind = ?').run(
-      rm.count,
-      f64ToBlob(rm.sum),
-      profileId,
-      packId,
-      kind,
-    );
+    stmt(db, 'UPDATE profile_means SET count = ?, sum = ? WHERE profile_id = ? AND pack_id = ? AND kind = ?').run(rm.count, f64ToBlob(rm.sum), profileId, packId, kind);
   }
 }
 
@@ -90,11 +63,7 @@ function readMean(db: Database, profileId: number, packId: string, kinds: readon
   let k = 0;
   let dim = 0;
   for (const kind of kinds) {
-    const row = stmt(db, 'SELECT count, k, dim, sum FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').get(
-      profileId,
-      packId,
-      kind,
-    ) as MeanRow | undefined;
+    const row = stmt(db, 'SELECT count, k, dim, sum FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').get(profileId, packId, kind) as MeanRow | undefined;
     if (!row) continue;
     const sum = blobToF64(row.sum);
     if (!acc) {
@@ -108,14 +77,6 @@ function readMean(db: Database, profileId: number, packId: string, kinds: readon
   const mean = new Float32Array(acc.length);
   for (let i = 0; i < acc.length; i++) mean[i] = acc[i]! / total;
   return { count: total, k, dim, mean };
-}
-
-/** The running count per (profile, pack, kind), for status displays. */
-export function meanCount(db: Database, profileId: number, packId: string, kind: DocKind): number {
-  const r = stmt(db, 'SELECT count FROM profile_means WHERE profile_id = ? AND pack_id = ? AND kind = ?').get(profileId, packId, kind) as
-    | { count: number }
-    | undefined;
-  return r?.count ?? 0;
 }
 
 /**
@@ -212,47 +173,48 @@ export interface RecomputeStats {
  * repaired rather than hidden in the drift figure.
  */
 export function recomputeMeans(db: Database, packId?: string): RecomputeStats {
-  return db.transaction((): RecomputeStats => {
-    const bad: Array<{ documentId: number; packId: string }> = [];
-    const fresh = computeMeansFromScratch(db, packId, bad);
-    const del = db.prepare('DELETE FROM compressions WHERE document_id = ? AND pack_id = ?');
-    for (const b of bad) del.run(b.documentId, b.packId);
-    let maxAbsDiff = 0;
-    let repaired = 0;
-    const old = (packId === undefined
-      ? db.prepare('SELECT profile_id AS profileId, pack_id AS packId, kind, count, k, dim, sum FROM profile_means').all()
-      : db.prepare('SELECT profile_id AS profileId, pack_id AS packId, kind, count, k, dim, sum FROM profile_means WHERE pack_id = ?').all(packId)) as Array<
-      MeanRow & { profileId: number; packId: string; kind: DocKind }
-    >;
-    const seen = new Set<string>();
-    for (const o of old) {
-      const key = `${o.profileId}\u0000${o.packId}\u0000${o.kind}`;
-      seen.add(key);
-      const g = fresh.get(key);
-      const s = blobToF64(o.sum);
-      if (firstNonFinite(s) >= 0) {
-        repaired++;
-        continue;
+  return db
+    .transaction((): RecomputeStats => {
+      const bad: Array<{ documentId: number; packId: string }> = [];
+      const fresh = computeMeansFromScratch(db, packId, bad);
+      const del = db.prepare('DELETE FROM compressions WHERE document_id = ? AND pack_id = ?');
+      for (const b of bad) del.run(b.documentId, b.packId);
+      let maxAbsDiff = 0;
+      let repaired = 0;
+      const old = (
+        packId === undefined
+          ? db.prepare('SELECT profile_id AS profileId, pack_id AS packId, kind, count, k, dim, sum FROM profile_means').all()
+          : db.prepare('SELECT profile_id AS profileId, pack_id AS packId, kind, count, k, dim, sum FROM profile_means WHERE pack_id = ?').all(packId)
+      ) as Array<MeanRow & { profileId: number; packId: string; kind: DocKind }>;
+      const seen = new Set<string>();
+      for (const o of old) {
+        const key = `${o.profileId}\u0000${o.packId}\u0000${o.kind}`;
+        seen.add(key);
+        const g = fresh.get(key);
+        const s = blobToF64(o.sum);
+        if (firstNonFinite(s) >= 0) {
+          repaired++;
+          continue;
+        }
+        for (let i = 0; i < s.length; i++) {
+          const d = Math.abs(s[i]! / o.count - (g ? g.sum[i]! / g.count : 0));
+          if (d > maxAbsDiff) maxAbsDiff = d;
+        }
       }
-      for (let i = 0; i < s.length; i++) {
-        const d = Math.abs(s[i]! / o.count - (g ? g.sum[i]! / g.count : 0));
-        if (d > maxAbsDiff) maxAbsDiff = d;
+      // A group the running sums lack entirely differs by its whole mean.
+      for (const [key, g] of fresh) {
+        if (seen.has(key)) continue;
+        for (let i = 0; i < g.sum.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(g.sum[i]! / g.count));
       }
-    }
-    // A group the running sums lack entirely differs by its whole mean.
-    for (const [key, g] of fresh) {
-      if (seen.has(key)) continue;
-      for (let i = 0; i < g.sum.length; i++) maxAbsDiff = Math.max(maxAbsDiff, Math.abs(g.sum[i]! / g.count));
-    }
-    if (packId === undefined) db.prepare('DELETE FROM profile_means').run();
-    else db.prepare('DELETE FROM profile_means WHERE pack_id = ?').run(packId);
-    const ins = db.prepare('INSERT INTO profile_means (profile_id, pack_id, kind, count, k, dim, sum) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    let documents = 0;
-    for (const g of fresh.values()) {
-      ins.run(g.profileId, g.packId, g.kind, g.count, g.k, g.dim, f64ToBlob(g.sum));
-      documents += g.count;
-    }
-    return { groups: fresh.size, documents, maxAbsDiff, repaired, dropped: bad.length };
-  }).immediate();
+      if (packId === undefined) db.prepare('DELETE FROM profile_means').run();
+      else db.prepare('DELETE FROM profile_means WHERE pack_id = ?').run(packId);
+      const ins = db.prepare('INSERT INTO profile_means (profile_id, pack_id, kind, count, k, dim, sum) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      let documents = 0;
+      for (const g of fresh.values()) {
+        ins.run(g.profileId, g.packId, g.kind, g.count, g.k, g.dim, f64ToBlob(g.sum));
+        documents += g.count;
+      }
+      return { groups: fresh.size, documents, maxAbsDiff, repaired, dropped: bad.length };
+    })
+    .immediate();
 }
-

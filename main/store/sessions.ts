@@ -206,8 +206,6 @@ export function busyMessage(dataDirOrDb: string | Database, selfId?: string): st
   }
   if (!dataDir) return 'the database is locked by another process';
   const others = listSessions(dataDir).filter((s) => s.id !== selfId && sessionAlive(s));
-  const who = others.length
-    ? others.map((s) => `pid ${s.pid}${s.host !== hostname() ? ` on ${s.host}` : ''} (${s.label}, since ${s.startedAt})`).join('; ')
-    : 'a program that is not ComMer Studio';
+  const who = others.length ? others.map((s) => `pid ${s.pid}${s.host !== hostname() ? ` on ${s.host}` : ''} (${s.label}, since ${s.startedAt})`).join('; ') : 'a program that is not ComMer Studio';
   return `the data folder ${dataDir} is in use by another process holding its database's write lock: ${who}`;
 }

@@ -16,7 +16,7 @@ from __future__ import annotations
 import random
 import re
 from dataclasses import dataclass
-from typing import Callable, List, Optional, Tuple
+from typing import List, Tuple
 
 HANDLES = ["@mike", "@jenny_b", "@TheRealDan", "@kat", "@sportsguy", "@Mom", "@lisa_m", "@bigal", "@team", "@nyc_eats"]
 TAGS = ["#blessed", "#tcot", "#FF", "#winning", "#news", "#smh", "#fb", "#music", "#nowplaying", "#lol"]

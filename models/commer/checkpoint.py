@@ -216,7 +216,7 @@ def _load_versioned(path: Path, what: str, fmt: str, max_version: int, hint: str
 def load_checkpoint(path: Union[str, Path]) -> Tuple[ModelConfig, Dict[str, torch.Tensor], AnyTokenizer, dict]:
     path = Path(path)
     blob = _load_versioned(path, "checkpoint", FORMAT, FORMAT_VERSION, "convert it first with models.commer.convert_*")
-    cfg = ModelConfig.from_dict(blob["model_config"])
+    cfg = ModelConfig.from_saved(blob["model_config"])
     state = blob["state_dict"]
     _check_state(cfg, state)
     tok = blob["tokenizer"]
@@ -284,11 +284,11 @@ def build_commer_model(model_cfg: ModelConfig, backbone_state: Dict[str, torch.T
     any mismatch between the two."""
     from .model import CommerModel, LoraConfig
 
-    trained_cfg = ModelConfig.from_dict(commer["model_config"])
+    trained_cfg = ModelConfig.from_saved(commer["model_config"])
     if trained_cfg != model_cfg:
         diff = {k: (v, getattr(model_cfg, k)) for k, v in trained_cfg.__dict__.items() if getattr(model_cfg, k) != v}
         raise CheckpointError(f"the ComMer state was trained on a different backbone (state vs checkpoint: {diff})")
-    lora = LoraConfig.from_dict(commer["lora"])
+    lora = LoraConfig.from_saved(commer["lora"])
     m = CommerModel(model_cfg, lora, int(commer["k"]), int(commer.get("soft_prompt_len", 0)))
     full = {f"backbone.{k}": v for k, v in backbone_state.items()}
     full.update(commer["state_dict"])

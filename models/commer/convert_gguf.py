@@ -294,7 +294,7 @@ def main(argv: Optional[List[str]] = None) -> None:
     try:
         p = convert(a.src, a.out, a.max_positions)
     except GGUFConvertError as e:
-        raise SystemExit(f"convert_gguf: {e}")
+        raise SystemExit(f"convert_gguf: {e}") from None
     print(f"wrote {p}")
 
 

@@ -23,10 +23,12 @@ import json
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Sequence, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-DEFAULT_DATA_DIR = Path(os.environ.get("COMMER_DATA_DIR", REPO_ROOT.parent / "shared" / "data"))
+# The training corpus. Not COMMER_DATA_DIR: that is the app's SQLite folder (main/store/paths.ts),
+# and a shell that sets it for the app must not point the trainer (or its tests) at the app's data.
+DEFAULT_DATA_DIR = Path(os.environ.get("COMMER_SHARED_DATA") or REPO_ROOT.parent / "shared" / "data")
 
 TWEETS_FILE = "tweets/users40.jsonl"
 NEWS_FILE = "news/huffpost.jsonl"

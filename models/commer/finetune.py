@@ -51,6 +51,7 @@ from torch.nn.parallel import DistributedDataParallel as DDP
 
 from .augment import stylize
 from .checkpoint import load_checkpoint, load_commer_state, save_checkpoint, save_commer_state
+from .config_keys import check_keys, read_config_file
 from .data import DEFAULT_DATA_DIR, Corpus, load_corpus
 from .model import CommerModel, LoraConfig, merge_mean
 from .neutralize import neutralize
@@ -110,6 +111,18 @@ class FinetuneConfig:
     # person-less paraphrase examples (neutralize(text) -> text) over pre-training news
     # headlines and descriptions (12k texts, too many to recall: they reward reading the input)
     adapt_mix: Dict[str, float] = field(default_factory=lambda: {"task": 0.6, "ae": 0.2, "concat": 0.2})
+
+    @staticmethod
+    def from_json(path: Optional[str], overrides: dict) -> "FinetuneConfig":
+        """The config file `path` (strict: an unknown key is refused, naming it and the file) with `overrides` on top."""
+        d = read_config_file(path) if path else {}
+        check_keys(FinetuneConfig, d, str(path))
+        if "lora" in d:
+            check_keys(LoraConfig, d["lora"], f'{path}: "lora"')
+        d.update({k: v for k, v in overrides.items() if v is not None})
+        if "ae_doc_counts" in d:
+            d["ae_doc_counts"] = tuple(d["ae_doc_counts"])
+        return FinetuneConfig(**d)
 
 
 # ------------------------------------------------------------------ encoding
@@ -369,7 +382,7 @@ class TrainData:
 
 def build_model(backbone_ckpt: Path, cfg: FinetuneConfig, init: Optional[Path] = None):
     mcfg, state, tok, extra = load_checkpoint(backbone_ckpt)
-    lora = LoraConfig(**cfg.lora)
+    lora = LoraConfig.from_dict(cfg.lora, "finetune config \"lora\"")
     torch.manual_seed(cfg.seed)
     m = CommerModel(mcfg, lora, cfg.k, soft_prompt_len=cfg.k)
     missing, unexpected = m.backbone.load_state_dict(state, strict=False)
@@ -664,14 +677,8 @@ def main(argv=None) -> None:
     ap.add_argument("--backbone-lr", type=float)
     ap.add_argument("--emb-lr", type=float)
     a = ap.parse_args(argv)
-    d = json.loads(Path(a.config).read_text()) if a.config else {}
-    for key in ("mode", "stage", "templates", "k", "max_steps", "batch", "lora_lr", "eval_every", "time_budget_s", "threads", "backbone_lr", "emb_lr"):
-        v = getattr(a, key)
-        if v is not None:
-            d[key] = v
-    if "ae_doc_counts" in d:
-        d["ae_doc_counts"] = tuple(d["ae_doc_counts"])
-    cfg = FinetuneConfig(**d)
+    keys = ("mode", "stage", "templates", "k", "max_steps", "batch", "lora_lr", "eval_every", "time_budget_s", "threads", "backbone_lr", "emb_lr")
+    cfg = FinetuneConfig.from_json(a.config, {key: getattr(a, key) for key in keys})
     res = run(cfg, Path(a.backbone), Path(a.out), Path(a.data_dir), Path(a.init) if a.init else None, Path(a.merge_from) if a.merge_from else None)
     print(json.dumps({k: v for k, v in res.items() if k != "history"}))
 

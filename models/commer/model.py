@@ -20,6 +20,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from .config_keys import check_keys, known_keys
+
 MASK_BIAS = -1e9  # large finite negative: fully padded rows give no NaN
 
 KV = Tuple[torch.Tensor, torch.Tensor]
@@ -48,9 +50,15 @@ class ModelConfig:
         return d
 
     @staticmethod
-    def from_dict(d: dict) -> "ModelConfig":
-        keys = {f for f in ModelConfig.__dataclass_fields__}
-        return ModelConfig(**{k: v for k, v in d.items() if k in keys})
+    def from_dict(d: dict, where: str = "model config") -> "ModelConfig":
+        """From a config a person wrote: an unknown key is refused (ConfigError names it and `where`)."""
+        check_keys(ModelConfig, d, where)
+        return ModelConfig(**d)
+
+    @staticmethod
+    def from_saved(d: dict) -> "ModelConfig":
+        """From a saved checkpoint's dict, which also carries derived (`head_dim`) or other versions' keys."""
+        return ModelConfig(**known_keys(ModelConfig, d))
 
 
 @dataclass
@@ -61,9 +69,15 @@ class LoraConfig:
     targets: List[str] = field(default_factory=lambda: ["wq", "wk", "wv", "wo", "w1", "w2", "w3"])
 
     @staticmethod
-    def from_dict(d: dict) -> "LoraConfig":
-        keys = {f for f in LoraConfig.__dataclass_fields__}
-        return LoraConfig(**{k: v for k, v in d.items() if k in keys})
+    def from_dict(d: dict, where: str = "LoRA config") -> "LoraConfig":
+        """From a config a person wrote: an unknown key is refused (ConfigError names it and `where`)."""
+        check_keys(LoraConfig, d, where)
+        return LoraConfig(**d)
+
+    @staticmethod
+    def from_saved(d: dict) -> "LoraConfig":
+        """From a saved ComMer state's dict, which may carry other versions' keys."""
+        return LoraConfig(**known_keys(LoraConfig, d))
 
 
 Scale = Union[float, torch.Tensor]

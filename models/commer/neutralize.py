@@ -36,7 +36,6 @@ EMOTICON_RE = re.compile(
     r"(?<!\w)(?:[:;=8xX][-o^']?[)(\]\[dDpP/\\|*3$@]+|<3+|\^_?\^|[)(]+[-o^']?[:;=]|:'\()(?!\w)"
 )
 REPEAT_RE = re.compile(r"([a-zA-Z])\1{2,}")
-WORD_RE = re.compile(r"[A-Za-z0-9']+|[^\sA-Za-z0-9']")
 
 # Words a collapsed letter run most likely comes from when the single-letter form
 # is a common word ("sooo" -> "so", not "soo"); otherwise runs become double

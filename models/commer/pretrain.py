@@ -28,7 +28,6 @@ Runs under torchrun unchanged (see train_utils). Checkpoints every
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import time
 from dataclasses import asdict, dataclass, field
@@ -41,6 +40,7 @@ import torch.nn.functional as F
 from torch.nn.parallel import DistributedDataParallel as DDP
 
 from .checkpoint import save_checkpoint
+from .config_keys import check_keys, read_config_file
 from .data import DEFAULT_DATA_DIR, load_corpus, read_books, read_stories
 from .model import Backbone, ModelConfig, count_parameters, positions_from_mask
 from .tasks import headline_persons, paraphrase_persons, render_concat, render_prompt, target_text
@@ -81,10 +81,13 @@ class PretrainConfig:
 
     @staticmethod
     def from_json(path: Optional[str], overrides: dict) -> "PretrainConfig":
-        d = json.loads(Path(path).read_text()) if path else {}
+        """The config file `path` (strict: an unknown key is refused, naming it and the file) with `overrides` on top."""
+        d = read_config_file(path) if path else {}
+        check_keys(PretrainConfig, d, str(path))
+        if "model" in d:
+            check_keys(ModelConfig, d["model"], f'{path}: "model"')
         d.update({k: v for k, v in overrides.items() if v is not None})
-        keys = set(PretrainConfig.__dataclass_fields__)
-        return PretrainConfig(**{k: v for k, v in d.items() if k in keys})
+        return PretrainConfig(**d)
 
 
 def task_stream(tok: Tokenizer, corpus, n: int, seed: int) -> List[int]:
@@ -172,7 +175,7 @@ def run(cfg: PretrainConfig, out_dir: Path, tokenizer_path: Path, data_dir: Path
     di: DistInfo = setup_distributed()
     log = JsonlLog(out_dir / "log.jsonl" if di.is_main else None, echo=di.is_main)
     tok = Tokenizer.from_file(tokenizer_path)
-    mcfg = ModelConfig.from_dict(cfg.model)
+    mcfg = ModelConfig.from_dict(cfg.model, "pretrain config \"model\"")
     if mcfg.vocab_size != tok.vocab_size:
         raise SystemExit(f"model vocab {mcfg.vocab_size} != tokenizer vocab {tok.vocab_size}")
     torch.manual_seed(cfg.seed)

@@ -91,10 +91,6 @@ def quantize_blocks_offset(w_nk: np.ndarray) -> Tuple[np.ndarray, np.ndarray, np
     return q, scale, lo.astype(np.float32)
 
 
-def dequantize_blocks(q: np.ndarray, scale: np.ndarray, zp: np.ndarray) -> np.ndarray:
-    return ((q.astype(np.float32) - zp[..., None].astype(np.float32)) * scale[..., None]).reshape(q.shape[0], -1)
-
-
 def quantize_symmetric8(w_nk: np.ndarray) -> Tuple[np.ndarray, np.ndarray]:
     """8-bit symmetric blocks (llama.cpp's Q8_0): scale = max|w| / 127, code = round(w /
     scale) + 128 (MatMulNBits' implied zero point for 8 bits). Returns codes [N, K]

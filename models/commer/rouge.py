@@ -10,7 +10,7 @@ common token (including an empty side) scores 0.0.
 from __future__ import annotations
 
 import re
-from typing import List, Sequence
+from typing import List, Sequence, Tuple
 
 _TOKEN = re.compile(r"[^\W_]+")
 
@@ -31,10 +31,15 @@ def lcs_length(a: Sequence[str], b: Sequence[str]) -> int:
     return prev[-1]
 
 
-def rouge_l_f1(candidate: str, reference: str) -> float:
+def rouge_l(candidate: str, reference: str) -> Tuple[float, float, float]:
+    """(precision, recall, F1) of `candidate` against `reference`; all 0.0 without a common token."""
     c, r = tokenize(candidate), tokenize(reference)
     lcs = lcs_length(c, r)
     if lcs == 0:
-        return 0.0
+        return 0.0, 0.0, 0.0
     p, rec = lcs / len(c), lcs / len(r)
-    return 2 * p * rec / (p + rec)
+    return p, rec, 2 * p * rec / (p + rec)
+
+
+def rouge_l_f1(candidate: str, reference: str) -> float:
+    return rouge_l(candidate, reference)[2]

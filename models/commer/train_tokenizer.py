@@ -31,7 +31,7 @@ PAD_ID, BOS_ID, EOS_ID, UNK_ID = 0, 1, 2, 3
 def training_lines(data_dir: Path, max_chars: int, seed: int = 0) -> List[str]:
     c = load_corpus(data_dir)
     lines: List[str] = []
-    for person, tweets in c.tweets_of("train").items():
+    for tweets in c.tweets_of("train").values():
         lines.extend(" ".join(t.split()) for t in tweets)
     for a in c.pretrain_news():
         lines.append(a.headline)

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import math
 import os
-import random
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -71,11 +70,6 @@ def all_reduce_sum(x: torch.Tensor, di: DistInfo) -> torch.Tensor:
 def cleanup_distributed(di: DistInfo) -> None:
     if di.enabled and dist.is_initialized():
         dist.destroy_process_group()
-
-
-def seed_everything(seed: int) -> None:
-    random.seed(seed)
-    torch.manual_seed(seed)
 
 
 def cosine_lr(step: int, total: int, warmup: int, peak: float, floor_frac: float = 0.1) -> float:

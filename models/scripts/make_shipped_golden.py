@@ -17,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import make_test_packs as cases  # noqa: E402
 import torch  # noqa: E402
 
-import make_test_packs as cases  # noqa: E402
 from models.commer.checkpoint import build_commer_model, load_checkpoint, load_commer_state  # noqa: E402
 from models.commer.export import DEFAULT_LIMITS  # noqa: E402
 from models.commer.golden import build_golden  # noqa: E402

@@ -18,7 +18,6 @@ import argparse
 import io
 import json
 import sys
-import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]

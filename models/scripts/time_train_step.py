@@ -31,7 +31,7 @@ from models.commer.model import CommerModel, LoraConfig, ModelConfig
 
 def load_backbone_state(path: Path):
     blob = torch.load(str(path), map_location="cpu")
-    return ModelConfig.from_dict(blob["model_config"]), blob["state_dict"]
+    return ModelConfig.from_saved(blob["model_config"]), blob["state_dict"]
 
 
 def step(m: CommerModel, opt, n_docs: int, batch: int, doc_len: int, prompt_len: int, target_len: int, vocab: int, g) -> float:

@@ -39,14 +39,23 @@ def run_c_reference(path: Path, tokens: list) -> np.ndarray:
         o += n
         return a
 
-    emb = take(vocab, dim); rms_att = take(L, dim); wq = take(L, dim, dim); wk = take(L, kvd, dim)
-    wv = take(L, kvd, dim); wo = take(L, dim, dim); rms_ffn = take(L, dim); w1 = take(L, hidden, dim)
-    w2 = take(L, dim, hidden); w3 = take(L, hidden, dim); rms_f = take(dim)
+    emb = take(vocab, dim)
+    rms_att = take(L, dim)
+    wq = take(L, dim, dim)
+    wk = take(L, kvd, dim)
+    wv = take(L, kvd, dim)
+    wo = take(L, dim, dim)
+    rms_ffn = take(L, dim)
+    w1 = take(L, hidden, dim)
+    w2 = take(L, dim, hidden)
+    w3 = take(L, hidden, dim)
+    rms_f = take(dim)
 
     def rms(x, g):
         return x / np.sqrt((x * x).mean() + 1e-5) * g
 
-    kc = np.zeros((L, len(tokens), kvd)); vc = np.zeros((L, len(tokens), kvd))
+    kc = np.zeros((L, len(tokens), kvd))
+    vc = np.zeros((L, len(tokens), kvd))
     for pos, tok in enumerate(tokens):
         x = emb[tok].copy()
         for l in range(L):
@@ -64,7 +73,8 @@ def run_c_reference(path: Path, tokens: list) -> np.ndarray:
                 kh = h // (nh // nkv)
                 qh = q[h * hs : (h + 1) * hs]
                 att = kc[l, : pos + 1, kh * hs : (kh + 1) * hs] @ qh / math.sqrt(hs)
-                att = np.exp(att - att.max()); att /= att.sum()
+                att = np.exp(att - att.max())
+                att /= att.sum()
                 out[h * hs : (h + 1) * hs] = att @ vc[l, : pos + 1, kh * hs : (kh + 1) * hs]
             x = x + wo[l] @ out
             xb = rms(x, rms_ffn[l])

@@ -15,10 +15,10 @@ import pytest
 import torch
 
 from models.commer.checkpoint import CheckpointError, build_commer_model, load_commer_state, save_checkpoint, save_commer_state
-from models.commer.export import ExportError, export_pack, fresh_commer_model, input_names, output_names
-from models.commer.model import Backbone, CommerModel, LoraConfig, ModelConfig, positions_from_mask
-from models.commer.tokenizer import Tokenizer
 from models.commer.convert_llama2c import read_llama2c_tokenizer
+from models.commer.export import ExportError, export_pack, fresh_commer_model, input_names, output_names
+from models.commer.model import Backbone, CommerModel, ModelConfig, positions_from_mask
+from models.commer.tokenizer import Tokenizer
 
 torch.set_num_threads(1)
 ROOT = Path(__file__).resolve().parents[2]

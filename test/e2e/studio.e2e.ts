@@ -210,7 +210,10 @@ describe('ComMer Studio in a browser', { skip }, () => {
     // account of each candidate, ended as aborted with fewer tokens than the pack's limit.
     const cards = await app.restyle.finished(60_000);
     assert.equal(cards.length, 3);
-    assert.ok(cards.some((c) => c.finish === 'aborted'), `no candidate was aborted: ${JSON.stringify(cards)}`);
+    assert.ok(
+      cards.some((c) => c.finish === 'aborted'),
+      `no candidate was aborted: ${JSON.stringify(cards)}`,
+    );
     for (const c of cards) {
       assert.notEqual(c.finish, 'length', `a candidate ran to its ${limit}-token limit: ${JSON.stringify(cards)}`);
       assert.ok(c.tokens < limit, `${c.tokens} tokens of ${limit}: ${JSON.stringify(cards)}`);
@@ -269,7 +272,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.equal(await libraryCount(importedDocs), importedDocs);
   });
 
-  test('choosing the export\'s real encoding imports the rows UTF-8 could not read', { timeout: 180_000 }, async () => {
+  test("choosing the export's real encoding imports the rows UTF-8 could not read", { timeout: 180_000 }, async () => {
     await app.go('Import');
     if (await app.importPage.progress.count()) await app.importPage.dismiss();
     await page.getByTestId('import-encoding').selectOption('windows-1252');
@@ -402,7 +405,11 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await app.go('Library');
     await shot('07-small-window-library.png');
     // Nothing spills sideways, at this size or at a phone-narrow one.
-    for (const [width, view] of [[720, 'Library'], [420, 'Restyle'], [420, 'Settings']] as const) {
+    for (const [width, view] of [
+      [720, 'Library'],
+      [420, 'Restyle'],
+      [420, 'Settings'],
+    ] as const) {
       await page.setViewportSize({ width, height: 600 });
       await app.go(view);
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -55,7 +55,10 @@ describe('bad input is refused clearly and changes nothing', () => {
     const r = await importFile(h.svc, p2, 'latin1.csv');
     assert.equal(r.phase, 'done');
     assert.equal(r.stored, 1);
-    assert.deepEqual(r.errors.map((e) => [e.file, e.line]), [['latin1.csv', 2]]);
+    assert.deepEqual(
+      r.errors.map((e) => [e.file, e.line]),
+      [['latin1.csv', 2]],
+    );
     const t = await importFile(h.svc, p2, 'tweets-truncated.js');
     assert.equal(t.phase, 'done', 'complete elements before the cut are kept');
     assert.ok(t.stored >= 1);

@@ -50,7 +50,10 @@ describe('crash safety (SIGKILL)', () => {
     const d = openDatabase(db);
     try {
       assert.deepEqual(
-        d.prepare('SELECT status FROM imports ORDER BY id').all().map((x) => (x as { status: string }).status),
+        d
+          .prepare('SELECT status FROM imports ORDER BY id')
+          .all()
+          .map((x) => (x as { status: string }).status),
         ['interrupted', 'done'],
       );
     } finally {

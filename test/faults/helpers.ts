@@ -19,7 +19,16 @@ export async function writeTweetsJs(path: string, n: number, opts: { bytesPerTwe
   for (let i = 0; i < n; i++) {
     const s = (opts.seed ?? 0) * 1_000_003 + i;
     const text = `tweet ${s}: ${words[s % 12]} and ${words[(s * 7) % 12]} &amp; ${words[(s * 5 + 3) % 12]} #${s % 97}`;
-    const rec = { tweet: { id_str: String(1e15 + s), created_at: 'Wed Oct 10 20:19:24 +0000 2018', full_text: text, retweeted: false, in_reply_to_status_id_str: null, entities: { hashtags: [], urls: [], filler } } };
+    const rec = {
+      tweet: {
+        id_str: String(1e15 + s),
+        created_at: 'Wed Oct 10 20:19:24 +0000 2018',
+        full_text: text,
+        retweeted: false,
+        in_reply_to_status_id_str: null,
+        entities: { hashtags: [], urls: [], filler },
+      },
+    };
     if (!ws.write(`  ${JSON.stringify(rec)}${i + 1 < n ? ',' : ''}\n`)) await once(ws, 'drain');
   }
   ws.write(']\n');

@@ -25,10 +25,14 @@ describe('a 200 MB file', () => {
     const size = statSync(big).size;
     assert.ok(size >= 200_000_000, `fixture is ${size} bytes`);
     const data = join(dir, 'data');
-    const child = spawn(process.execPath, ['--max-old-space-size=96', '--import', 'tsx', CLI, '--data-dir', data, '--packs', join(dir, 'none'), '--json', 'import', big, '--profile', 'me', '--no-compress'], {
-      cwd: ROOT,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--max-old-space-size=96', '--import', 'tsx', CLI, '--data-dir', data, '--packs', join(dir, 'none'), '--json', 'import', big, '--profile', 'me', '--no-compress'],
+      {
+        cwd: ROOT,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const r = await finished(child);
     assert.equal(r.code, 0, r.stderr.slice(-2000));
     const [res] = JSON.parse(r.stdout) as Array<{ stored: number; phase: string }>;

@@ -168,7 +168,10 @@ describe('privacy: nothing leaves the machine', { skip }, () => {
 
   test('a CLI session: import, compress, restyle, export', async () => {
     const imported = JSON.parse(await cli('--json', 'import', join(d.input, 'tweets.js'), '--profile', 'me')) as Array<{ phase: string; stored: number }>;
-    assert.deepEqual(imported.map((r) => [r.phase, r.stored]), [['done', 24]]);
+    assert.deepEqual(
+      imported.map((r) => [r.phase, r.stored]),
+      [['done', 24]],
+    );
     const st = JSON.parse(await cli('--json', 'compress')) as { done: number; total: number; packId: string };
     assert.equal(st.packId, 'stories260k');
     assert.equal(st.done, st.total);
@@ -229,13 +232,19 @@ describe('privacy: nothing leaves the machine', { skip }, () => {
 
   test('no connection left the machine and no name was looked up', () => {
     const lines = traceLines();
-    assert.ok(lines.some((l) => l.startsWith('bind(')), 'the traces hold the web host (it binds its port)');
+    assert.ok(
+      lines.some((l) => l.startsWith('bind(')),
+      'the traces hold the web host (it binds its port)',
+    );
     assert.deepEqual(networkViolations(lines), []);
   });
 
   test('nothing was written outside the data folder, the export folder and the temp folder; no leftovers', () => {
     const lines = traceLines();
-    assert.ok(lines.some((l) => l.includes(join(d.data, 'commer.db'))), 'the traces hold the database writes');
+    assert.ok(
+      lines.some((l) => l.includes(join(d.data, 'commer.db'))),
+      'the traces hold the database writes',
+    );
     assert.deepEqual(writesOutside(lines, [d.data, d.out, d.tmp]), []);
     assert.deepEqual(leftovers(d.home), [], 'HOME');
     assert.deepEqual(leftovers(d.xdg), ['cache', 'config', 'data', 'runtime', 'state'], 'the XDG folders');

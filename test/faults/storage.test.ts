@@ -17,7 +17,26 @@ import { assertConsistent, finished, spawnCli, writeTweetsJs } from './helpers.j
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 function progress(profileId: number, file: string): ImportProgress {
-  return { jobId: 't', profileId, file, format: null, phase: 'queued', parsed: 0, stored: 0, duplicates: 0, skipped: 0, errors: [], errorCount: 0, lost: 0, incomplete: false, compressed: 0, bytesRead: 0, bytesTotal: 0, docsPerSec: 0, etaSec: null };
+  return {
+    jobId: 't',
+    profileId,
+    file,
+    format: null,
+    phase: 'queued',
+    parsed: 0,
+    stored: 0,
+    duplicates: 0,
+    skipped: 0,
+    errors: [],
+    errorCount: 0,
+    lost: 0,
+    incomplete: false,
+    compressed: 0,
+    bytesRead: 0,
+    bytesTotal: 0,
+    docsPerSec: 0,
+    etaSec: null,
+  };
 }
 
 describe('storage faults', () => {
@@ -39,7 +58,13 @@ describe('storage faults', () => {
     db.pragma('wal_checkpoint(TRUNCATE)');
     db.close();
     const before = sha(file);
-    assert.throws(() => openDatabase(file), (e: unknown) => e instanceof StoreError && e.code === 'SCHEMA_TOO_NEW' && e.message.includes(`newer version of ComMer Studio (schema version ${LATEST_SCHEMA_VERSION + 5}; this version knows up to ${LATEST_SCHEMA_VERSION})`));
+    assert.throws(
+      () => openDatabase(file),
+      (e: unknown) =>
+        e instanceof StoreError &&
+        e.code === 'SCHEMA_TOO_NEW' &&
+        e.message.includes(`newer version of ComMer Studio (schema version ${LATEST_SCHEMA_VERSION + 5}; this version knows up to ${LATEST_SCHEMA_VERSION})`),
+    );
     await assert.rejects(createServices({ dataDir: data, packDirs: [] }), (e: unknown) => e instanceof ServiceError && e.code === 'SCHEMA_TOO_NEW');
     const cli = await finished(spawnCli(['--data-dir', data, 'profiles']));
     assert.equal(cli.code, 1);
@@ -52,14 +77,20 @@ describe('storage faults', () => {
     mkdirSync(data, { recursive: true });
     const file = join(data, 'commer.db');
     writeFileSync(file, Buffer.from('this is not sqlite'.repeat(100)));
-    assert.throws(() => openDatabase(file), (e: unknown) => e instanceof StoreError && e.code === 'DB_CORRUPT');
+    assert.throws(
+      () => openDatabase(file),
+      (e: unknown) => e instanceof StoreError && e.code === 'DB_CORRUPT',
+    );
   });
 
   test('database size limit reached mid-import (max_page_count): import fails with DISK_FULL, earlier data intact, no half batch', async () => {
     const file = join(dir, 'full', 'commer.db');
     let db = openDatabase(file);
     const pid = createProfile(db, 'me').id;
-    insertDocuments(db, pid, [{ kind: 'tweet', text: 'existing document one', source: 's' }, { kind: 'article', text: 'existing article two', source: 's' }]);
+    insertDocuments(db, pid, [
+      { kind: 'tweet', text: 'existing document one', source: 's' },
+      { kind: 'article', text: 'existing article two', source: 's' },
+    ]);
     const pages = db.pragma('page_count', { simple: true }) as number;
     db.close();
     db = openDatabase(file, { maxPageCount: pages + 200 });

@@ -52,8 +52,6 @@ export interface NeutralizeStats {
 export const EVAL_MAX_DOCS = 32;
 /** evaluate.py eval_sets: persons with fewer items are not evaluated. */
 export const MIN_EVAL_ITEMS = 2;
-/** evaluate.py run(): targets held out per person when none is asked for. */
-export const DEFAULT_PER_PERSON: Readonly<Record<EvalTask, number>> = { paraphrase: 6, headline: 5 };
 
 /** Python's string order (by code point); JS's default sort compares UTF-16 units, which differs above U+FFFF. */
 export function comparePy(a: string, b: string): number {
@@ -64,7 +62,7 @@ export function comparePy(a: string, b: string): number {
     if (x !== y) return x < y ? -1 : 1;
     i += x > 0xffff ? 2 : 1;
   }
-  return Math.sign((a.length - i) - (b.length - i));
+  return Math.sign(a.length - i - (b.length - i));
 }
 
 function sortedKeys<V>(m: ReadonlyMap<string, V>): string[] {
@@ -143,12 +141,7 @@ export function evalPersons(persons: readonly TaskPerson[]): TaskPerson[] {
 }
 
 /** evaluate.eval_sets for a tweets file: every person in it, filtered, pool capped at EVAL_MAX_DOCS. */
-export function tweetEvalSet(
-  tweetsByPerson: ReadonlyMap<string, readonly string[]>,
-  perPerson: number,
-  sha256hex: Sha256Hex,
-  stats?: NeutralizeStats,
-): EvalExample[] {
+export function tweetEvalSet(tweetsByPerson: ReadonlyMap<string, readonly string[]>, perPerson: number, sha256hex: Sha256Hex, stats?: NeutralizeStats): EvalExample[] {
   return evalExamples(evalPersons(paraphrasePersons(tweetsByPerson, stats)), perPerson, EVAL_MAX_DOCS, sha256hex);
 }
 

@@ -17,7 +17,11 @@ export interface CsvLayout {
   columns: string[];
 }
 
-const norm = (s: string) => s.replace(/^\uFEFF/, '').trim().toLowerCase();
+const norm = (s: string) =>
+  s
+    .replace(/^\uFEFF/, '')
+    .trim()
+    .toLowerCase();
 
 /**
  * Decides from the first row whether it is a header and which column holds the
@@ -45,10 +49,7 @@ export function detectCsvLayout(first: string[], opts: RecordOptions): CsvLayout
   const i = idx(DEFAULT_TEXT_FIELDS);
   if (i !== -1) return layout(i);
   if (first.length === 1) return { hasHeader: false, textIndex: 0, dateIndex: null, retweetIndex: null, columns: [] };
-  throw new ImportParseError(
-    `the CSV has no text column (looked for ${DEFAULT_TEXT_FIELDS.join(', ')}); columns found: ${columns.join(', ') || '(none)'}. Choose the column holding the text.`,
-    1,
-  );
+  throw new ImportParseError(`the CSV has no text column (looked for ${DEFAULT_TEXT_FIELDS.join(', ')}); columns found: ${columns.join(', ') || '(none)'}. Choose the column holding the text.`, 1);
 
   function layout(textIndex: number): CsvLayout {
     const d = idx(DATE_FIELDS);

@@ -49,10 +49,7 @@ const isSpace = (c: number) => c === 32 || c === 10 || c === 13 || c === 9;
  * JSON.parse (an order of magnitude faster than a JS tokenizer) and because we
  * need the line of every element for error messages.
  */
-export async function* splitJsonArray(
-  chunks: AsyncIterable<string>,
-  opts: { allowAssignmentPrefix: boolean; allowObjectWrapper?: boolean },
-): AsyncGenerator<ArrayElement | ArraySlip> {
+export async function* splitJsonArray(chunks: AsyncIterable<string>, opts: { allowAssignmentPrefix: boolean; allowObjectWrapper?: boolean }): AsyncGenerator<ArrayElement | ArraySlip> {
   let state: S = S.Prefix;
   let prefix = '';
   let line = 1;
@@ -264,10 +261,7 @@ export async function* splitJsonArray(
     throw new ImportParseError('no JSON array found (expected "[" or "window.YTD.<name>.part0 = [")', 1);
   }
   if (end === S.InElement && inString) {
-    throw new ImportParseError(
-      `the file ends inside a quoted string: the element starting at line ${elementLine} has an unbalanced quote, or the file is truncated`,
-      elementLine,
-    );
+    throw new ImportParseError(`the file ends inside a quoted string: the element starting at line ${elementLine} has an unbalanced quote, or the file is truncated`, elementLine);
   }
   if (end !== S.Done) {
     throw new ImportParseError(

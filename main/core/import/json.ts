@@ -51,7 +51,10 @@ function resync(el: ArrayElement): ArrayElement[] {
   const out: ArrayElement[] = [];
   let from = 0;
   const cut = (to: number) => {
-    const json = lines.slice(from, to).join('\n').replace(/[\s,]+$/, '');
+    const json = lines
+      .slice(from, to)
+      .join('\n')
+      .replace(/[\s,]+$/, '');
     if (json) out.push({ json, line: el.line + from });
     from = to;
   };

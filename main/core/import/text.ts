@@ -22,7 +22,8 @@ export async function* parseTextBlocks(chunks: AsyncIterable<string>): AsyncGene
     if (!block.length) blockLine = line;
     size += text.length;
     // A "block" this large means the file has no blank lines; stop before memory grows without bound.
-    if (size > MAX_DOC_CHARS) throw new ImportParseError(`a block starting at line ${blockLine} runs past ${MAX_DOC_CHARS} characters without a blank line; import the file as one article or split it`, blockLine);
+    if (size > MAX_DOC_CHARS)
+      throw new ImportParseError(`a block starting at line ${blockLine} runs past ${MAX_DOC_CHARS} characters without a blank line; import the file as one article or split it`, blockLine);
     block.push(line === 1 ? text.replace(/^\uFEFF/, '') : text);
   }
   if (block.length) {

@@ -74,9 +74,7 @@ export function createWebApi(opts: WebApiOptions = {}): Api {
 
   const transport: ApiTransport = {
     invoke(channel: InvokeChannel, input: unknown) {
-      return input === undefined
-        ? post(`/api/invoke/${channel}`, undefined, {})
-        : post(`/api/invoke/${channel}`, JSON.stringify(input), { 'content-type': 'application/json' });
+      return input === undefined ? post(`/api/invoke/${channel}`, undefined, {}) : post(`/api/invoke/${channel}`, JSON.stringify(input), { 'content-type': 'application/json' });
     },
     subscribe(channel, listener) {
       let set = listeners.get(channel);

@@ -52,7 +52,9 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger, typ
           }
         }}
       >
-        <h2 id={titleId} className="dialog-title">{title}</h2>
+        <h2 id={titleId} className="dialog-title">
+          {title}
+        </h2>
         <div className="dialog-body">{children}</div>
         {typeToConfirm !== undefined && (
           <div className="field">
@@ -62,7 +64,11 @@ export function ConfirmDialog({ open, title, children, confirmLabel, danger, typ
             <input id={inputId} className="input" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" />
           </div>
         )}
-        {error && <p className="form-error" role="alert">{error}</p>}
+        {error && (
+          <p className="form-error" role="alert">
+            {error}
+          </p>
+        )}
         <div className="dialog-actions">
           <button type="button" className="btn" onClick={onClose}>
             Cancel

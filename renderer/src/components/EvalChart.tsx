@@ -44,9 +44,7 @@ export function EvalChart({ title, metric, series, better }: { title: string; me
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${titleId} ${descId}`} className="chart-svg">
         <title id={titleId}>{title} against number of documents</title>
-        <desc id={descId}>
-          {series.map((s) => `${s.label}: ${s.rows.map((r) => `${r.n_docs} docs ${fmt(r[metric], metric)}`).join(', ')}`).join('. ')}
-        </desc>
+        <desc id={descId}>{series.map((s) => `${s.label}: ${s.rows.map((r) => `${r.n_docs} docs ${fmt(r[metric], metric)}`).join(', ')}`).join('. ')}</desc>
         {ticks.map((t) => (
           <g key={t}>
             <line className="chart-grid" x1={M.left} x2={W - M.right} y1={yAt(t)} y2={yAt(t)} />

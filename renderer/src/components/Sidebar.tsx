@@ -30,7 +30,9 @@ export function Sidebar() {
   return (
     <aside className="sidebar">
       <div className="brand">
-        <span className="brand-mark" aria-hidden="true">C</span>
+        <span className="brand-mark" aria-hidden="true">
+          C
+        </span>
         <span className="brand-name">ComMer Studio</span>
       </div>
 
@@ -55,13 +57,7 @@ export function Sidebar() {
 
       <nav className="nav" aria-label="Main">
         {NAV.map((n) => (
-          <button
-            key={n.view}
-            type="button"
-            className={view === n.view ? 'nav-item active' : 'nav-item'}
-            aria-current={view === n.view ? 'page' : undefined}
-            onClick={() => setView(n.view)}
-          >
+          <button key={n.view} type="button" className={view === n.view ? 'nav-item active' : 'nav-item'} aria-current={view === n.view ? 'page' : undefined} onClick={() => setView(n.view)}>
             <Icon name={n.icon} />
             <span>{n.label}</span>
           </button>

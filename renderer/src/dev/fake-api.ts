@@ -30,7 +30,18 @@ const evaluation = {
 };
 const packs: PackSummary[] = [
   { id: 'fake-k4', name: 'Dev fake pack', description: 'Not a model: canned text for UI work.', dir: '/dev/packs/fake-k4', k: 4, dim: 64, valid: true, error: null, active: true, evaluation },
-  { id: 'broken', name: 'Broken pack', description: '', dir: '/dev/packs/broken', k: null, dim: null, valid: false, error: 'backbone.onnx: sha256 does not match the manifest', active: false, evaluation: null },
+  {
+    id: 'broken',
+    name: 'Broken pack',
+    description: '',
+    dir: '/dev/packs/broken',
+    k: null,
+    dim: null,
+    valid: false,
+    error: 'backbone.onnx: sha256 does not match the manifest',
+    active: false,
+    evaluation: null,
+  },
 ];
 
 function refreshCounts(p: ProfileSummary) {
@@ -39,41 +50,51 @@ function refreshCounts(p: ProfileSummary) {
   p.compression = { packId: 'fake-k4', compressed: mine.filter((d) => d.compressed).length, pending: mine.filter((d) => !d.compressed).length };
 }
 
-const settings = { dataDir: '/home/you/.config/commer-studio', dbPath: '/home/you/.config/commer-studio/commer.db', dbBytes: 2_400_000, schemaVersion: 1, activePackId: 'fake-k4', threads: 0, provider: 'cpu', packDirs: [] as string[], filterOffensive: true };
+const settings = {
+  dataDir: '/home/you/.config/commer-studio',
+  dbPath: '/home/you/.config/commer-studio/commer.db',
+  dbBytes: 2_400_000,
+  schemaVersion: 1,
+  activePackId: 'fake-k4',
+  threads: 0,
+  provider: 'cpu',
+  packDirs: [] as string[],
+  filterOffensive: true,
+};
 
 const fake: Api = {
-    listProfiles: () => {
-      profiles.forEach(refreshCounts);
-      return ok(profiles.map((p) => ({ ...p })));
-    },
-    createProfile: ({ name }) => {
-      const p: ProfileSummary = { id: nextId++, name, createdAt: new Date().toISOString(), docCounts: { tweet: 0, article: 0 }, compression: { packId: 'fake-k4', compressed: 0, pending: 0 } };
-      profiles.push(p);
-      return ok({ ...p });
-    },
-    renameProfile: ({ id, name }) => {
-      const p = profiles.find((x) => x.id === id);
-      if (!p) return fail('NOT_FOUND', 'no such profile');
-      p.name = name;
-      return ok({ ...p });
-    },
-    deleteProfile: ({ id }) => {
-      const i = profiles.findIndex((x) => x.id === id);
-      if (i >= 0) profiles.splice(i, 1);
-      return ok(null);
-    },
-    listDocuments: ({ profileId, search, offset = 0, limit = 100 }) => {
-      const q = (search ?? '').toLowerCase();
-      const all = docs.filter((d) => d.profileId === profileId && (!q || d.text.toLowerCase().includes(q)));
-      return ok({ items: all.slice(offset, offset + limit), total: all.length, offset, limit });
-    },
-    deleteDocuments: ({ ids }) => {
-      for (const id of ids) {
-        const i = docs.findIndex((d) => d.id === id);
-        if (i >= 0) docs.splice(i, 1);
-      }
-      return ok({ deleted: ids.length });
-    },
+  listProfiles: () => {
+    profiles.forEach(refreshCounts);
+    return ok(profiles.map((p) => ({ ...p })));
+  },
+  createProfile: ({ name }) => {
+    const p: ProfileSummary = { id: nextId++, name, createdAt: new Date().toISOString(), docCounts: { tweet: 0, article: 0 }, compression: { packId: 'fake-k4', compressed: 0, pending: 0 } };
+    profiles.push(p);
+    return ok({ ...p });
+  },
+  renameProfile: ({ id, name }) => {
+    const p = profiles.find((x) => x.id === id);
+    if (!p) return fail('NOT_FOUND', 'no such profile');
+    p.name = name;
+    return ok({ ...p });
+  },
+  deleteProfile: ({ id }) => {
+    const i = profiles.findIndex((x) => x.id === id);
+    if (i >= 0) profiles.splice(i, 1);
+    return ok(null);
+  },
+  listDocuments: ({ profileId, search, offset = 0, limit = 100 }) => {
+    const q = (search ?? '').toLowerCase();
+    const all = docs.filter((d) => d.profileId === profileId && (!q || d.text.toLowerCase().includes(q)));
+    return ok({ items: all.slice(offset, offset + limit), total: all.length, offset, limit });
+  },
+  deleteDocuments: ({ ids }) => {
+    for (const id of ids) {
+      const i = docs.findIndex((d) => d.id === id);
+      if (i >= 0) docs.splice(i, 1);
+    }
+    return ok({ deleted: ids.length });
+  },
   importFiles: async ({ profileId, files }) => {
     const jobIds: string[] = [];
     for (const file of files) {
@@ -82,8 +103,24 @@ const fake: Api = {
       const text = await file.text();
       const lines = text.split('\n').filter((l) => l.trim());
       const base: ImportProgress = {
-        jobId, profileId, file: file.name, format: 'csv', phase: 'parsing', parsed: 0, stored: 0, duplicates: 0, skipped: 0,
-        errors: [], errorCount: 0, lost: 0, incomplete: false, compressed: 0, bytesRead: 0, bytesTotal: file.size, docsPerSec: 0, etaSec: null,
+        jobId,
+        profileId,
+        file: file.name,
+        format: 'csv',
+        phase: 'parsing',
+        parsed: 0,
+        stored: 0,
+        duplicates: 0,
+        skipped: 0,
+        errors: [],
+        errorCount: 0,
+        lost: 0,
+        incomplete: false,
+        compressed: 0,
+        bytesRead: 0,
+        bytesTotal: file.size,
+        docsPerSec: 0,
+        etaSec: null,
       };
       if (text.includes('\u0000')) {
         setTimeout(() => emit({ type: 'import', progress: { ...base, phase: 'failed', error: { code: 'IMPORT_FAILED', message: 'binary data, not a text export' } } }), 100);
@@ -97,7 +134,10 @@ const fake: Api = {
         const stored = i;
         const compressed = Math.floor(stored * 0.6);
         const done = i >= lines.length;
-        emit({ type: 'import', progress: { ...base, phase: done ? 'done' : 'compressing', parsed: stored, stored, compressed: done ? stored : compressed, docsPerSec: 240, etaSec: (lines.length - i) / 240 } });
+        emit({
+          type: 'import',
+          progress: { ...base, phase: done ? 'done' : 'compressing', parsed: stored, stored, compressed: done ? stored : compressed, docsPerSec: 240, etaSec: (lines.length - i) / 240 },
+        });
         if (!done) setTimeout(tick, 120);
         else docs.forEach((d) => (d.compressed = true));
       };
@@ -123,7 +163,17 @@ const fake: Api = {
         if (step < 10) return void setTimeout(tick, 60);
         for (let c = 0; c < 3; c++) {
           const text = Array.from({ length: 10 }, (_, s) => words[(s + c) % words.length]).join(' ');
-          const g: GenerationItem = { id: nextId++, profileId: req.profileId, profileName: profiles.find((p) => p.id === req.profileId)?.name ?? null, task: req.task, draft: req.draft, output: text, packId: 'fake-k4', settings: { docs: req.docs, usedDocs: docs.length, sampling: { temperature: 0.8 }, candidate: c }, createdAt: new Date().toISOString() };
+          const g: GenerationItem = {
+            id: nextId++,
+            profileId: req.profileId,
+            profileName: profiles.find((p) => p.id === req.profileId)?.name ?? null,
+            task: req.task,
+            draft: req.draft,
+            output: text,
+            packId: 'fake-k4',
+            settings: { docs: req.docs, usedDocs: docs.length, sampling: { temperature: 0.8 }, candidate: c },
+            createdAt: new Date().toISOString(),
+          };
           history.unshift(g);
           onEvent({ type: 'candidate-done', candidate: c, text, finishReason: 'eos', generationId: g.id });
         }

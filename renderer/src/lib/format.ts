@@ -39,7 +39,9 @@ export function docsLabel(docs: 'all' | 'none' | { relevant: number }): string {
 export function docsUsedLabel(u: { selection: 'all' | 'relevant' | 'none'; requested: number | null; matched: number | null; used: 'all' | 'relevant' | 'none'; count: number }): string {
   if (u.used === 'none') return 'no documents';
   if (u.selection === 'relevant' && u.used === 'all') {
-    return u.matched ? `none of the ${plural(u.matched, 'matching document')} was learned yet, so all ${plural(u.count, 'document')} were used` : `no document matched the draft, so all ${plural(u.count, 'document')} were used instead`;
+    return u.matched
+      ? `none of the ${plural(u.matched, 'matching document')} was learned yet, so all ${plural(u.count, 'document')} were used`
+      : `no document matched the draft, so all ${plural(u.count, 'document')} were used instead`;
   }
   if (u.selection === 'relevant') return `${u.requested} most relevant (${plural(u.count, 'document')} matched and used)`;
   return `all documents (${plural(u.count, 'document')} used)`;

@@ -34,8 +34,7 @@ export function subscribeToHost(): () => void {
       const lib = useLibraryStore.getState();
       if (profileId === undefined || lib.profileId === profileId) void lib.load(lib.profileId, lib.query);
     });
-  const refreshHistory = () =>
-    throttled('history', 500, () => void useHistoryStore.getState().load(useProfilesStore.getState().activeId));
+  const refreshHistory = () => throttled('history', 500, () => void useHistoryStore.getState().load(useProfilesStore.getState().activeId));
   const refreshSettings = () => throttled('settings', 300, () => void useSettingsStore.getState().refresh());
 
   let pending = new Map<string, ImportProgress>();

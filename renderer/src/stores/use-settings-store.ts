@@ -81,7 +81,9 @@ export const useSettingsStore = create<SettingsState>((set, get) => ({
     // One at a time: each check hashes the pack's files, and the model may be busy.
     for (const p of get().packs) {
       if (!p.valid) continue;
-      await get().validate(p).catch(() => undefined);
+      await get()
+        .validate(p)
+        .catch(() => undefined);
     }
   },
   activate: async (id) => {

@@ -29,7 +29,9 @@ function HistoryItem({ g }: { g: GenerationItem }) {
         </span>
         {g.settings.sampling.temperature != null && <span className="chip">temperature {g.settings.sampling.temperature}</span>}
         {g.profileName && <span className="chip">{g.profileName}</span>}
-        <span className="chip" title="Model pack">{g.packId}</span>
+        <span className="chip" title="Model pack">
+          {g.packId}
+        </span>
         <span className="muted small">{when(g.createdAt)}</span>
       </div>
       <div className="history-actions">
@@ -94,10 +96,32 @@ export function HistoryView() {
 
   return (
     <>
-      <PageHeader title="History" subtitle={profile ? <>Past suggestions for <strong>{profile.name}</strong>, with the settings that made them.</> : undefined} />
-      {error && <div className="notice notice-error" role="alert"><Icon name="alert" size={18} /><span>{error}</span></div>}
+      <PageHeader
+        title="History"
+        subtitle={
+          profile ? (
+            <>
+              Past suggestions for <strong>{profile.name}</strong>, with the settings that made them.
+            </>
+          ) : undefined
+        }
+      />
+      {error && (
+        <div className="notice notice-error" role="alert">
+          <Icon name="alert" size={18} />
+          <span>{error}</span>
+        </div>
+      )}
       {items.length === 0 && !loading ? (
-        <EmptyState icon="history" title="No suggestions yet" action={<button type="button" className="btn btn-primary" onClick={() => setView('restyle')}>Write a draft</button>}>
+        <EmptyState
+          icon="history"
+          title="No suggestions yet"
+          action={
+            <button type="button" className="btn btn-primary" onClick={() => setView('restyle')}>
+              Write a draft
+            </button>
+          }
+        >
           Every suggestion you generate is kept here so you can copy it again later.
         </EmptyState>
       ) : (

@@ -89,21 +89,20 @@ export function ImportView() {
 
   return (
     <>
-      <PageHeader title="Import" subtitle={<>Add past writing to <strong>{profile.name}</strong>. Re-importing the same file adds nothing.</>} />
+      <PageHeader
+        title="Import"
+        subtitle={
+          <>
+            Add past writing to <strong>{profile.name}</strong>. Re-importing the same file adds nothing.
+          </>
+        }
+      />
 
       <section className={compact ? 'dropbox compact' : 'dropbox'} aria-label="Choose files to import">
         <Icon name="upload" size={compact ? 22 : 30} />
         <p className="dropbox-title">{compact ? 'Drop more files anywhere in this window' : 'Drop files anywhere in this window'}</p>
         {!compact && <p className="muted small">or</p>}
-        <input
-          ref={inputRef}
-          id="import-file-input"
-          type="file"
-          multiple
-          accept={ACCEPTED_EXTENSIONS.join(',')}
-          className="sr-only"
-          onChange={(e) => pick(e.target.files)}
-        />
+        <input ref={inputRef} id="import-file-input" type="file" multiple accept={ACCEPTED_EXTENSIONS.join(',')} className="sr-only" onChange={(e) => pick(e.target.files)} />
         <label htmlFor="import-file-input" className={compact ? 'btn' : 'btn btn-primary'}>
           <Icon name="file" size={16} /> Choose files…
         </label>
@@ -228,9 +227,7 @@ export function ImportView() {
                   {showAllErrors ? 'Show fewer' : `Show ${t.errors.length === t.errorCount ? 'all' : `the first ${t.errors.length}`}`}
                 </button>
               )}
-              <p className="muted small">
-                {t.stored > 0 ? 'These rows were skipped; the rest of the file was imported.' : 'Documents already in the profile are untouched.'}
-              </p>
+              <p className="muted small">{t.stored > 0 ? 'These rows were skipped; the rest of the file was imported.' : 'Documents already in the profile are untouched.'}</p>
             </div>
           )}
         </section>

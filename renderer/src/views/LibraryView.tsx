@@ -68,7 +68,15 @@ export function LibraryView() {
     return (
       <>
         <PageHeader title="Library" />
-        <EmptyState icon="library" title="No profile yet" action={<button type="button" className="btn btn-primary" onClick={() => setView('profiles')}>Create a profile</button>}>
+        <EmptyState
+          icon="library"
+          title="No profile yet"
+          action={
+            <button type="button" className="btn btn-primary" onClick={() => setView('profiles')}>
+              Create a profile
+            </button>
+          }
+        >
           The library lists the writing a profile has learned from.
         </EmptyState>
       </>
@@ -89,10 +97,22 @@ export function LibraryView() {
     <>
       <PageHeader
         title="Library"
-        subtitle={<>{num(profile.docCounts.tweet)} tweets · {num(profile.docCounts.article)} articles in <strong>{profile.name}</strong></>}
+        subtitle={
+          <>
+            {num(profile.docCounts.tweet)} tweets · {num(profile.docCounts.article)} articles in <strong>{profile.name}</strong>
+          </>
+        }
       />
       {docCount === 0 ? (
-        <EmptyState icon="library" title="Nothing here yet" action={<button type="button" className="btn btn-primary" onClick={() => setView('import')}><Icon name="upload" size={16} /> Import writing</button>}>
+        <EmptyState
+          icon="library"
+          title="Nothing here yet"
+          action={
+            <button type="button" className="btn btn-primary" onClick={() => setView('import')}>
+              <Icon name="upload" size={16} /> Import writing
+            </button>
+          }
+        >
           Drop a Twitter/X archive, a CSV of tweets or a folder of articles anywhere in this window.
         </EmptyState>
       ) : (
@@ -100,10 +120,14 @@ export function LibraryView() {
           <div className="library-bar">
             <div className="search">
               <Icon name="search" size={16} />
-              <label htmlFor={searchId} className="sr-only">Search documents</label>
+              <label htmlFor={searchId} className="sr-only">
+                Search documents
+              </label>
               <input id={searchId} className="input search-input" type="search" placeholder="Search this profile’s writing" value={text} onChange={(e) => setText(e.target.value)} />
             </div>
-            <label htmlFor={kindId} className="sr-only">Kind of document</label>
+            <label htmlFor={kindId} className="sr-only">
+              Kind of document
+            </label>
             <select id={kindId} className="select select-inline" value={kind} onChange={(e) => setKind(e.target.value as typeof kind)}>
               <option value="all">Tweets and articles</option>
               <option value="tweet">Tweets</option>
@@ -113,7 +137,11 @@ export function LibraryView() {
               {searching ? 'Searching…' : query ? `${num(total)} matching` : `${num(total)} documents`}
             </span>
           </div>
-          {error && <p className="form-error" role="alert">{error}</p>}
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
           {total === 0 && !searching ? (
             <p className="muted center pad">{query ? <>No document matches “{query}”.</> : 'No documents of this kind.'}</p>
           ) : (

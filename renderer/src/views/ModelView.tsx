@@ -20,7 +20,15 @@ export function ModelView() {
       <>
         <PageHeader title="Model" />
         {loaded && (
-          <EmptyState icon="chart" title="No model pack in use" action={<button type="button" className="btn btn-primary" onClick={() => setView('settings')}>Choose a pack</button>}>
+          <EmptyState
+            icon="chart"
+            title="No model pack in use"
+            action={
+              <button type="button" className="btn btn-primary" onClick={() => setView('settings')}>
+                Choose a pack
+              </button>
+            }
+          >
             Pick a valid model pack in Settings to see how well it learns a voice.
           </EmptyState>
         )}
@@ -32,12 +40,25 @@ export function ModelView() {
   const notes = readEvaluationNotes(pack.evaluation);
   return (
     <>
-      <PageHeader title="Model" subtitle={<>{pack.name} <span className="muted">({pack.id})</span></>} />
+      <PageHeader
+        title="Model"
+        subtitle={
+          <>
+            {pack.name} <span className="muted">({pack.id})</span>
+          </>
+        }
+      />
       <section className="card model-facts" aria-label="Pack details">
         {pack.description && <p>{pack.description}</p>}
         <dl className="facts">
-          <div><dt>Soft tokens per document (k)</dt><dd>{pack.k ?? '—'}</dd></div>
-          <div><dt>Hidden size</dt><dd>{pack.dim ?? '—'}</dd></div>
+          <div>
+            <dt>Soft tokens per document (k)</dt>
+            <dd>{pack.k ?? '—'}</dd>
+          </div>
+          <div>
+            <dt>Hidden size</dt>
+            <dd>{pack.dim ?? '—'}</dd>
+          </div>
           {pack.source?.name && (
             <div data-testid="backbone-source">
               <dt>Language model</dt>
@@ -49,14 +70,18 @@ export function ModelView() {
               </dd>
             </div>
           )}
-          <div><dt>Folder</dt><dd><code className="path">{pack.dir}</code></dd></div>
+          <div>
+            <dt>Folder</dt>
+            <dd>
+              <code className="path">{pack.dir}</code>
+            </dd>
+          </div>
         </dl>
       </section>
 
       {tasks.length === 0 ? (
         <EmptyState icon="chart" title="This pack has no evaluation">
-          Its manifest carries no evaluation figures, so there is nothing to plot. Packs trained with the project’s pipeline include
-          perplexity and ROUGE-L for ComMer and the prompt baseline.
+          Its manifest carries no evaluation figures, so there is nothing to plot. Packs trained with the project’s pipeline include perplexity and ROUGE-L for ComMer and the prompt baseline.
         </EmptyState>
       ) : (
         tasks.map((t) => (
@@ -88,13 +113,23 @@ export function ModelView() {
               <summary>Show the numbers</summary>
               <table>
                 <thead>
-                  <tr><th scope="col">Method</th><th scope="col">Docs</th><th scope="col">Perplexity</th><th scope="col">ROUGE-L</th><th scope="col">Prefix tokens</th></tr>
+                  <tr>
+                    <th scope="col">Method</th>
+                    <th scope="col">Docs</th>
+                    <th scope="col">Perplexity</th>
+                    <th scope="col">ROUGE-L</th>
+                    <th scope="col">Prefix tokens</th>
+                  </tr>
                 </thead>
                 <tbody>
                   {t.series.flatMap((s) =>
                     s.rows.map((r) => (
                       <tr key={`${s.key}-${r.n_docs}`}>
-                        <td>{s.label}</td><td>{r.n_docs}</td><td>{r.ppl.toFixed(2)}</td><td>{r.rouge_l.toFixed(3)}</td><td>{r.prefix_tokens ?? '—'}</td>
+                        <td>{s.label}</td>
+                        <td>{r.n_docs}</td>
+                        <td>{r.ppl.toFixed(2)}</td>
+                        <td>{r.rouge_l.toFixed(3)}</td>
+                        <td>{r.prefix_tokens ?? '—'}</td>
                       </tr>
                     )),
                   )}

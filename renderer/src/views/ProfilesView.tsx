@@ -34,10 +34,23 @@ function ProfileCard({ p, active }: { p: ProfileSummary; active: boolean }) {
               }
             }}
           >
-            <label htmlFor={nameId} className="sr-only">Profile name</label>
+            <label htmlFor={nameId} className="sr-only">
+              Profile name
+            </label>
             <input id={nameId} className="input" value={name} onChange={(e) => setName(e.target.value)} autoFocus maxLength={80} />
-            <button type="submit" className="btn btn-small btn-primary" disabled={!name.trim()}>Save</button>
-            <button type="button" className="btn btn-small" onClick={() => { setName(p.name); setEditing(false); }}>Cancel</button>
+            <button type="submit" className="btn btn-small btn-primary" disabled={!name.trim()}>
+              Save
+            </button>
+            <button
+              type="button"
+              className="btn btn-small"
+              onClick={() => {
+                setName(p.name);
+                setEditing(false);
+              }}
+            >
+              Cancel
+            </button>
           </form>
         ) : (
           <h2 className="profile-name">
@@ -46,14 +59,21 @@ function ProfileCard({ p, active }: { p: ProfileSummary; active: boolean }) {
         )}
       </div>
       <dl className="profile-stats">
-        <div><dt>Tweets</dt><dd>{num(p.docCounts.tweet)}</dd></div>
-        <div><dt>Articles</dt><dd>{num(p.docCounts.article)}</dd></div>
-        <div><dt>Learned</dt><dd>{total > 0 ? `${learnedPct}%` : '—'}</dd></div>
+        <div>
+          <dt>Tweets</dt>
+          <dd>{num(p.docCounts.tweet)}</dd>
+        </div>
+        <div>
+          <dt>Articles</dt>
+          <dd>{num(p.docCounts.article)}</dd>
+        </div>
+        <div>
+          <dt>Learned</dt>
+          <dd>{total > 0 ? `${learnedPct}%` : '—'}</dd>
+        </div>
       </dl>
       <ProgressBar value={p.compression.compressed} max={Math.max(total, 1)} label={`Style learned for ${p.name}`} />
-      <p className="muted small">
-        {total === 0 ? 'No documents yet.' : p.compression.pending > 0 ? `${plural(p.compression.pending, 'document')} waiting to be learned.` : 'Style up to date.'}
-      </p>
+      <p className="muted small">{total === 0 ? 'No documents yet.' : p.compression.pending > 0 ? `${plural(p.compression.pending, 'document')} waiting to be learned.` : 'Style up to date.'}</p>
       <div className="profile-actions">
         {!active && (
           <button type="button" className="btn btn-small btn-primary" onClick={() => select(p.id)}>
@@ -78,9 +98,7 @@ function ProfileCard({ p, active }: { p: ProfileSummary; active: boolean }) {
           toast({ tone: 'info', message: `Deleted ${p.name}.` });
         }}
       >
-        <p>
-          This removes the profile, its {plural(total, 'document')}, what was learned from them and its history. It cannot be undone.
-        </p>
+        <p>This removes the profile, its {plural(total, 'document')}, what was learned from them and its history. It cannot be undone.</p>
       </ConfirmDialog>
     </li>
   );

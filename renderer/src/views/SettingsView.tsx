@@ -119,10 +119,17 @@ export function SettingsView() {
   return (
     <>
       <PageHeader title="Settings" />
-      {error && <div className="notice notice-error" role="alert"><Icon name="alert" size={18} /><span>{error}</span></div>}
+      {error && (
+        <div className="notice notice-error" role="alert">
+          <Icon name="alert" size={18} />
+          <span>{error}</span>
+        </div>
+      )}
 
       <section className="card settings-section" aria-labelledby="packs-h">
-        <h2 id="packs-h" className="section-title">Model packs</h2>
+        <h2 id="packs-h" className="section-title">
+          Model packs
+        </h2>
         <p className="muted small">A pack is the language model the app learns and writes with. Switching keeps what each pack learned.</p>
         {packs.length === 0 ? (
           <p className="muted">No packs found.</p>
@@ -136,7 +143,9 @@ export function SettingsView() {
       </section>
 
       <section className="card settings-section" aria-labelledby="runtime-h">
-        <h2 id="runtime-h" className="section-title">Runtime</h2>
+        <h2 id="runtime-h" className="section-title">
+          Runtime
+        </h2>
         <dl className="facts">
           <div>
             <dt>Execution provider</dt>
@@ -159,15 +168,21 @@ export function SettingsView() {
             }
           }}
         >
-          <label htmlFor={threadsId} className="label-inline">Threads</label>
+          <label htmlFor={threadsId} className="label-inline">
+            Threads
+          </label>
           <input id={threadsId} className="input input-num" type="number" min={0} max={256} value={threads} onChange={(e) => setThreadsText(e.target.value)} />
-          <button type="submit" className="btn btn-small" disabled={!settings || Number(threads) === settings.threads || !(Number(threads) >= 0)}>Save</button>
+          <button type="submit" className="btn btn-small" disabled={!settings || Number(threads) === settings.threads || !(Number(threads) >= 0)}>
+            Save
+          </button>
           <span className="muted small">0 lets the runtime choose</span>
         </form>
       </section>
 
       <section className="card settings-section" aria-labelledby="suggestions-h">
-        <h2 id="suggestions-h" className="section-title">Suggestions</h2>
+        <h2 id="suggestions-h" className="section-title">
+          Suggestions
+        </h2>
         <label className="radio">
           <input
             type="checkbox"
@@ -186,17 +201,23 @@ export function SettingsView() {
           Hide offensive words in suggestions
         </label>
         <p className="muted small">
-          The model learned from other people’s posts, so a suggestion can contain a slur or a swear word nobody in your profile used. With this on, such words are masked as
-          they are written and the suggestion says how many were hidden.
+          The model learned from other people’s posts, so a suggestion can contain a slur or a swear word nobody in your profile used. With this on, such words are masked as they are written and the
+          suggestion says how many were hidden.
         </p>
       </section>
 
       <section className="card settings-section" aria-labelledby="data-h">
-        <h2 id="data-h" className="section-title">Your data</h2>
+        <h2 id="data-h" className="section-title">
+          Your data
+        </h2>
         <dl className="facts">
           <div>
             <dt>Data folder</dt>
-            <dd><code className="path" data-testid="data-dir">{settings?.dataDir ?? '—'}</code></dd>
+            <dd>
+              <code className="path" data-testid="data-dir">
+                {settings?.dataDir ?? '—'}
+              </code>
+            </dd>
           </div>
         </dl>
         <div className="button-row">

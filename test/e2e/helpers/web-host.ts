@@ -25,11 +25,10 @@ export interface RunningHost {
  * leave the suite testing stale code.
  */
 export function buildRendererInto(target: string): void {
-  const r = spawnSync(
-    process.execPath,
-    [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--outDir', target, '--emptyOutDir', '--logLevel', 'error'],
-    { cwd: repoRoot, stdio: 'inherit' },
-  );
+  const r = spawnSync(process.execPath, [join(repoRoot, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--outDir', target, '--emptyOutDir', '--logLevel', 'error'], {
+    cwd: repoRoot,
+    stdio: 'inherit',
+  });
   if (r.status !== 0 || !existsSync(join(target, 'index.html'))) throw new Error('building the renderer failed');
 }
 
@@ -43,11 +42,11 @@ export async function startHost(): Promise<RunningHost> {
   const staticDir = join(dataDir, 'renderer');
   buildRendererInto(staticDir);
   const packs = await preparePacks(dataDir);
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--import', 'tsx', join(repoRoot, 'main/app/web-main.ts'), '--data-dir', dataDir, '--pack-dir', packs.dir, '--static-dir', staticDir],
-    { cwd: repoRoot, env: { ...process.env, COMMER_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'main/app/web-main.ts'), '--data-dir', dataDir, '--pack-dir', packs.dir, '--static-dir', staticDir], {
+    cwd: repoRoot,
+    env: { ...process.env, COMMER_DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));

@@ -10,13 +10,10 @@ export class LibraryPage {
   async search(query: string): Promise<void> {
     await this.page.getByLabel('Search documents').fill(query);
     // The count line carries the query its number belongs to, and whether a search is still running.
-    await this.page.waitForFunction(
-      (q) => {
-        const el = document.querySelector('[data-testid=library-count]');
-        return el?.getAttribute('data-query') === q && el.getAttribute('data-state') === 'ready';
-      },
-      query,
-    );
+    await this.page.waitForFunction((q) => {
+      const el = document.querySelector('[data-testid=library-count]');
+      return el?.getAttribute('data-query') === q && el.getAttribute('data-state') === 'ready';
+    }, query);
   }
 
   /** Waits until the library's count line shows `n`. */

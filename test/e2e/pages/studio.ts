@@ -43,9 +43,12 @@ export class Studio {
   async open(url: string): Promise<void> {
     const res = await this.page.goto(url);
     if (!res?.ok()) throw new Error(`the host answered ${res?.status()} for the app page`);
-    await this.page.getByRole('navigation', { name: 'Main' }).waitFor({ timeout: 15_000 }).catch(async (e: unknown) => {
-      throw new Error(`the app did not start; the page shows: ${(await this.page.textContent('body'))?.slice(0, 300)}`, { cause: e });
-    });
+    await this.page
+      .getByRole('navigation', { name: 'Main' })
+      .waitFor({ timeout: 15_000 })
+      .catch(async (e: unknown) => {
+        throw new Error(`the app did not start; the page shows: ${(await this.page.textContent('body'))?.slice(0, 300)}`, { cause: e });
+      });
   }
 
   async go(view: View): Promise<void> {

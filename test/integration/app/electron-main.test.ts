@@ -14,8 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { BrowserWindow as FakeWindow } from './fake-electron.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
-let fake: typeof import('./fake-electron.js')['fake'];
-let ipcMain: typeof import('./fake-electron.js')['ipcMain'];
+let fake: (typeof import('./fake-electron.js'))['fake'];
+let ipcMain: (typeof import('./fake-electron.js'))['ipcMain'];
 let win: FakeWindow;
 let dir: string;
 let beforeQuit: ((e: { preventDefault(): void }) => void) | undefined;
@@ -84,7 +84,10 @@ describe('desktop main process (built bundle, stand-in electron)', () => {
     assert.equal(s.value.dataDir, join(fake.root, 'userData'));
     assert.ok(s.value.packDirs.includes(join(dir, 'app', 'models', 'packs')));
     const packs = await invoke('packs:list');
-    assert.deepEqual(packs.value.map((p: { id: string; active: boolean }) => [p.id, p.active]), [['tiny-random', true]]);
+    assert.deepEqual(
+      packs.value.map((p: { id: string; active: boolean }) => [p.id, p.active]),
+      [['tiny-random', true]],
+    );
   });
 
   test('registers every contract channel and answers only the main frame of its window', async () => {

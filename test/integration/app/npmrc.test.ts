@@ -22,7 +22,7 @@ describe('.npmrc and the onnxruntime-node install', { skip: existsSync(ORT_UTILS
     writeFileSync(join(pkg, 'package.json'), JSON.stringify({ name: 'onnxruntime-node', version: '0.0.1', scripts: { postinstall: 'node probe.cjs' } }));
     writeFileSync(
       join(pkg, 'probe.cjs'),
-      "const { parseInstallFlag } = require(process.env.ORT_UTILS);\n" +
+      'const { parseInstallFlag } = require(process.env.ORT_UTILS);\n' +
         "require('fs').writeFileSync(process.env.PROBE_OUT, JSON.stringify({ flag: parseInstallFlag() === false ? 'skip' : parseInstallFlag() ?? 'default', nodeOptions: process.env.NODE_OPTIONS ?? '', env: process.env.ONNXRUNTIME_NODE_INSTALL ?? null }));\n",
     );
     const packed = spawnSync('npm', ['pack', '--silent'], { cwd: pkg, encoding: 'utf8' });

@@ -74,7 +74,10 @@ describe('preload bundle in a sandbox-like context', () => {
     assert.deepEqual(plain(await api.listProfiles!()), { ok: true, value: [{ id: 1 }] });
     const r = plain(await api.renameProfile!({ id: 1, name: 'x' })) as { ok: boolean; error: { code: string } };
     assert.equal(r.error.code, 'HOST_UNAVAILABLE');
-    assert.deepEqual(plain(h.invokes), [['profiles:list', null], ['profiles:rename', { id: 1, name: 'x' }]]);
+    assert.deepEqual(plain(h.invokes), [
+      ['profiles:list', null],
+      ['profiles:rename', { id: 1, name: 'x' }],
+    ]);
   });
 
   test('importFiles sends the files’ paths, and refuses a file with no location on disk', async () => {

@@ -132,7 +132,10 @@ describe('web host over the real services', () => {
     assert.equal(r.status, 400);
     assert.match(r.json.error.message, /at most 80 characters/);
     const list = await invoke('profiles:list');
-    assert.deepEqual(list.json.value.map((p: { name: string }) => p.name), ['me']);
+    assert.deepEqual(
+      list.json.value.map((p: { name: string }) => p.name),
+      ['me'],
+    );
   });
 
   test('restyle streams two candidates token by token over SSE and records them in history', async () => {
@@ -156,10 +159,7 @@ describe('web host over the real services', () => {
     assert.equal(finished.length, 2);
     const history = await invoke('history:list', { profileId });
     assert.equal(history.status, 200);
-    assert.deepEqual(
-      history.json.value.items.map((g: { output: string }) => g.output).sort(),
-      finished.map((e: { text: string }) => e.text).sort(),
-    );
+    assert.deepEqual(history.json.value.items.map((g: { output: string }) => g.output).sort(), finished.map((e: { text: string }) => e.text).sort());
   });
 
   test('exports all data to a file the browser can download with the token', async () => {

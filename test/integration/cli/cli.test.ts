@@ -21,7 +21,13 @@ describe('commer CLI', () => {
     const r = await run('--json', 'import', join(ROOT, 'test/fixtures/import/archive.zip'), join(ROOT, 'test/fixtures/import/article.md'), '--profile', 'me');
     assert.equal(r.code, 0, r.stderr);
     const results = JSON.parse(r.stdout) as Array<{ stored: number; phase: string }>;
-    assert.deepEqual(results.map((x) => [x.phase, x.stored]), [['done', 4], ['done', 1]]);
+    assert.deepEqual(
+      results.map((x) => [x.phase, x.stored]),
+      [
+        ['done', 4],
+        ['done', 1],
+      ],
+    );
     const p = await run('--json', 'profiles');
     assert.equal(p.code, 0);
     const [me] = JSON.parse(p.stdout) as Array<{ name: string; docCounts: { tweet: number; article: number }; compression: { compressed: number; pending: number } }>;
@@ -86,7 +92,7 @@ describe('commer CLI with damaged packs', () => {
   }
 
   test('packs checks every pack, says what is wrong with the damaged ones, and exits 1 when the active one is damaged', async () => {
-    const { run, packsDir } = setup({ 'stories260k': 'stories260k', 'tiny-random': 'tiny-random', 'tiny-q4': 'tiny-q4' });
+    const { run, packsDir } = setup({ stories260k: 'stories260k', 'tiny-random': 'tiny-random', 'tiny-q4': 'tiny-q4' });
     const ok = await run('packs');
     assert.equal(ok.code, 0, ok.stderr);
     assert.match(ok.stdout, /^\* stories260k\tchecked, k=4 dim=64\t/m);
@@ -105,7 +111,14 @@ describe('commer CLI with damaged packs', () => {
     const j = await run('--json', 'packs');
     assert.equal(j.code, 1);
     const list = JSON.parse(j.stdout) as Array<{ id: string; valid: boolean; checked: boolean; error: string | null }>;
-    assert.deepEqual(list.map((p) => [p.id, p.valid, p.checked]), [['stories260k', false, true], ['tiny-q4', true, true], ['tiny-random', false, true]]);
+    assert.deepEqual(
+      list.map((p) => [p.id, p.valid, p.checked]),
+      [
+        ['stories260k', false, true],
+        ['tiny-q4', true, true],
+        ['tiny-random', false, true],
+      ],
+    );
   });
 
   test('a compression.f32 holding NaN behind updated hashes: compress says why and stores nothing', async () => {

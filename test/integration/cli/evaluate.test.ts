@@ -27,7 +27,9 @@ describe('commer evaluate', () => {
 
   before(() => {
     dir = mkdtempSync(join(tmpdir(), 'commer-eval-'));
-    const lines = readFileSync(join(ROOT, '..', 'shared', 'data', 'tweets', 'users40.jsonl'), 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync(join(ROOT, '..', 'shared', 'data', 'tweets', 'users40.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean);
     const byUser = new Map<string, string[]>();
     for (const l of lines) {
       const r = JSON.parse(l) as { user: string };
@@ -54,13 +56,20 @@ describe('commer evaluate', () => {
     const rep = JSON.parse(readFileSync(out, 'utf8')) as Record<string, Record<string, unknown>>;
     assert.equal(rep.format as unknown, 'commer-eval');
     assert.equal((rep.runtime as Record<string, unknown>).pack, 'stories260k');
-    for (const [task, persons] of [['paraphrase', 3], ['headline', 2]] as const) {
+    for (const [task, persons] of [
+      ['paraphrase', 3],
+      ['headline', 2],
+    ] as const) {
       const sec = rep[task]!;
       assert.equal(sec.n_persons, persons, task);
       assert.equal(sec.n_examples, persons * 3);
       for (const m of ['commer', 'prompt_concat', 'prompt_concat_budget']) {
         const rows = sec[`${m}_by_docs`] as Row[];
-        assert.deepEqual(rows.map((x) => x.n_docs), [0, 8], `${task} ${m}`);
+        assert.deepEqual(
+          rows.map((x) => x.n_docs),
+          [0, 8],
+          `${task} ${m}`,
+        );
         for (const row of rows) {
           assert.equal(Object.keys(row.by_person).length, persons);
           // The row's perplexity is its persons' NLL sums over their token counts.
@@ -87,7 +96,14 @@ describe('commer evaluate', () => {
   });
 
   test('perplexity only (--max-new-tokens 0) and named persons', async () => {
-    const users = [...new Set(readFileSync(tweets, 'utf8').split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { user: string }).user))];
+    const users = [
+      ...new Set(
+        readFileSync(tweets, 'utf8')
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => (JSON.parse(l) as { user: string }).user),
+      ),
+    ];
     const out = join(dir, 'p.json');
     const r = await run('--data', tweets, '--persons', users[1]!, '--per-person', '2', '--doc-counts', '0,2', '--methods', 'commer', '--max-new-tokens', '0', '--out', out);
     assert.equal(r.code, 0, r.stderr);

@@ -38,7 +38,13 @@ describe('commer import exit codes', () => {
     const r = await run('--json', 'import', big, join(FIX, 'archive.zip'), '--profile', 'me');
     assert.equal(r.code, 0, r.stderr);
     const results = JSON.parse(r.stdout) as Array<{ phase: string; stored: number; lost: number; incomplete: boolean }>;
-    assert.deepEqual(results.map((x) => [x.phase, x.stored, x.lost, x.incomplete]), [['done', 300, 0, false], ['done', 4, 0, false]]);
+    assert.deepEqual(
+      results.map((x) => [x.phase, x.stored, x.lost, x.incomplete]),
+      [
+        ['done', 300, 0, false],
+        ['done', 4, 0, false],
+      ],
+    );
     const p = JSON.parse((await run('--json', 'profiles')).stdout) as Array<{ compression: { compressed: number; pending: number } }>;
     assert.deepEqual(p[0]!.compression, { ...p[0]!.compression, compressed: 304, pending: 0 });
   });
@@ -55,7 +61,10 @@ describe('commer import exit codes', () => {
 
   test('0 for a slip read past without losing a record; 1 when --on-bad-row abort refuses the file', async () => {
     const comma = join(dir, 'comma.js');
-    writeFileSync(comma, tweetsJs(50, undefined, (i) => (i === 0 ? '' : i < 49 ? ',' : '')));
+    writeFileSync(
+      comma,
+      tweetsJs(50, undefined, (i) => (i === 0 ? '' : i < 49 ? ',' : '')),
+    );
     const r = await run('import', comma, '--profile', 'p4', '--no-compress');
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stderr, /comma\.js: done, 50 read, 50 new, .*1 problem; every record stored/);

@@ -32,7 +32,11 @@ test('retries a failed batch, stops with a clear error after repeated failures, 
   const db = openDatabase(join(t.dir, 'q.db'));
   try {
     const pid = createProfile(db, 'me').id;
-    insertDocuments(db, pid, Array.from({ length: 20 }, (_, i) => ({ kind: 'tweet' as const, text: `doc ${i}`, source: 's' })));
+    insertDocuments(
+      db,
+      pid,
+      Array.from({ length: 20 }, (_, i) => ({ kind: 'tweet' as const, text: `doc ${i}`, source: 's' })),
+    );
     const failures = { left: 1 };
     const states: string[] = [];
     const q = new CompressionQueue(db, { batchSize: 8, onStatus: (s) => states.push(s.state) });
@@ -44,7 +48,11 @@ test('retries a failed batch, stops with a clear error after repeated failures, 
     assert.equal(c.calls, 4, 'one retry, then 3 batches of up to 8');
     assert.equal(getMean(db, pid, 'p', ['tweet'])!.count, 20);
 
-    insertDocuments(db, pid, Array.from({ length: 5 }, (_, i) => ({ kind: 'tweet' as const, text: `late ${i}`, source: 's' })));
+    insertDocuments(
+      db,
+      pid,
+      Array.from({ length: 5 }, (_, i) => ({ kind: 'tweet' as const, text: `late ${i}`, source: 's' })),
+    );
     failures.left = 10;
     q.notify();
     st = await q.drain();
@@ -72,7 +80,11 @@ test('pause stops between batches and keeps the rest pending', async () => {
   const db = openDatabase(join(t.dir, 'q.db'));
   try {
     const pid = createProfile(db, 'me').id;
-    insertDocuments(db, pid, Array.from({ length: 40 }, (_, i) => ({ kind: 'tweet' as const, text: `doc ${i}`, source: 's' })));
+    insertDocuments(
+      db,
+      pid,
+      Array.from({ length: 40 }, (_, i) => ({ kind: 'tweet' as const, text: `doc ${i}`, source: 's' })),
+    );
     const q = new CompressionQueue(db, { batchSize: 4 });
     let gate: (() => void) | null = null;
     const c: Compressor = {
@@ -104,7 +116,11 @@ test('a document that fails on its own is skipped once others compress; a failin
   try {
     const pid = createProfile(db, 'me').id;
     const texts = Array.from({ length: 12 }, (_, i) => (i === 5 ? 'poison pill' : `doc ${i}`));
-    insertDocuments(db, pid, texts.map((text) => ({ kind: 'tweet' as const, text, source: 's' })));
+    insertDocuments(
+      db,
+      pid,
+      texts.map((text) => ({ kind: 'tweet' as const, text, source: 's' })),
+    );
     const c: Compressor = {
       packId: 'p',
       k: 1,
@@ -140,7 +156,11 @@ test('a compression holding NaN is a failed compression: never stored, the mean 
   const db = openDatabase(join(t.dir, 'q.db'));
   try {
     const pid = createProfile(db, 'me').id;
-    insertDocuments(db, pid, Array.from({ length: 9 }, (_, i) => ({ kind: 'tweet' as const, text: i === 4 ? 'this one diverges' : `doc ${i}`, source: 's' })));
+    insertDocuments(
+      db,
+      pid,
+      Array.from({ length: 9 }, (_, i) => ({ kind: 'tweet' as const, text: i === 4 ? 'this one diverges' : `doc ${i}`, source: 's' })),
+    );
     const c: Compressor = {
       packId: 'p',
       k: 1,
@@ -159,7 +179,10 @@ test('a compression holding NaN is a failed compression: never stored, the mean 
     await q.close();
 
     // A model whose every compression is NaN (a NaN in E): nothing is stored and the error names the reason.
-    insertDocuments(db, pid, [{ kind: 'tweet', text: 'fresh one', source: 's' }, { kind: 'tweet', text: 'fresh two', source: 's' }]);
+    insertDocuments(db, pid, [
+      { kind: 'tweet', text: 'fresh one', source: 's' },
+      { kind: 'tweet', text: 'fresh two', source: 's' },
+    ]);
     const broken: Compressor = { packId: 'q', k: 1, dim: 2, compress: async (batch) => batch.map(() => new Float32Array([Number.NaN, Number.NaN])) };
     const q2 = new CompressionQueue(db, { batchSize: 4 });
     await q2.setCompressor(broken);

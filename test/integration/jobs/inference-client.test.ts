@@ -34,7 +34,18 @@ describe('inference client over worker_threads', () => {
     const info = client.info!;
     const ends = new Map<number, string>();
     let tokens = 0;
-    for await (const ev of client.generate({ merged: new Float32Array(info.k * info.dim), task: 'paraphrase', input: 'hi', n: 2, temperature: 0, topK: 0, topP: 1, repetitionPenalty: 1, seed: 1, maxNewTokens: 5 })) {
+    for await (const ev of client.generate({
+      merged: new Float32Array(info.k * info.dim),
+      task: 'paraphrase',
+      input: 'hi',
+      n: 2,
+      temperature: 0,
+      topK: 0,
+      topP: 1,
+      repetitionPenalty: 1,
+      seed: 1,
+      maxNewTokens: 5,
+    })) {
       if (ev.done) ends.set(ev.candidate, ev.finishReason!);
       else tokens++;
     }

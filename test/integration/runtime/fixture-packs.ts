@@ -16,7 +16,10 @@ export function fixturePacks(): string[] {
         .map((n) => join(dir, n))
         .filter((p) => existsSync(join(p, 'manifest.json')))
     : [];
-  const extra = (process.env.COMMER_TEST_PACKS ?? '').split(delimiter).filter(Boolean).map((p) => resolve(p));
+  const extra = (process.env.COMMER_TEST_PACKS ?? '')
+    .split(delimiter)
+    .filter(Boolean)
+    .map((p) => resolve(p));
   return [...found, ...extra];
 }
 

@@ -112,7 +112,10 @@ describe('golden parity with PyTorch', () => {
   // The exporter commits these packs; their absence is a failure, not a skip.
   test('fixture packs with golden files exist', () => {
     assert.ok(packs.length > 0, 'no test/fixtures/packs/*/golden.json found');
-    assert.ok(packs.some((p) => /stories260k/i.test(p)), 'the stories260k pack is required');
+    assert.ok(
+      packs.some((p) => /stories260k/i.test(p)),
+      'the stories260k pack is required',
+    );
   });
   for (const dir of packs) {
     describe(dir.split(/[\\/]/).pop()!, () => {

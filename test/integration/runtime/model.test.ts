@@ -101,7 +101,9 @@ describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test
     for (const c of res) {
       for (let i = 0; i < c.ids.length; i++) {
         const { logits } = await m.forwardLast([...base, ...c.ids.slice(0, i)], 0);
-        const top5 = Array.from(logits.keys()).sort((a, b) => logits[b]! - logits[a]!).slice(0, 5);
+        const top5 = Array.from(logits.keys())
+          .sort((a, b) => logits[b]! - logits[a]!)
+          .slice(0, 5);
         assert.ok(top5.includes(c.ids[i]!), `token ${i} of a candidate (${c.ids[i]}) is not in its top 5 ${top5}`);
       }
     }
@@ -111,10 +113,16 @@ describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test
     const req = { merged: null, task: 'headline' as const, input: 'Local team wins the cup', n: 3, temperature: 1.2, topK: 50, topP: 0.95, seed: 7, maxNewTokens: 16 };
     const a = await collect(m.generate(req));
     const b = await collect(m.generate(req));
-    assert.deepEqual(a.map((c) => c.ids), b.map((c) => c.ids));
+    assert.deepEqual(
+      a.map((c) => c.ids),
+      b.map((c) => c.ids),
+    );
     assert.ok(new Set(a.map((c) => c.ids.join(','))).size > 1, 'candidates differ');
     const c = await collect(m.generate({ ...req, seed: 8 }));
-    assert.notDeepEqual(a.map((x) => x.ids), c.map((x) => x.ids));
+    assert.notDeepEqual(
+      a.map((x) => x.ids),
+      c.map((x) => x.ids),
+    );
   });
 
   test('streamed text equals decoding the generated ids', async () => {
@@ -186,9 +194,7 @@ describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test
   test('prompt-concat baseline runs with 0 and several documents and prefills more for more documents', async () => {
     const sizes: number[] = [];
     for (const d of [[], docs]) {
-      const [c] = await collect(
-        m.generateConcat({ docs: d, task: 'paraphrase', input: 'hello there', maxNewTokens: 4, onPrefill: (p) => sizes.push(p.positions) }),
-      );
+      const [c] = await collect(m.generateConcat({ docs: d, task: 'paraphrase', input: 'hello there', maxNewTokens: 4, onPrefill: (p) => sizes.push(p.positions) }));
       assert.ok(c!.ids.length >= 1);
     }
     assert.ok(sizes[1]! > sizes[0]! + 20, String(sizes));

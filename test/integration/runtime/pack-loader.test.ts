@@ -277,8 +277,7 @@ describe('graph signature: num_logits is optional', () => {
   const signature = async (extra: string[], drop: string[] = []) => {
     const pack = await readPack(source!);
     const want = expectedGraph(pack.manifest);
-    const info = (m: Map<string, (number | null)[]>) =>
-      [...m].filter(([name]) => !drop.includes(name)).map(([name, dims]) => ({ name, type: null, shape: dims.map((d) => d ?? 'dyn') }));
+    const info = (m: Map<string, (number | null)[]>) => [...m].filter(([name]) => !drop.includes(name)).map(([name, dims]) => ({ name, type: null, shape: dims.map((d) => d ?? 'dyn') }));
     const inputs = [...info(want.inputs), ...extra.map((name) => ({ name, type: null, shape: [] as (number | string)[] }))];
     return { manifest: pack.manifest, session: { inputs, outputs: info(want.outputs) } };
   };
@@ -289,7 +288,10 @@ describe('graph signature: num_logits is optional', () => {
     const legacy = await signature([]);
     assert.doesNotThrow(() => checkGraph(legacy.session, legacy.manifest));
     const bogus = await signature(['num_logits', 'temperature']);
-    assert.throws(() => checkGraph(bogus.session, bogus.manifest), (e: unknown) => e instanceof PackError && e.code === 'bad_graph' && /temperature/.test(e.message));
+    assert.throws(
+      () => checkGraph(bogus.session, bogus.manifest),
+      (e: unknown) => e instanceof PackError && e.code === 'bad_graph' && /temperature/.test(e.message),
+    );
     const missing = await signature([], ['lora_scale']);
     assert.throws(() => checkGraph(missing.session, missing.manifest), /lack lora_scale/);
   });

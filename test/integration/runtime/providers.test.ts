@@ -17,15 +17,19 @@ describe('execution providers and threads', { skip: pack ? false : 'no fixture p
   });
 
   const vulkan = vulkanLoaderPresent();
-  test('on Linux without the Vulkan loader, auto does not try WebGPU (it could only fail, noisily)', { skip: process.platform !== 'linux' || vulkan ? 'needs Linux without libvulkan' : false }, async () => {
-    assert.ok(!candidateProviders().includes('webgpu'));
-    const m = await loadModel(pack!, { executionProvider: 'auto' });
-    try {
-      assert.ok(!m.info.providerAttempts.some((a) => a.provider === 'webgpu'), JSON.stringify(m.info.providerAttempts));
-    } finally {
-      await m.dispose();
-    }
-  });
+  test(
+    'on Linux without the Vulkan loader, auto does not try WebGPU (it could only fail, noisily)',
+    { skip: process.platform !== 'linux' || vulkan ? 'needs Linux without libvulkan' : false },
+    async () => {
+      assert.ok(!candidateProviders().includes('webgpu'));
+      const m = await loadModel(pack!, { executionProvider: 'auto' });
+      try {
+        assert.ok(!m.info.providerAttempts.some((a) => a.provider === 'webgpu'), JSON.stringify(m.info.providerAttempts));
+      } finally {
+        await m.dispose();
+      }
+    },
+  );
 
   for (const ep of ['cuda', 'webgpu', 'dml', 'coreml'] as const) {
     test(`asking for ${ep} either runs on it or falls back to CPU with the reason`, async () => {

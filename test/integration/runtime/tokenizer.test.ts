@@ -10,9 +10,7 @@ import { join } from 'node:path';
 import { fixturePacks, repoRoot } from './fixture-packs.js';
 
 // Real tweets: ../shared beside the checkout (CI puts shared/ there too), else ./shared.
-const tweetsPath = [join(repoRoot, '..', 'shared'), join(repoRoot, 'shared')]
-  .map((d) => join(d, 'data', 'tweets', 'users40.jsonl'))
-  .find((p) => existsSync(p));
+const tweetsPath = [join(repoRoot, '..', 'shared'), join(repoRoot, 'shared')].map((d) => join(d, 'data', 'tweets', 'users40.jsonl')).find((p) => existsSync(p));
 
 function streamed(d: StreamDecoder, ids: number[]): string {
   return ids.map((i) => d.push(i)).join('') + d.flush();
@@ -44,7 +42,11 @@ for (const dir of fixturePacks()) {
     test('encodeFirst/encodeLast equal the ends of a full encode on long real text', async () => {
       const { tokenizer: t } = await readPack(dir);
       assert.ok(tweetsPath, 'shared/data/tweets/users40.jsonl not found beside the checkout');
-      const tweets = readFileSync(tweetsPath, 'utf8').split('\n').filter(Boolean).slice(0, 400).map((l) => (JSON.parse(l) as { text: string }).text);
+      const tweets = readFileSync(tweetsPath, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .slice(0, 400)
+        .map((l) => (JSON.parse(l) as { text: string }).text);
       const long = tweets.join(' 🎉 ');
       const noSpaces = 'x'.repeat(20_000);
       for (const text of [long, noSpaces, tweets[0]!]) {

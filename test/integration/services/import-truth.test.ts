@@ -30,53 +30,89 @@ describe('imports count every record the file held', () => {
   }
 
   test('tweets.js missing one comma between elements: all 50 stored, the slip reported, nothing lost', async () => {
-    const r = await imp('tweets.js', tweetsJs(50, undefined, (i) => (i === 0 ? '' : i < 49 ? ',' : '')));
+    const r = await imp(
+      'tweets.js',
+      tweetsJs(50, undefined, (i) => (i === 0 ? '' : i < 49 ? ',' : '')),
+    );
     assert.equal(r.phase, 'done');
     assert.equal(r.stored, 50);
     assert.equal(r.errorCount, 1);
     assert.equal(r.lost, 0);
     assert.equal(r.incomplete, false);
     assert.match(r.errors[0]!.message, /"," is missing before the element on line 15/);
-    const a = await imp('tweets.js', tweetsJs(50, undefined, (i) => (i === 0 ? '' : i < 49 ? ',' : '')), { onBadRow: 'abort' });
+    const a = await imp(
+      'tweets.js',
+      tweetsJs(50, undefined, (i) => (i === 0 ? '' : i < 49 ? ',' : '')),
+      { onBadRow: 'abort' },
+    );
     assert.equal(a.phase, 'failed');
     assert.deepEqual(a.texts, []);
   });
 
   test('tweets.js with an unbalanced quote or a missing "}" in one tweet: that one tweet lost, with its line', async () => {
-    const quote = await imp('tweets.js', tweetsJs(50, (i, el) => (i === 16 ? el.replace('coffee and code"', 'coffee and code') : el)));
+    const quote = await imp(
+      'tweets.js',
+      tweetsJs(50, (i, el) => (i === 16 ? el.replace('coffee and code"', 'coffee and code') : el)),
+    );
     assert.equal(quote.stored, 49);
     assert.equal(quote.lost, 1);
-    assert.deepEqual(quote.errors.map((e) => [e.line, e.lost]), [[2 + 16 * 13, 1]]);
+    assert.deepEqual(
+      quote.errors.map((e) => [e.line, e.lost]),
+      [[2 + 16 * 13, 1]],
+    );
     assert.match(quote.errors[0]!.message, /not closed \(an unbalanced quote\)/);
     assert.ok(!quote.texts.some((t) => t.startsWith('tweet number 16 ')));
-    const brace = await imp('tweets.js', tweetsJs(50, (i, el) => (i === 16 ? el.replace(/\n {4}\}\n {2}\}$/, '\n  }') : el)));
+    const brace = await imp(
+      'tweets.js',
+      tweetsJs(50, (i, el) => (i === 16 ? el.replace(/\n {4}\}\n {2}\}$/, '\n  }') : el)),
+    );
     assert.equal(brace.stored, 49);
     assert.equal(brace.lost, 1);
     assert.equal(brace.incomplete, false);
     for (const bad of [quote, brace]) {
-      const a = await imp('tweets.js', tweetsJs(50, (i, el) => (i === 16 ? el.replace('coffee and code"', 'coffee and code') : el)), { onBadRow: 'abort' });
+      const a = await imp(
+        'tweets.js',
+        tweetsJs(50, (i, el) => (i === 16 ? el.replace('coffee and code"', 'coffee and code') : el)),
+        { onBadRow: 'abort' },
+      );
       assert.equal(a.phase, 'failed');
       assert.equal(a.stored, 0, `${bad.file}`);
     }
   });
 
   test('CSV with an unbalanced quote: one row lost, the 49 others stored', async () => {
-    const r = await imp('t.csv', csv50((i, row) => (i === 16 ? row.replace('quoted"', 'quoted') : row)));
+    const r = await imp(
+      't.csv',
+      csv50((i, row) => (i === 16 ? row.replace('quoted"', 'quoted') : row)),
+    );
     assert.equal(r.phase, 'done');
     assert.equal(r.stored, 49);
     assert.equal(r.lost, 1);
-    assert.deepEqual(r.errors.map((e) => [e.file, e.line]), [[`${n}-t.csv`, 18]]);
+    assert.deepEqual(
+      r.errors.map((e) => [e.file, e.line]),
+      [[`${n}-t.csv`, 18]],
+    );
     assert.match(r.errors[0]!.message, /^CSV error: .*unbalanced quote/);
-    const a = await imp('t.csv', csv50((i, row) => (i === 16 ? row.replace('quoted"', 'quoted') : row)), { onBadRow: 'abort' });
+    const a = await imp(
+      't.csv',
+      csv50((i, row) => (i === 16 ? row.replace('quoted"', 'quoted') : row)),
+      { onBadRow: 'abort' },
+    );
     assert.equal(a.phase, 'failed');
     assert.deepEqual(a.texts, []);
   });
 
   test('CSV with mixed line endings (\\r\\n, \\n, \\r): one document per row, none merged', async () => {
-    const r = await imp('mixed.csv', csv50(undefined, (i) => (i < 20 ? '\r\n' : i < 35 ? '\n' : '\r')));
+    const r = await imp(
+      'mixed.csv',
+      csv50(undefined, (i) => (i < 20 ? '\r\n' : i < 35 ? '\n' : '\r')),
+    );
     assert.equal(r.errorCount, 0);
     assert.equal(r.stored, 50);
-    assert.ok(r.texts.every((t) => /^row \d+, quoted$/.test(t)), r.texts.find((t) => !/^row \d+, quoted$/.test(t)));
+    assert.ok(
+      r.texts.every((t) => /^row \d+, quoted$/.test(t)),
+      r.texts.find((t) => !/^row \d+, quoted$/.test(t)),
+    );
   });
 
   test('zip with a damaged deflated entry: an error for that entry, none of its records stored, the other entry stored', async () => {
@@ -91,7 +127,10 @@ describe('imports count every record the file held', () => {
     assert.equal(r.stored, 5);
     assert.ok(r.texts.every((t) => t.startsWith('second part')));
     assert.equal(r.incomplete, true);
-    assert.deepEqual(r.errors.map((e) => [e.file, e.line, e.lost]), [[`${n}-archive.zip:data/tweets.js`, null, null]]);
+    assert.deepEqual(
+      r.errors.map((e) => [e.file, e.line, e.lost]),
+      [[`${n}-archive.zip:data/tweets.js`, null, null]],
+    );
     assert.match(r.errors[0]!.message, /damaged/);
     const a = await imp('archive.zip', zip, { onBadRow: 'abort' });
     assert.equal(a.phase, 'failed');
@@ -165,7 +204,10 @@ describe('imports count every record the file held', () => {
     const r = await imp('big.jsonl', `{"text": "first"}\n${big}\n{"text": "after"}\n`);
     assert.deepEqual(r.texts.sort(), ['after', 'first']);
     assert.equal(r.lost, 1);
-    assert.deepEqual(r.errors.map((e) => e.line), [2]);
+    assert.deepEqual(
+      r.errors.map((e) => e.line),
+      [2],
+    );
     assert.match(r.errors[0]!.message, /line 2 is 17,825,803 characters long, more than the 16,777,216/);
   });
 });

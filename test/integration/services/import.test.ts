@@ -34,7 +34,10 @@ describe('import service (real SQLite, no model)', () => {
       const list = h.svc.documents.list({ profileId: p.id });
       assert.equal(list.total, expected);
       assert.ok(list.items.every((d) => d.kind === kind));
-      assert.ok(list.items.every((d) => d.source.startsWith(file)), 'source names the file');
+      assert.ok(
+        list.items.every((d) => d.source.startsWith(file)),
+        'source names the file',
+      );
       const again = await importFile(h.svc, p.id, file, options);
       assert.equal(again.phase, 'done');
       assert.equal(again.stored, 0);
@@ -58,7 +61,10 @@ describe('import service (real SQLite, no model)', () => {
     const r = await importFile(h.svc, p.id, 'articles.zip');
     assert.equal(r.phase, 'done');
     assert.equal(r.stored, 3);
-    assert.deepEqual(r.errors.map((e) => e.file), ['articles.zip:posts/draft-empty.md']);
+    assert.deepEqual(
+      r.errors.map((e) => e.file),
+      ['articles.zip:posts/draft-empty.md'],
+    );
     assert.match(r.errors[0]!.message, /empty/);
     const docs = h.svc.documents.list({ profileId: p.id }).items;
     assert.ok(docs.every((d) => d.kind === 'article'));

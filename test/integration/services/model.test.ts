@@ -74,7 +74,8 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
 
   test('restyle streams n candidates token by token and saves each to history; undo restores a deleted one', async () => {
     const events = [];
-    for await (const ev of h.svc.restyle.run({ profileId: pid, task: 'paraphrase', draft: 'coffee and code every morning', docs: 'all', n: 3, sampling: { seed: 7, maxNewTokens: 8 } })) events.push(ev);
+    for await (const ev of h.svc.restyle.run({ profileId: pid, task: 'paraphrase', draft: 'coffee and code every morning', docs: 'all', n: 3, sampling: { seed: 7, maxNewTokens: 8 } }))
+      events.push(ev);
     const start = events[0]!;
     assert.equal(start.type, 'start');
     assert.equal(start.type === 'start' && start.usedDocs, 4, 'tweets only for the paraphrase task');
@@ -82,7 +83,10 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
     assert.equal(done.length, 3);
     for (const d of done) {
       if (d.type !== 'candidate-done') continue;
-      const streamed = events.filter((e) => e.type === 'token' && e.candidate === d.candidate).map((e) => (e.type === 'token' ? e.text : '')).join('');
+      const streamed = events
+        .filter((e) => e.type === 'token' && e.candidate === d.candidate)
+        .map((e) => (e.type === 'token' ? e.text : ''))
+        .join('');
       assert.equal(d.text, streamed.trim(), 'the final text is what was streamed');
     }
     assert.equal(events.at(-1)!.type, 'done');
@@ -127,7 +131,10 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
 
   test('switching packs keeps the old pack rows and queues compressions for the new one', async () => {
     const listed = h.svc.packs.list();
-    assert.deepEqual(listed.map((p) => [p.id, p.valid, p.active]).sort(), [['stories260k', true, false], ['tiny-random', true, true]]);
+    assert.deepEqual(listed.map((p) => [p.id, p.valid, p.active]).sort(), [
+      ['stories260k', true, false],
+      ['tiny-random', true, true],
+    ]);
     const s = await h.svc.packs.setActive('stories260k');
     assert.equal(s.active, true);
     const st = await h.svc.queue.drain();
@@ -136,7 +143,10 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
     const db = openDatabase(join(h.dir, 'data', 'commer.db'));
     try {
       const rows = db.prepare('SELECT pack_id, count(*) AS n FROM compressions GROUP BY pack_id ORDER BY pack_id').all();
-      assert.deepEqual(rows, [{ pack_id: 'stories260k', n: 5 }, { pack_id: 'tiny-random', n: 5 }]);
+      assert.deepEqual(rows, [
+        { pack_id: 'stories260k', n: 5 },
+        { pack_id: 'tiny-random', n: 5 },
+      ]);
       assert.equal(getMean(db, pid, 'tiny-random', ['tweet'])!.count, 4, 'old pack mean kept');
       assert.equal(computeMeansFromScratch(db).size, 4);
     } finally {

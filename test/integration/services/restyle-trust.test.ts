@@ -121,7 +121,10 @@ describe('restyle a writer can trust (shipped pack, real worker)', { skip: defau
       assert.equal(ev[0]!.type === 'start' && ev[0]!.n, n);
     }
     for (const n of [0, 6]) {
-      await assert.rejects(collect(h.svc, { profileId: pid, task: 'paraphrase', draft: 'jobs', docs: 'all', n }), (e: unknown) => e instanceof ServiceError && e.code === 'INVALID_INPUT' && /n must be an integer from 1 to 5/.test(e.message));
+      await assert.rejects(
+        collect(h.svc, { profileId: pid, task: 'paraphrase', draft: 'jobs', docs: 'all', n }),
+        (e: unknown) => e instanceof ServiceError && e.code === 'INVALID_INPUT' && /n must be an integer from 1 to 5/.test(e.message),
+      );
     }
   });
 });

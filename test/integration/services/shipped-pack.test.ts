@@ -64,7 +64,10 @@ describe('the shipped default pack, end to end', { skip: defaultPack ? false : '
         assert.ok(d.text.trim().length > 0, 'empty suggestion');
         const broken = looksBroken(d.text);
         assert.equal(broken, null, `${JSON.stringify(d.text)} holds ${broken}`);
-        const streamed = events.filter((e) => e.type === 'token' && e.candidate === d.candidate).map((e) => (e.type === 'token' ? e.text : '')).join('');
+        const streamed = events
+          .filter((e) => e.type === 'token' && e.candidate === d.candidate)
+          .map((e) => (e.type === 'token' ? e.text : ''))
+          .join('');
         assert.equal(d.text, streamed.trim());
       }
       assert.equal(events.at(-1)!.type, 'done');

@@ -30,8 +30,14 @@ test('a new database is migrated to the latest version with WAL and foreign keys
     db.close();
     db = openDatabase(file);
     assert.equal(listDocuments(db, { profileId: p.id, offset: 0, limit: 10, packId: null }).total, 1);
-    assert.throws(() => createProfile(db, 'me'), (e: unknown) => e instanceof StoreError && e.code === 'CONFLICT');
-    assert.throws(() => renameProfile(db, 999, 'x'), (e: unknown) => e instanceof StoreError && e.code === 'NOT_FOUND');
+    assert.throws(
+      () => createProfile(db, 'me'),
+      (e: unknown) => e instanceof StoreError && e.code === 'CONFLICT',
+    );
+    assert.throws(
+      () => renameProfile(db, 999, 'x'),
+      (e: unknown) => e instanceof StoreError && e.code === 'NOT_FOUND',
+    );
     assert.throws(() => db.prepare("INSERT INTO documents (profile_id, kind, text, source, sha256) VALUES (999, 'tweet', 'x', 's', 'h')").run(), /FOREIGN KEY/);
     db.close();
   } finally {
@@ -44,7 +50,13 @@ test('duplicates by normalized content add nothing; whitespace-only changes coun
   const db = openDatabase(join(t.dir, 'c.db'));
   try {
     const p = createProfile(db, 'me').id;
-    assert.deepEqual(insertDocuments(db, p, [{ kind: 'tweet', text: 'Hello  world', source: 'a' }, { kind: 'tweet', text: ' Hello world\n', source: 'b' }]), { inserted: 1, duplicates: 1 });
+    assert.deepEqual(
+      insertDocuments(db, p, [
+        { kind: 'tweet', text: 'Hello  world', source: 'a' },
+        { kind: 'tweet', text: ' Hello world\n', source: 'b' },
+      ]),
+      { inserted: 1, duplicates: 1 },
+    );
     assert.deepEqual(insertDocuments(db, p, [{ kind: 'article', text: 'Hello\tworld', source: 'c' }]), { inserted: 0, duplicates: 1 });
     assert.deepEqual(insertDocuments(db, p, [{ kind: 'tweet', text: 'hello world', source: 'd' }]), { inserted: 1, duplicates: 0 }, 'case is content');
   } finally {
@@ -66,8 +78,14 @@ test('FTS5 follows inserts and deletes; relevance ranks by BM25 and only compres
     ]);
     const q = (search: string) => listDocuments(db, { profileId: p, search, offset: 0, limit: 10, packId: null }).items.map((d) => d.text);
     assert.deepEqual(q('coffee walk'), ['coffee and a long walk']);
-    const ids = (pendingDocuments(db, 'x', 0, 10) as Array<{ id: number; text: string }>);
-    addCompressions(db, 'x', 1, 2, ids.slice(0, 3).map((d) => ({ documentId: d.id, data: seededVector(d.id, 2) })));
+    const ids = pendingDocuments(db, 'x', 0, 10) as Array<{ id: number; text: string }>;
+    addCompressions(
+      db,
+      'x',
+      1,
+      2,
+      ids.slice(0, 3).map((d) => ({ documentId: d.id, data: seededVector(d.id, 2) })),
+    );
     const rel = relevantDocumentIds(db, p, 'Coffee, please!', 5, ['tweet'], 'x');
     assert.deepEqual(rel, [ids[0]!.id, ids[2]!.id], 'most coffee first; the article and the rain tweet left out');
     assert.deepEqual(relevantDocumentIds(db, p, 'essay coffee', 5, ['article'], 'x'), [], 'the article has no compression yet');

@@ -51,7 +51,7 @@ describe('running means', () => {
       const b = createProfile(db, 'bob').id;
       let seed = 1;
       let rng = 12345;
-      const rand = () => ((rng = (rng * 1103515245 + 12345) % 2147483648) / 2147483648);
+      const rand = () => (rng = (rng * 1103515245 + 12345) % 2147483648) / 2147483648;
       for (let round = 0; round < 30; round++) {
         for (const p of [a, b]) {
           const docs = Array.from({ length: 1 + Math.floor(rand() * 20) }, (_, i) => ({
@@ -64,7 +64,13 @@ describe('running means', () => {
         for (const pack of ['pack-a', 'pack-b']) {
           const pending = pendingDocuments(db, pack, 0, 1000);
           const chosen = pending.filter(() => rand() < 0.8);
-          addCompressions(db, pack, K, DIM, chosen.map((d) => ({ documentId: d.id, data: seededVector(seed++, K * DIM) })));
+          addCompressions(
+            db,
+            pack,
+            K,
+            DIM,
+            chosen.map((d) => ({ documentId: d.id, data: seededVector(seed++, K * DIM) })),
+          );
         }
         const ids = (db.prepare('SELECT id FROM documents').all() as Array<{ id: number }>).map((r) => r.id).filter(() => rand() < 0.15);
         deleteDocuments(db, ids);
@@ -87,12 +93,21 @@ describe('running means', () => {
     const db = openDatabase(join(t.dir, 'c.db'));
     try {
       const p = createProfile(db, 'me').id;
-      insertDocuments(db, p, [{ kind: 'tweet', text: 'one', source: 's' }, { kind: 'tweet', text: 'two', source: 's' }]);
+      insertDocuments(db, p, [
+        { kind: 'tweet', text: 'one', source: 's' },
+        { kind: 'tweet', text: 'two', source: 's' },
+      ]);
       const [d1, d2] = pendingDocuments(db, 'x', 0, 10);
       const v1 = seededVector(1, K * DIM);
       const v2 = seededVector(2, K * DIM);
       assert.equal(addCompressions(db, 'x', K, DIM, [{ documentId: d1!.id, data: v1 }]), 1);
-      assert.equal(addCompressions(db, 'x', K, DIM, [{ documentId: d1!.id, data: v1 }, { documentId: d2!.id, data: v2 }]), 1);
+      assert.equal(
+        addCompressions(db, 'x', K, DIM, [
+          { documentId: d1!.id, data: v1 },
+          { documentId: d2!.id, data: v2 },
+        ]),
+        1,
+      );
       const m = getMean(db, p, 'x', ['tweet'])!;
       assert.equal(m.count, 2);
       assert.ok(Math.abs(m.mean[5]! - (v1[5]! + v2[5]!) / 2) < 1e-7);
@@ -118,7 +133,13 @@ describe('running means', () => {
       insertDocuments(db, a, [{ kind: 'tweet', text: 'same text', source: 's' }]);
       insertDocuments(db, b, [{ kind: 'tweet', text: 'same text', source: 's' }]);
       const pend = pendingDocuments(db, 'x', 0, 10);
-      addCompressions(db, 'x', K, DIM, pend.map((d, i) => ({ documentId: d.id, data: seededVector(i, K * DIM) })));
+      addCompressions(
+        db,
+        'x',
+        K,
+        DIM,
+        pend.map((d, i) => ({ documentId: d.id, data: seededVector(i, K * DIM) })),
+      );
       deleteProfile(db, a);
       assert.equal(getMean(db, a, 'x', ['tweet']), null);
       assert.equal(getMean(db, b, 'x', ['tweet'])!.count, 1);
@@ -135,7 +156,11 @@ describe('running means', () => {
     const db = openDatabase(join(t.dir, 'c.db'));
     try {
       const p = createProfile(db, 'me').id;
-      insertDocuments(db, p, [{ kind: 'tweet', text: 'one', source: 's' }, { kind: 'tweet', text: 'two', source: 's' }, { kind: 'tweet', text: 'three', source: 's' }]);
+      insertDocuments(db, p, [
+        { kind: 'tweet', text: 'one', source: 's' },
+        { kind: 'tweet', text: 'two', source: 's' },
+        { kind: 'tweet', text: 'three', source: 's' },
+      ]);
       const [d1, d2, d3] = pendingDocuments(db, 'x', 0, 10);
       const v1 = seededVector(1, K * DIM);
       addCompressions(db, 'x', K, DIM, [{ documentId: d1!.id, data: v1 }]);
@@ -143,11 +168,19 @@ describe('running means', () => {
         const bad = seededVector(2, K * DIM);
         bad[7] = poison;
         assert.throws(
-          () => addCompressions(db, 'x', K, DIM, [{ documentId: d2!.id, data: seededVector(3, K * DIM) }, { documentId: d3!.id, data: bad }]),
+          () =>
+            addCompressions(db, 'x', K, DIM, [
+              { documentId: d2!.id, data: seededVector(3, K * DIM) },
+              { documentId: d3!.id, data: bad },
+            ]),
           (e: unknown) => e instanceof StoreError && e.code === 'INVALID_INPUT' && new RegExp(`document ${d3!.id} holds a non-finite value \\(${poison} at index 7\\); not stored`).test(e.message),
         );
       }
-      assert.deepEqual(pendingDocuments(db, 'x', 0, 10).map((d) => d.id), [d2!.id, d3!.id], 'nothing of the refused batch was stored');
+      assert.deepEqual(
+        pendingDocuments(db, 'x', 0, 10).map((d) => d.id),
+        [d2!.id, d3!.id],
+        'nothing of the refused batch was stored',
+      );
       const m = getMean(db, p, 'x', ['tweet'])!;
       assert.equal(m.count, 1);
       assert.deepEqual(Array.from(m.mean), Array.from(v1));
@@ -162,7 +195,11 @@ describe('running means', () => {
     const db = openDatabase(join(t.dir, 'c.db'));
     try {
       const p = createProfile(db, 'me').id;
-      insertDocuments(db, p, Array.from({ length: 210 }, (_, i) => ({ kind: 'tweet' as const, text: `doc ${i}`, source: 's' })));
+      insertDocuments(
+        db,
+        p,
+        Array.from({ length: 210 }, (_, i) => ({ kind: 'tweet' as const, text: `doc ${i}`, source: 's' })),
+      );
       const docs = pendingDocuments(db, 'x', 0, 1000);
       const good = docs.slice(0, 10).map((d, i) => ({ documentId: d.id, data: seededVector(100 + i, K * DIM) }));
       addCompressions(db, 'x', K, DIM, good);
@@ -175,7 +212,15 @@ describe('running means', () => {
       })();
       const stored = db.prepare('SELECT sum FROM profile_means WHERE profile_id = ?').get(p) as { sum: Buffer };
       assert.ok(Number.isNaN(stored.sum.readDoubleLE(0)), 'the setup must leave a NaN running sum behind');
-      assert.equal(meanOfDocuments(db, 'x', docs.map((d) => d.id))!.count, 10, 'the relevant-N merge leaves NaN compressions out');
+      assert.equal(
+        meanOfDocuments(
+          db,
+          'x',
+          docs.map((d) => d.id),
+        )!.count,
+        10,
+        'the relevant-N merge leaves NaN compressions out',
+      );
 
       const m = getMean(db, p, 'x', ['tweet'])!;
       assert.equal(m.count, 10);
@@ -197,7 +242,10 @@ describe('running means', () => {
     const db = openDatabase(join(t.dir, 'c.db'));
     try {
       const p = createProfile(db, 'me').id;
-      insertDocuments(db, p, [{ kind: 'tweet', text: 'one', source: 's' }, { kind: 'article', text: 'two', source: 's' }]);
+      insertDocuments(db, p, [
+        { kind: 'tweet', text: 'one', source: 's' },
+        { kind: 'article', text: 'two', source: 's' },
+      ]);
       const [d1, d2] = pendingDocuments(db, 'x', 0, 10);
       addCompressions(db, 'x', K, DIM, [{ documentId: d1!.id, data: seededVector(1, K * DIM) }]);
       const inf = seededVector(2, K * DIM);
@@ -209,7 +257,10 @@ describe('running means', () => {
       assert.deepEqual({ groups: r.groups, documents: r.documents, repaired: r.repaired, dropped: r.dropped }, { groups: 1, documents: 1, repaired: 1, dropped: 1 });
       assert.ok(r.maxAbsDiff <= 1e-6);
       assert.equal(getMean(db, p, 'x', ['article']), null);
-      assert.deepEqual(pendingDocuments(db, 'x', 0, 10).map((d) => d.id), [d2!.id]);
+      assert.deepEqual(
+        pendingDocuments(db, 'x', 0, 10).map((d) => d.id),
+        [d2!.id],
+      );
     } finally {
       db.close();
       t.cleanup();

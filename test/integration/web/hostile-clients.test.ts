@@ -131,9 +131,7 @@ describe('web host under hostile clients', () => {
   test('an upload that stalls mid-body is dropped after the idle timeout, and leaves no file', async () => {
     const h = await host({ idleTimeoutMs: 300 });
     const stalled = await open(h);
-    stalled.socket.write(
-      `POST /api/upload?name=stalled.csv HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nx-commer-token: ${h.token}\r\nContent-Length: 100000\r\n\r\ntext\nfirst row\n`,
-    );
+    stalled.socket.write(`POST /api/upload?name=stalled.csv HTTP/1.1\r\nHost: 127.0.0.1:${h.port}\r\nx-commer-token: ${h.token}\r\nContent-Length: 100000\r\n\r\ntext\nfirst row\n`);
     await within(stalled.closed, 'stalled upload closed');
     await eventually(async () => (await uploadsNamed('stalled.csv')).length === 0, 'the partial upload removed');
     const r = await within(listProfiles(h), 'a request after the stalled upload');

@@ -19,15 +19,12 @@ let dir: string;
 
 function call(method: string, path: string, opts: { headers?: Record<string, string>; body?: string | Buffer } = {}): Promise<Reply> {
   return new Promise((resolve, reject) => {
-    const r = request(
-      { host: '127.0.0.1', port: host.port, method, path, headers: { host: `127.0.0.1:${host.port}`, ...opts.headers } },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
-        res.on('error', reject);
-      },
-    );
+    const r = request({ host: '127.0.0.1', port: host.port, method, path, headers: { host: `127.0.0.1:${host.port}`, ...opts.headers } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
     r.on('error', reject);
     r.end(opts.body);
   });
@@ -162,7 +159,10 @@ describe('web host security', () => {
     assert.equal(created.status, 200);
     assert.equal(JSON.parse(created.body).value.name, 'me');
     const list = await call('POST', '/api/invoke/profiles:list', { headers: auth() });
-    assert.deepEqual(JSON.parse(list.body).value.map((p: { name: string }) => p.name), ['me']);
+    assert.deepEqual(
+      JSON.parse(list.body).value.map((p: { name: string }) => p.name),
+      ['me'],
+    );
     const dup = await call('POST', '/api/invoke/profiles:create', json({ name: 'me' }));
     assert.equal(dup.status, 409);
     assert.equal(JSON.parse(dup.body).error.code, 'CONFLICT');
@@ -256,7 +256,13 @@ describe('web host transport', () => {
       events.map((e) => e.event.type),
       ['start', 'token', 'token', 'token', 'candidate-done', 'done'],
     );
-    assert.equal(events.filter((e) => e.event.type === 'token').map((e) => e.event.text).join(''), 'HELLO BIG WORLD ');
+    assert.equal(
+      events
+        .filter((e) => e.event.type === 'token')
+        .map((e) => e.event.text)
+        .join(''),
+      'HELLO BIG WORLD ',
+    );
   });
 });
 

@@ -77,11 +77,7 @@ describe('OffensiveStreamFilter', () => {
   });
 
   test('any split of the text gives the same output as masking it whole (seeded random splits)', () => {
-    const texts = [
-      'ok so that bitch stole my parking spot again, fuck this city',
-      `plain words only here and nothing to hide at all`,
-      `${SLUR}s   and   spaces\nnew line shit`,
-    ];
+    const texts = ['ok so that bitch stole my parking spot again, fuck this city', `plain words only here and nothing to hide at all`, `${SLUR}s   and   spaces\nnew line shit`];
     const rng = createRng(7);
     for (const text of texts) {
       for (let trial = 0; trial < 50; trial++) {

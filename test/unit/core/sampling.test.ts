@@ -2,17 +2,7 @@ import { test, describe } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Rng } from '../../../main/core/rng.js';
 import { createRng } from '../../../main/core/rng.js';
-import {
-  applyRepetitionPenalty,
-  applyTemperature,
-  argmax,
-  resolveSampling,
-  sampleIndex,
-  softmaxSubset,
-  TokenSampler,
-  topIndices,
-  topPCount,
-} from '../../../main/core/sampling.js';
+import { applyRepetitionPenalty, applyTemperature, argmax, resolveSampling, sampleIndex, softmaxSubset, TokenSampler, topIndices, topPCount } from '../../../main/core/sampling.js';
 
 /** An Rng that returns fixed values, so sampling outcomes are hand-computable. */
 function fixedRng(...values: number[]): Rng {

@@ -73,7 +73,7 @@ function grouped(examples: readonly EvalExample[]): FixturePerson[] {
 }
 
 describe('evaluation examples match Python', () => {
-  test('constants are evaluate.py\'s', () => {
+  test("constants are evaluate.py's", () => {
     assert.equal(EVAL_MAX_DOCS, fx.max_docs);
     assert.equal(MIN_EVAL_ITEMS, fx.min_items);
   });
@@ -83,8 +83,15 @@ describe('evaluation examples match Python', () => {
     assert.equal(tweets.size, fx.paraphrase.persons_in_file);
     const stats: NeutralizeStats = { total: 0, identical: 0, empty: 0 };
     const got = grouped(tweetEvalSet(tweets, fx.paraphrase.per_person, sha256hex, stats));
-    assert.equal(stats.total, [...tweets.values()].reduce((n, t) => n + t.length, 0));
-    assert.deepEqual(got.map((g) => g.person), fx.paraphrase.persons.map((g) => g.person), 'the same persons in the same order');
+    assert.equal(
+      stats.total,
+      [...tweets.values()].reduce((n, t) => n + t.length, 0),
+    );
+    assert.deepEqual(
+      got.map((g) => g.person),
+      fx.paraphrase.persons.map((g) => g.person),
+      'the same persons in the same order',
+    );
     for (const [i, want] of fx.paraphrase.persons.entries()) assert.deepEqual(got[i], want, `person ${want.person}`);
   });
 
@@ -93,7 +100,11 @@ describe('evaluation examples match Python', () => {
     assert.equal(headlinePersons(new Map([...news].filter(([a]) => a))).length, fx.headline.persons_in_file);
     const got = grouped(newsEvalSet(news, fx.headline.per_person, sha256hex));
     assert.equal(fx.headline.persons_in_file - got.length, fx.headline.dropped_under_min_items, 'persons under the minimum are dropped');
-    assert.deepEqual(got.map((g) => g.person), fx.headline.persons.map((g) => g.person), 'the same authors in the same order');
+    assert.deepEqual(
+      got.map((g) => g.person),
+      fx.headline.persons.map((g) => g.person),
+      'the same authors in the same order',
+    );
     const full = new Set(fx.headline.full_authors);
     assert.ok(full.size >= 4);
     for (const [i, want] of fx.headline.persons.entries()) {
@@ -112,7 +123,7 @@ describe('selection rules', () => {
     assert.deepEqual(hashOrder(0, 'k', fake), []);
   });
 
-  test('a target never sits in the profile, profiles are capped and shared by a person\'s examples', () => {
+  test("a target never sits in the profile, profiles are capped and shared by a person's examples", () => {
     const docs = Array.from({ length: 50 }, (_, i) => `tweet number ${i} is here`);
     const [tp] = paraphrasePersons(new Map([['p', docs]]));
     const ex = evalExamples([tp!], 5, 10, sha256hex);
@@ -126,9 +137,19 @@ describe('selection rules', () => {
 
   test('persons are in Python order (code points, not UTF-16 units)', () => {
     assert.ok(comparePy('\uffff', '\u{10000}') < 0);
-    assert.ok('\uffff' > '\u{10000}', 'JS\'s own order differs here');
+    assert.ok('\uffff' > '\u{10000}', "JS's own order differs here");
     assert.ok(comparePy('ab', 'abc') < 0 && comparePy('b', 'abc') > 0 && comparePy('x', 'x') === 0);
-    const tps = headlinePersons(new Map([['\u{10000}', []], ['\uffff', []], ['B', []], ['a', []]]));
-    assert.deepEqual(tps.map((t) => t.person), ['B', 'a', '\uffff', '\u{10000}']);
+    const tps = headlinePersons(
+      new Map([
+        ['\u{10000}', []],
+        ['\uffff', []],
+        ['B', []],
+        ['a', []],
+      ]),
+    );
+    assert.deepEqual(
+      tps.map((t) => t.person),
+      ['B', 'a', '\uffff', '\u{10000}'],
+    );
   });
 });

@@ -30,9 +30,6 @@ describe('truncation', () => {
     assert.deepEqual(promptIds(enc, '{input}', 'ab', spec), [1, 97, 98]);
   });
   test('concat text numbers documents from 1, then the prompt', () => {
-    assert.equal(
-      concatPromptText('Document {i}: {text}\n', ['a', 'b'], 'Q {input}', 'z'),
-      'Document 1: a\nDocument 2: b\nQ z',
-    );
+    assert.equal(concatPromptText('Document {i}: {text}\n', ['a', 'b'], 'Q {input}', 'z'), 'Document 1: a\nDocument 2: b\nQ z');
   });
 });

@@ -11,7 +11,10 @@ describe('splitJsonArray', () => {
     const text = fixture('tweets.js');
     const whole = await collect(splitJsonArray(chunked(text), { allowAssignmentPrefix: true }));
     assert.equal(whole.length, 5);
-    assert.deepEqual(whole.map((e) => JSON.parse(e.json!).tweet.id_str), ['1001', '1002', '1003', '1004', '1005']);
+    assert.deepEqual(
+      whole.map((e) => JSON.parse(e.json!).tweet.id_str),
+      ['1001', '1002', '1003', '1004', '1005'],
+    );
     for (const sizes of [[1], [2, 3, 5, 7], [64], [1000]]) {
       const parts = await collect(splitJsonArray(chunked(text, sizes), { allowAssignmentPrefix: true }));
       assert.deepEqual(parts, whole, `chunk sizes ${sizes}`);
@@ -23,7 +26,10 @@ describe('splitJsonArray', () => {
 
   test('handles scalars, nested brackets in strings and escaped quotes', async () => {
     const els = await collect(splitJsonArray(chunked('[1, "a]b", {"x": "}\\"{"}, [2,[3]], null]', [3]), { allowAssignmentPrefix: false }));
-    assert.deepEqual(els.map((e) => JSON.parse(e.json!)), [1, 'a]b', { x: '}"{' }, [2, [3]], null]);
+    assert.deepEqual(
+      els.map((e) => JSON.parse(e.json!)),
+      [1, 'a]b', { x: '}"{' }, [2, [3]], null],
+    );
   });
 
   test('refuses text before the array unless it is an assignment', async () => {
@@ -37,12 +43,12 @@ describe('splitJsonArray', () => {
     const text = '{\n  "data": [\n    {"text": "one"},\n    {"text": "two"}\n  ],\n  "meta": {"count": 2, "list": [1, 2]}\n}\n';
     for (const sizes of [[1], [5], [1000]]) {
       const els = await collect(splitJsonArray(chunked(text, sizes), { allowAssignmentPrefix: false, allowObjectWrapper: true }));
-      assert.deepEqual(els, [{ json: '{"text": "one"}', line: 3 }, { json: '{"text": "two"}', line: 4 }]);
+      assert.deepEqual(els, [
+        { json: '{"text": "one"}', line: 3 },
+        { json: '{"text": "two"}', line: 4 },
+      ]);
     }
-    await assert.rejects(
-      collect(splitJsonArray(chunked('{"meta": {"n": [1]}, "data": []}'), { allowAssignmentPrefix: false, allowObjectWrapper: true })),
-      /first field is not the array of records/,
-    );
+    await assert.rejects(collect(splitJsonArray(chunked('{"meta": {"n": [1]}, "data": []}'), { allowAssignmentPrefix: false, allowObjectWrapper: true })), /first field is not the array of records/);
     await assert.rejects(collect(splitJsonArray(chunked('{"data": [1]}'), { allowAssignmentPrefix: true })), /first field is not the array/);
   });
 
@@ -83,12 +89,20 @@ describe('parseJsonArray (Twitter archive)', () => {
     const evs = await collect(parseJsonArray(chunked(fixture('tweets-bad-row.js')), { twitter: true }));
     const errs = evs.filter((e) => e.type === 'error');
     assert.equal(errs.length, 1);
-    assert.equal(errs[0]!.type === 'error' && errs[0]!.line, fixture('tweets-bad-row.js').split('\n').findIndex((l) => l.includes('broken')) + 1);
+    assert.equal(
+      errs[0]!.type === 'error' && errs[0]!.line,
+      fixture('tweets-bad-row.js')
+        .split('\n')
+        .findIndex((l) => l.includes('broken')) + 1,
+    );
     assert.equal(docs(evs).length, 2);
   });
 
   test('records without a text field: the error lists the fields found', async () => {
-    await assert.rejects(collect(parseJsonArray(chunked(fixture('export-no-text.json')), {})), /no text column \(columns: link, headline, short_description\)|fields?: link, headline, short_description/);
+    await assert.rejects(
+      collect(parseJsonArray(chunked(fixture('export-no-text.json')), {})),
+      /no text column \(columns: link, headline, short_description\)|fields?: link, headline, short_description/,
+    );
     const evs = await collect(parseJsonArray(chunked(fixture('export-no-text.json')), { textField: 'headline' }));
     assert.deepEqual(docs(evs), ['h']);
   });

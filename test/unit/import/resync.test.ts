@@ -12,14 +12,18 @@ describe('splitLines', () => {
     const text = 'a\r\nbb\n\r\nccc\r\n' + 'd'.repeat(1000) + '\nlast\r';
     for (const sizes of SIZES) {
       const got = await collect(splitLines(chunked(text, sizes)));
-      assert.deepEqual(got, [
-        { text: 'a', line: 1 },
-        { text: 'bb', line: 2 },
-        { text: '', line: 3 },
-        { text: 'ccc', line: 4 },
-        { text: 'd'.repeat(1000), line: 5 },
-        { text: 'last', line: 6 },
-      ], `chunk sizes ${sizes}`);
+      assert.deepEqual(
+        got,
+        [
+          { text: 'a', line: 1 },
+          { text: 'bb', line: 2 },
+          { text: '', line: 3 },
+          { text: 'ccc', line: 4 },
+          { text: 'd'.repeat(1000), line: 5 },
+          { text: 'last', line: 6 },
+        ],
+        `chunk sizes ${sizes}`,
+      );
     }
   });
 
@@ -27,12 +31,16 @@ describe('splitLines', () => {
     const text = `short\n${'y'.repeat(5000)}\nafter\n${'z'.repeat(3000)}`;
     for (const sizes of [[7], [4096], [100_000]]) {
       const got = await collect(splitLines(chunked(text, sizes), 1000));
-      assert.deepEqual(got, [
-        { text: 'short', line: 1 },
-        { text: null, line: 2, tooLong: true, length: 5000 },
-        { text: 'after', line: 3 },
-        { text: null, line: 4, tooLong: true, length: 3000 },
-      ], `chunk sizes ${sizes}`);
+      assert.deepEqual(
+        got,
+        [
+          { text: 'short', line: 1 },
+          { text: null, line: 2, tooLong: true, length: 5000 },
+          { text: 'after', line: 3 },
+          { text: null, line: 4, tooLong: true, length: 3000 },
+        ],
+        `chunk sizes ${sizes}`,
+      );
     }
     assert.equal(MAX_LINE_CHARS, 16 * 1024 * 1024);
   });
@@ -45,9 +53,20 @@ describe('JSON array resynchronisation', () => {
 
   test('a missing comma between elements loses nothing and is reported', async () => {
     for (const sizes of SIZES) {
-      const evs = await collect(parseJsonArray(chunked(file(ten, (i) => (i === 3 || i === 9 ? '' : ',')), sizes), { twitter: true }));
+      const evs = await collect(
+        parseJsonArray(
+          chunked(
+            file(ten, (i) => (i === 3 || i === 9 ? '' : ',')),
+            sizes,
+          ),
+          { twitter: true },
+        ),
+      );
       assert.equal(docs(evs).length, 10, `chunk sizes ${sizes}`);
-      assert.deepEqual(evs.filter((e) => e.type === 'error').map((e) => [e.line, e.type === 'error' && e.lost]), [[2 + 4 * 5, 0]]);
+      assert.deepEqual(
+        evs.filter((e) => e.type === 'error').map((e) => [e.line, e.type === 'error' && e.lost]),
+        [[2 + 4 * 5, 0]],
+      );
     }
   });
 
@@ -87,6 +106,9 @@ describe('CSV reader', () => {
     for (const sizes of SIZES) assert.deepEqual(await rows(text, sizes), ['1:text', '2:one', '!3', '4:three', '!5', '6:five', '!7']);
     const evs = await collect(parseCsvRows(readCsvRows(chunked(text, [3])), {}));
     assert.deepEqual(docs(evs), ['one', 'three', 'five']);
-    assert.deepEqual(evs.filter((e) => e.type === 'error').map((e) => e.line), [3, 5, 7]);
+    assert.deepEqual(
+      evs.filter((e) => e.type === 'error').map((e) => e.line),
+      [3, 5, 7],
+    );
   });
 });

@@ -27,7 +27,10 @@ describe('plain text', () => {
   test('blocks split on blank lines, with the line each starts on', async () => {
     const evs = await collect(parseTextBlocks(chunked(fixture('notes.txt'), [3])));
     assert.deepEqual(docs(evs), ['First block, a short thought.', 'Second block\nspans two lines.', 'Third block after several blank lines.']);
-    assert.deepEqual(evs.map((e) => (e.type === 'doc' ? e.doc.line : 0)), [1, 3, 8]);
+    assert.deepEqual(
+      evs.map((e) => (e.type === 'doc' ? e.doc.line : 0)),
+      [1, 3, 8],
+    );
   });
 
   test('whole file as one document; empty input refused', async () => {
@@ -68,7 +71,16 @@ describe('articles', () => {
 
 describe('csv rows', () => {
   test('header with a text column; dates, entities, retweets', async () => {
-    const evs = await collect(parseCsvRows(rows([['created_at', 'text'], ['10/16/17 22:59', 'Hi &amp; bye'], ['1/2/18 1:02', 'RT @x: no']]), {}));
+    const evs = await collect(
+      parseCsvRows(
+        rows([
+          ['created_at', 'text'],
+          ['10/16/17 22:59', 'Hi &amp; bye'],
+          ['1/2/18 1:02', 'RT @x: no'],
+        ]),
+        {},
+      ),
+    );
     assert.deepEqual(docs(evs), ['Hi & bye']);
     assert.equal(evs[0]!.type === 'doc' && evs[0]!.doc.writtenAt, '2017-10-16T22:59:00.000Z');
     assert.equal(evs[1]!.type, 'skip');

@@ -34,7 +34,10 @@ const isAppUrl = (url: string) => new URL(url).protocol === 'app:' && new URL(ur
 function setup(rename: HandlerTable['profiles:rename'] = ({ id, name }) => profile(id, name)) {
   const { ipc, invoke } = fakeIpcMain();
   const calls: unknown[] = [];
-  const handle = createHandle(ipc, createSenderCheck(() => mainFrame, isAppUrl));
+  const handle = createHandle(
+    ipc,
+    createSenderCheck(() => mainFrame, isAppUrl),
+  );
   handle('profiles:rename', {
     'profiles:rename': (input) => {
       calls.push(input);
@@ -67,7 +70,10 @@ describe('IPC handle() wrapper', () => {
   test('refuses a call from our main frame after it navigated to a foreign page', async () => {
     const { ipc, invoke } = fakeIpcMain();
     const frame = { url: 'https://evil.example/' };
-    const handle = createHandle(ipc, createSenderCheck(() => frame, isAppUrl));
+    const handle = createHandle(
+      ipc,
+      createSenderCheck(() => frame, isAppUrl),
+    );
     let ran = false;
     handle('profiles:list', { 'profiles:list': () => ((ran = true), []) });
     const r = (await invoke('profiles:list', { senderFrame: frame })) as { ok: boolean; error: { code: string } };
@@ -81,7 +87,10 @@ describe('IPC handle() wrapper', () => {
     assert.equal(r1.error.code, 'FORBIDDEN');
 
     const { ipc, invoke: invoke2 } = fakeIpcMain();
-    createHandle(ipc, createSenderCheck(() => null, isAppUrl))('profiles:list', { 'profiles:list': () => [] });
+    createHandle(
+      ipc,
+      createSenderCheck(() => null, isAppUrl),
+    )('profiles:list', { 'profiles:list': () => [] });
     const r2 = (await invoke2('profiles:list', { senderFrame: mainFrame })) as { error: { code: string } };
     assert.equal(r2.error.code, 'FORBIDDEN');
   });

@@ -51,7 +51,14 @@ describe('handlers', () => {
     const started: string[] = [];
     const released: string[] = [];
     const svc = services({
-      profiles: { get: (id: number) => (id === 1 ? { id } : (() => { throw new ServiceError('NOT_FOUND', `no profile with id ${id}`); })()) },
+      profiles: {
+        get: (id: number) =>
+          id === 1
+            ? { id }
+            : (() => {
+                throw new ServiceError('NOT_FOUND', `no profile with id ${id}`);
+              })(),
+      },
       imports: { start: ({ path }: { path: string }) => (started.push(path), { jobId: `job:${path}` }), wait: () => Promise.resolve() },
     });
     const resolveFile = async (ref: FileRef): Promise<ResolvedFile> => {
@@ -79,7 +86,10 @@ describe('handlers', () => {
     const validated: string[] = [];
     const svc = services({
       packs: {
-        list: () => [{ id: 'good', dir: '/packs/good' }, { id: 'bad', dir: '/packs/bad' }],
+        list: () => [
+          { id: 'good', dir: '/packs/good' },
+          { id: 'bad', dir: '/packs/bad' },
+        ],
         validate: async (dir: string) => (validated.push(dir), dir.endsWith('good') ? { ok: true, pack: { id: 'good' } } : { ok: false, error: 'backbone.onnx: sha256 mismatch' }),
       },
     });
@@ -114,10 +124,13 @@ describe('handlers', () => {
     await dispatch(table, 'restyle:stop', { streamId: r.value.streamId });
     await until(() => emitted.length === 2);
     assert.equal(signal?.aborted, true);
-    assert.deepEqual(emitted.map(([c, p]) => [c, (p as { streamId: string }).streamId, (p as { event: { type: string } }).event.type]), [
-      ['restyle:event', r.value.streamId, 'start'],
-      ['restyle:event', r.value.streamId, 'done'],
-    ]);
+    assert.deepEqual(
+      emitted.map(([c, p]) => [c, (p as { streamId: string }).streamId, (p as { event: { type: string } }).event.type]),
+      [
+        ['restyle:event', r.value.streamId, 'start'],
+        ['restyle:event', r.value.streamId, 'done'],
+      ],
+    );
 
     emitted.length = 0;
     const f = await dispatch(table, 'restyle:start', { ...req, draft: 'fail' });

@@ -32,9 +32,7 @@ const json = (body: unknown, status = 200) => new Response(JSON.stringify(body),
 
 describe('browser client', () => {
   test('posts calls as JSON to /api/invoke/<channel> and returns the Result body, even for error statuses', async () => {
-    const f = withFetch((url) =>
-      url.endsWith('profiles:create') ? json({ ok: false, error: { code: 'INVALID_INPUT', message: 'name: too long' } }, 400) : json({ ok: true, value: [] }),
-    );
+    const f = withFetch((url) => (url.endsWith('profiles:create') ? json({ ok: false, error: { code: 'INVALID_INPUT', message: 'name: too long' } }, 400) : json({ ok: true, value: [] })));
     const api = createWebApi({ baseUrl: 'http://h', fetch: f.fetchFn, EventSource: ES });
     assert.deepEqual(await api.listProfiles(), { ok: true, value: [] });
     assert.deepEqual(await api.createProfile({ name: 'x' }), { ok: false, error: { code: 'INVALID_INPUT', message: 'name: too long' } });
@@ -69,7 +67,9 @@ describe('browser client', () => {
     const f = withFetch((url) => {
       if (url.includes('/api/upload')) {
         n++;
-        return n === 1 ? json({ ok: true, value: { uploadId: 'u1234567890' } }) : json({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', message: 'the file is larger than the limit of 512 MiB' } }, 413);
+        return n === 1
+          ? json({ ok: true, value: { uploadId: 'u1234567890' } })
+          : json({ ok: false, error: { code: 'PAYLOAD_TOO_LARGE', message: 'the file is larger than the limit of 512 MiB' } }, 413);
       }
       return json({ ok: true, value: { jobIds: ['j'] } });
     });
@@ -92,7 +92,10 @@ describe('browser client', () => {
     es.fire('import:progress', '{broken');
     off();
     es.fire('import:progress', JSON.stringify({ jobId: 'j', phase: 'done' }));
-    assert.deepEqual(seen, [{ jobId: 'j', phase: 'parsing' }, { level: 'warning', message: 'm' }]);
+    assert.deepEqual(seen, [
+      { jobId: 'j', phase: 'parsing' },
+      { level: 'warning', message: 'm' },
+    ]);
     assert.equal(FakeEventSource.last, es, 'one EventSource for all subscriptions');
   });
 });
