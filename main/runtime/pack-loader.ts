@@ -146,8 +146,9 @@ const VOCAB_PAD = 64;
  * Proves tokenizer.json belongs to this backbone. Its size must be the model's
  * vocabulary (up to padding to a multiple of 64): a smaller one from another model
  * loads, but the ids it lacks decode to nothing, so a restyle prints an empty line.
- * And the manifest's bos, eos and stop ids must name special tokens in it: a
- * tokenizer of the same size from another model puts ordinary text there.
+ * And the manifest's bos and eos ids must name special tokens in it: a tokenizer of
+ * the same size from another model puts ordinary text there. Stop ids must exist but
+ * may be ordinary tokens (a pack may stop on a newline or a word).
  */
 function checkTokenizer(tokenizer: TextTokenizer, manifest: PackManifest): void {
   const vocab = manifest.backbone.vocab_size;
@@ -165,6 +166,7 @@ function checkTokenizer(tokenizer: TextTokenizer, manifest: PackManifest): void 
   for (const [key, id] of named) {
     const tok = tokenizer.token(id);
     if (!tok) throw new PackError('bad_tokenizer', `manifest.json tokens.${key} is ${id}, which tokenizer.json does not define`, 'tokenizer.json');
+    if (key.startsWith('stop_ids')) continue;
     if (!tok.special && !(CONTROL_PIECE.test(tok.content) && !BYTE_PIECE.test(tok.content))) {
       throw new PackError(
         'bad_tokenizer',

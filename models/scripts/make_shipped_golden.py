@@ -33,7 +33,7 @@ def main(argv=None) -> int:
     ap.add_argument("--out", required=True)
     ap.add_argument("--pack", help="the exported pack: a quantized one (format 2) gets quantization tolerances")
     ap.add_argument("--logits-tol", type=float, default=3.0, help="quantized packs: max |logit diff| allowed")
-    ap.add_argument("--hidden-tol", type=float, default=1.0, help="quantized packs: max |hidden/compression diff| allowed")
+    ap.add_argument("--hidden-tol", type=float, default=2.0, help="quantized packs: max |hidden/compression diff| allowed")
     ap.add_argument("--greedy-gap", type=float, default=1.0, help="quantized packs: greedy ids must agree up to the first step with a smaller top-1/top-2 gap")
     a = ap.parse_args(argv)
     torch.set_num_threads(1)

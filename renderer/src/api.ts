@@ -32,8 +32,9 @@ export type DocSelection = 'all' | 'none' | { relevant: number };
 /** One row of a pack's evaluation table (models/PACK_FORMAT.md). */
 export interface EvalRow {
   n_docs: number;
-  ppl: number;
-  rouge_l: number;
+  /** null (or absent) where the report did not measure it, e.g. ROUGE-L of a perplexity-only run. */
+  ppl: number | null;
+  rouge_l: number | null;
   prefix_tokens?: number;
 }
 

@@ -225,7 +225,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await app.restyle.useRelevant(5);
     await app.restyle.run('The new climate agreement commits nearly every nation to cut carbon pollution, a turning point for the planet.');
     await app.restyle.waitAllDone(240_000);
-    await page.getByText(/Headline · 5 most relevant \(5 documents used\)/).waitFor();
+    await page.getByText(/Headline · 5 most relevant \(5 documents matched and used\)/).waitFor();
     await app.restyle.chooseTask('Tweet paraphrase');
     await page.getByLabel('All', { exact: true }).check();
   });

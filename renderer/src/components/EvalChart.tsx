@@ -12,7 +12,8 @@ const SERIES_CLASS: Record<string, string> = {
   prompt_concat_budget_by_docs: 's-budget',
 };
 
-function fmt(v: number, metric: 'ppl' | 'rouge_l'): string {
+function fmt(v: number | null | undefined, metric: 'ppl' | 'rouge_l'): string {
+  if (typeof v !== 'number' || !Number.isFinite(v)) return 'not measured';
   if (metric === 'rouge_l') return v.toFixed(v < 1 ? 3 : 1);
   return v >= 100 ? v.toFixed(0) : v.toFixed(v >= 10 ? 1 : 2);
 }
@@ -35,7 +36,11 @@ export function EvalChart({ title, metric, series, better }: { title: string; me
   const ph = H - M.top - M.bottom;
   const xAt = (n: number) => M.left + (xs.length === 1 ? pw / 2 : (xs.indexOf(n) / (xs.length - 1)) * pw);
   const yAt = (v: number) => M.top + ph - ((v - y0) / (y1 - y0 || 1)) * ph;
-  const points = (rows: EvalRow[]) => rows.filter((r) => Number.isFinite(r[metric])).map((r) => [xAt(r.n_docs), yAt(r[metric])] as const);
+  const points = (rows: EvalRow[]) =>
+    rows.flatMap((r) => {
+      const v = r[metric];
+      return typeof v === 'number' && Number.isFinite(v) ? [[xAt(r.n_docs), yAt(v)] as const] : [];
+    });
 
   return (
     <figure className="chart">

@@ -127,8 +127,8 @@ export function ModelView() {
                       <tr key={`${s.key}-${r.n_docs}`}>
                         <td>{s.label}</td>
                         <td>{r.n_docs}</td>
-                        <td>{r.ppl.toFixed(2)}</td>
-                        <td>{r.rouge_l.toFixed(3)}</td>
+                        <td>{typeof r.ppl === 'number' ? r.ppl.toFixed(2) : '—'}</td>
+                        <td>{typeof r.rouge_l === 'number' ? r.rouge_l.toFixed(3) : '—'}</td>
                         <td>{r.prefix_tokens ?? '—'}</td>
                       </tr>
                     )),

@@ -38,7 +38,9 @@ describe('.npmrc and the onnxruntime-node install', { skip: existsSync(ORT_UTILS
     const out = join(proj, 'probe.json');
     const base = { ...process.env };
     delete base.ONNXRUNTIME_NODE_INSTALL;
-    delete base.npm_config_onnxruntime_node_install;
+    // A user's shell, not the npm run this test is under: npm passes its own config down as
+    // npm_config_* (npm_config_node_options would override the .npmrc under test).
+    for (const k of Object.keys(base)) if (k.toLowerCase().startsWith('npm_config_') || k.toLowerCase().startsWith('npm_package_') || k === 'NODE_OPTIONS') delete base[k];
     const r = spawnSync('npm', ['install', '--offline', '--no-audit', '--no-fund'], {
       cwd: proj,
       encoding: 'utf8',
