@@ -6,9 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { decodeHTML } from 'entities';
 import type { Article } from '../core/eval/select.js';
-import { newsFromJsonl, tweetsFromJsonl } from '../core/eval/shared-data.js';
+import { pyHtmlUnescape, pyStripSpace } from '../core/eval/py-text.js';
+import { JsonLineError, jsonRows, newsFromJsonl, tweetsFromJsonl } from '../core/eval/shared-data.js';
 
 export type EvalData = { kind: 'tweets'; persons: Map<string, string[]> } | { kind: 'news'; persons: Map<string, Article[]> };
 
@@ -18,24 +18,6 @@ function push(m: Map<string, string[]>, key: string, v: string): void {
   const list = m.get(key);
   if (list) list.push(v);
   else m.set(key, [v]);
-}
-
-/** JSON lines of the file with their line numbers; a line that is not JSON is an error naming it. */
-function jsonLines(path: string, text: string): { line: number; row: Record<string, unknown> }[] {
-  const out: { line: number; row: Record<string, unknown> }[] = [];
-  text.split(/\r?\n/).forEach((raw, i) => {
-    const line = raw.trim();
-    if (!line) return;
-    let row: unknown;
-    try {
-      row = JSON.parse(line);
-    } catch (e) {
-      throw new EvalDataError(`${path}:${i + 1}: not JSON (${(e as Error).message})`);
-    }
-    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new EvalDataError(`${path}:${i + 1}: expected a JSON object`);
-    out.push({ line: i + 1, row: row as Record<string, unknown> });
-  });
-  return out;
 }
 
 const str = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v));
@@ -60,18 +42,23 @@ export function loadEvalData(path: string): EvalData {
     const persons = new Map<string, string[]>();
     const fallback = basename(path, extname(path));
     for (const r of rows) {
-      const t = decodeHTML(str(r.text).trim());
+      const t = pyHtmlUnescape(pyStripSpace(str(r.text)));
       if (t) push(persons, str(r.user) || fallback, t);
     }
     return { kind: 'tweets', persons };
   }
-  const lines = jsonLines(path, text); // every line checked first, so an error names its line
-  const first = lines[0]?.row ?? {};
-  if ('headline' in first) {
-    const persons = newsFromJsonl(text);
-    persons.delete(''); // articles without an author belong to nobody
-    return { kind: 'news', persons };
+  try {
+    // The first row tells the format; the loader then reads every line once, and a bad one names its line.
+    const first = jsonRows(text).next().value ?? {};
+    if ('headline' in first) {
+      const persons = newsFromJsonl(text);
+      persons.delete(''); // articles without an author belong to nobody
+      return { kind: 'news', persons };
+    }
+    if ('text' in first) return { kind: 'tweets', persons: tweetsFromJsonl(text) };
+  } catch (e) {
+    if (e instanceof JsonLineError) throw new EvalDataError(`${path}:${e.line}: ${e.message}`);
+    throw e;
   }
-  if ('text' in first) return { kind: 'tweets', persons: tweetsFromJsonl(text) };
   throw new EvalDataError(`${path}: not a tweets JSONL ({user, text}), a tweet CSV export or a news JSONL ({headline, short_description, authors})`);
 }

@@ -11,6 +11,7 @@
 
 import { createHash } from 'node:crypto';
 import { createRng } from '../core/rng.js';
+import { meanOf } from '../core/running-mean.js';
 import { rougeL } from '../core/rouge.js';
 import { EVAL_MAX_DOCS, evalExamples, evalPersons, headlinePersons, paraphrasePersons, type EvalExample, type EvalTask } from '../core/eval/select.js';
 import type { CommerModel, TargetScore } from '../runtime/index.js';
@@ -125,18 +126,15 @@ export class PackEvaluator {
     }
   }
 
+  /** The profile's merge as the app computes it (core/running-mean: float64 sum, float32 mean); null for none. */
   private merged(docs: string[]): Float32Array | null {
-    if (!docs.length) return null;
-    const first = this.comp.get(docs[0]!)!;
-    const sum = new Float64Array(first.length);
-    for (const d of docs) {
-      const c = this.comp.get(d);
-      if (!c) throw new Error(`internal: no compression for a profile document (prepare() first)`);
-      for (let i = 0; i < c.length; i++) sum[i]! += c[i]!;
-    }
-    const out = new Float32Array(first.length);
-    for (let i = 0; i < out.length; i++) out[i] = sum[i]! / docs.length;
-    return out;
+    return meanOf(
+      docs.map((d) => {
+        const c = this.comp.get(d);
+        if (!c) throw new Error('internal: no compression for a profile document (prepare() first)');
+        return c;
+      }),
+    );
   }
 
   async row(method: Method, task: EvalTask, examples: EvalExample[], n: number, opts: { maxNewTokens: number; signal?: AbortSignal; onDone?: (done: number) => void }): Promise<Row> {

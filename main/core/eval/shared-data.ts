@@ -5,11 +5,32 @@ import { pyStripSpace } from './py-text.js';
 
 type Row = Record<string, unknown>;
 
-function* jsonRows(text: string): Generator<Row> {
+/** A line of a JSONL file that is not a JSON object; `line` counts from 1. */
+export class JsonLineError extends Error {
+  constructor(
+    readonly line: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** The JSON objects of a JSONL text, one a non-blank line; a line that is not one throws JsonLineError. */
+export function* jsonRows(text: string): Generator<Row> {
   // Python reads text files with universal newlines; JSON strings hold no raw CR or LF.
+  let n = 0;
   for (const raw of text.split(/\r\n|\r|\n/)) {
+    n++;
     const line = pyStripSpace(raw);
-    if (line) yield JSON.parse(line) as Row;
+    if (!line) continue;
+    let row: unknown;
+    try {
+      row = JSON.parse(line);
+    } catch (e) {
+      throw new JsonLineError(n, `not JSON (${(e as Error).message})`);
+    }
+    if (typeof row !== 'object' || row === null || Array.isArray(row)) throw new JsonLineError(n, 'expected a JSON object');
+    yield row as Row;
   }
 }
 
