@@ -15,7 +15,7 @@ import { CompressionQueue, type Compressor } from '../jobs/compression-queue.js'
 import { InferenceClient, InferenceError } from '../jobs/inference-client.js';
 import { createWorkerTransport } from '../jobs/worker-transport.js';
 import type { GenerateParams } from '../jobs/inference-protocol.js';
-import { runImport, type ImportJobContext } from './import-runner.js';
+import { queuedProgress, runImport, type ImportJobContext } from './import-runner.js';
 import { ServiceError } from './errors.js';
 import type { ServicesOptions } from './index.js';
 import {
@@ -27,7 +27,6 @@ import {
   type DocumentItem,
   type GenerationItem,
   type ImportFormat,
-  type ImportProgress,
   type PackSummary,
   type ProfileSummary,
   type QueueStatus,
@@ -376,26 +375,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         if (options.format !== undefined && !IMPORT_FORMATS.includes(options.format)) throw new ServiceError('INVALID_INPUT', `format must be one of ${IMPORT_FORMATS.join(', ')}`);
         if (options.textSplit !== undefined && options.textSplit !== 'blocks' && options.textSplit !== 'file') throw new ServiceError('INVALID_INPUT', "textSplit must be 'blocks' or 'file'");
         const jobId = randomUUID();
-        const progress: ImportProgress = {
-          jobId,
-          profileId: profile.id,
-          file: req.path,
-          format: null,
-          phase: 'queued',
-          parsed: 0,
-          stored: 0,
-          duplicates: 0,
-          skipped: 0,
-          errors: [],
-          errorCount: 0,
-          lost: 0,
-          incomplete: false,
-          compressed: 0,
-          bytesRead: 0,
-          bytesTotal: 0,
-          docsPerSec: 0,
-          etaSec: null,
-        };
+        const progress = queuedProgress(jobId, profile.id, req.path);
         const ac = new AbortController();
         const ctx: ImportJobContext = {
           db,

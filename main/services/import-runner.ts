@@ -32,6 +32,30 @@ const MAX_KEPT_ERRORS = 100;
 // process on the folder holds the write lock (about a minute in all at the default timeout).
 const BUSY_RETRIES = 12;
 
+/** A job's progress before it has read anything: phase 'queued', every count 0. */
+export function queuedProgress(jobId: string, profileId: number, file: string): ImportProgress {
+  return {
+    jobId,
+    profileId,
+    file,
+    format: null,
+    phase: 'queued',
+    parsed: 0,
+    stored: 0,
+    duplicates: 0,
+    skipped: 0,
+    errors: [],
+    errorCount: 0,
+    lost: 0,
+    incomplete: false,
+    compressed: 0,
+    bytesRead: 0,
+    bytesTotal: 0,
+    docsPerSec: 0,
+    etaSec: null,
+  };
+}
+
 export interface ImportJobContext {
   db: Database;
   progress: ImportProgress;

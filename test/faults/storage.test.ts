@@ -10,33 +10,14 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { createServices, ServiceError } from '../../main/services/index.js';
 import { openDatabase, createProfile, insertDocuments, LATEST_SCHEMA_VERSION, StoreError } from '../../main/store/index.js';
-import { runImport, type ImportJobContext } from '../../main/services/import-runner.js';
+import { queuedProgress, runImport, type ImportJobContext } from '../../main/services/import-runner.js';
 import type { ImportProgress } from '../../main/services/types.js';
 import { assertConsistent, finished, spawnCli, writeTweetsJs } from './helpers.js';
 
 const sha = (f: string) => createHash('sha256').update(readFileSync(f)).digest('hex');
 
 function progress(profileId: number, file: string): ImportProgress {
-  return {
-    jobId: 't',
-    profileId,
-    file,
-    format: null,
-    phase: 'queued',
-    parsed: 0,
-    stored: 0,
-    duplicates: 0,
-    skipped: 0,
-    errors: [],
-    errorCount: 0,
-    lost: 0,
-    incomplete: false,
-    compressed: 0,
-    bytesRead: 0,
-    bytesTotal: 0,
-    docsPerSec: 0,
-    etaSec: null,
-  };
+  return queuedProgress('t', profileId, file);
 }
 
 describe('storage faults', () => {
