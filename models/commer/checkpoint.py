@@ -244,18 +244,17 @@ def load_backbone(path: Union[str, Path], lora=None) -> Tuple[Backbone, AnyToken
 COMMER_FORMAT = "commer-adapter"
 
 
-def save_commer_state(path: Union[str, Path], model, extra: Optional[dict] = None) -> Path:
+def save_commer_state(path: Union[str, Path], model, extra: Optional[dict] = None, state_dict: Optional[Dict[str, torch.Tensor]] = None) -> Path:
     """Save what fine-tuning trains on top of a frozen backbone checkpoint: the LoRA
     tensors (CommerModel names, `backbone.layers.N....lora_A/B`), `compression` [k, d]
     and `soft_prompt` [s, d] if present, with the LoRA config, k and the backbone
-    config they were trained against. The exporter's `--commer` reads this file."""
+    config they were trained against. The exporter's `--commer` reads this file.
+    `state_dict` (CommerModel names) is saved instead of the model's own tensors (a
+    trainer saves its best-validation weights without writing them into the model)."""
     from dataclasses import asdict
 
-    state = {
-        n: t.detach().to(torch.float32).contiguous().clone()
-        for n, t in model.state_dict().items()
-        if "lora_" in n or n in ("compression", "soft_prompt")
-    }
+    src = model.state_dict() if state_dict is None else state_dict
+    state = {n: t.detach().to(torch.float32).contiguous().clone() for n, t in src.items() if "lora_" in n or n in ("compression", "soft_prompt")}
     blob = {
         "format": COMMER_FORMAT,
         "format_version": 1,

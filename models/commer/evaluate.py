@@ -41,6 +41,7 @@ import torch.nn.functional as F
 
 from .checkpoint import build_commer_model, load_checkpoint, load_commer_state
 from .data import DEFAULT_DATA_DIR, load_corpus, sniff_file
+from .encoding import Encoder, pad_rows
 from .model import CommerModel, positions_from_mask
 from .rouge import rouge_l_f1
 from .tasks import (
@@ -49,11 +50,9 @@ from .tasks import (
     eval_examples,
     headline_persons,
     paraphrase_persons,
-    render_concat,
     render_document,
     render_prompt,
     set_templates,
-    target_text,
 )
 from .train_utils import atomic_write_json
 
@@ -71,15 +70,7 @@ def _rows_to_batch(model: CommerModel, rows: Sequence[Tuple[Optional[torch.Tenso
         if prefix is not None and prefix.shape[0] > 0:
             e = torch.cat([prefix.to(e.dtype), e], dim=0)
         embs.append(e)
-    n = max(e.shape[0] for e in embs)
-    d = embs[0].shape[1]
-    pad = bb.embed(torch.tensor([pad_id]))[0]
-    x = pad.expand(len(embs), n, d).clone()
-    mask = torch.zeros(len(embs), n, dtype=torch.long)
-    for i, e in enumerate(embs):
-        x[i, n - e.shape[0] :] = e
-        mask[i, n - e.shape[0] :] = 1
-    return x, mask
+    return pad_rows(embs, bb.embed(torch.tensor([pad_id]))[0], "left")
 
 
 @torch.no_grad()
@@ -127,7 +118,7 @@ class Evaluator:
     def __init__(self, model: CommerModel, tok, max_doc_tokens: int = 256, max_new_tokens: int = 32, batch: int = 16):
         self.m = model.eval()
         self.tok = tok
-        self.max_doc = max_doc_tokens
+        self.enc = Encoder(tok, max_doc_tokens)  # targets and concatenated documents uncut
         self.max_new = max_new_tokens
         self.batch = batch
         self._comp: Dict[str, torch.Tensor] = {}
@@ -136,13 +127,7 @@ class Evaluator:
         todo = [d for d in dict.fromkeys(docs) if d not in self._comp]
         for i in range(0, len(todo), 32):
             chunk = todo[i : i + 32]
-            rows = [[self.tok.bos_id] + self.tok.encode(render_document(d))[: self.max_doc] for d in chunk]
-            n = max(len(r) for r in rows)
-            ids = torch.full((len(rows), n), self.tok.pad_id, dtype=torch.long)
-            mask = torch.zeros((len(rows), n), dtype=torch.long)
-            for j, r in enumerate(rows):
-                ids[j, n - len(r) :] = torch.tensor(r)
-                mask[j, n - len(r) :] = 1
+            ids, mask = pad_rows([self.enc.doc(render_document(d)) for d in chunk], self.tok.pad_id, "left")
             with torch.no_grad():
                 c = self.m.compress(ids, mask)
             for d, cc in zip(chunk, c):
@@ -155,25 +140,21 @@ class Evaluator:
         prompt = render_prompt(ex.task, ex.input)
         bos = self.tok.bos_id
         max_pos = self.m.cfg.max_positions
+        p_ids = self.enc.prompt(prompt)
         if method == "commer":
             if not docs:
-                return None, [bos] + self.tok.encode(prompt), 0
-            return self.compressions(docs).mean(0), [bos] + self.tok.encode(prompt), self.m.k
+                return None, [bos] + p_ids, 0
+            return self.compressions(docs).mean(0), [bos] + p_ids, self.m.k
         sp = self.m.soft_prompt
-        p_ids = self.tok.encode(prompt)
         if not docs:
             return sp, [bos] + p_ids, 0
-        doc_ids = self.tok.encode(render_concat(docs))
         if method == "prompt_concat_budget":
-            doc_ids = doc_ids[: self.m.k]
-            return sp, [bos] + doc_ids + p_ids, len(doc_ids)
-        ids = self.tok.encode(render_concat(docs) + prompt)
-        n_doc = len(ids) - len(p_ids)
-        room = max_pos - (0 if sp is None else sp.shape[0]) - 1 - len(p_ids) - self.max_new - 64
-        if n_doc > room:
-            ids = ids[n_doc - room :]
-            n_doc = room
-        return sp, [bos] + ids, n_doc
+            ids = self.enc.concat_prompt(docs, prompt, budget=self.m.k)
+        else:
+            # the documents are cut from the left only where the sequence would pass max_positions
+            room = max_pos - (0 if sp is None else sp.shape[0]) - 1 - len(p_ids) - self.max_new - 64
+            ids = self.enc.concat_prompt(docs, prompt, cap=room)
+        return sp, [bos] + ids, len(ids) - len(p_ids)
 
     def evaluate(self, examples: Sequence[EvalExample], method: str, n: int) -> dict:
         total, count, rouge, prefix = 0.0, 0, [], []
@@ -186,7 +167,7 @@ class Evaluator:
                 p, ids, n_doc = self.row(method, ex, n)
                 rows.append((p, ids))
                 prefix.append(n_doc)
-                targets.append(self.tok.encode(target_text(ex.target)) + [self.tok.eos_id])
+                targets.append(self.enc.target(ex.target))
             # per-row sums feed the per-person totals (bootstrap over persons)
             for ex, (s1, c1) in zip(chunk, target_nll_rows(self.m, rows, targets, self.tok.pad_id)):
                 acc = per_person.setdefault(ex.person, [0.0, 0.0])

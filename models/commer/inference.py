@@ -13,6 +13,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import torch
 
+from .encoding import pad_rows
 from .model import CommerModel, positions_from_mask
 
 
@@ -40,21 +41,10 @@ def prompt_ids(tok, prompt_text: str, limits: Limits) -> List[int]:
     return [tok.bos_id] + ids[-limits.max_prompt_tokens :]
 
 
-def left_pad(rows: Sequence[Sequence[int]], pad_id: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    n = max(len(r) for r in rows)
-    ids = torch.full((len(rows), n), pad_id, dtype=torch.long)
-    mask = torch.zeros((len(rows), n), dtype=torch.long)
-    for i, r in enumerate(rows):
-        if r:
-            ids[i, n - len(r) :] = torch.tensor(list(r), dtype=torch.long)
-            mask[i, n - len(r) :] = 1
-    return ids, mask
-
-
 @torch.no_grad()
 def compress_texts(model: CommerModel, tok, texts: Sequence[str], templates: dict, limits: Limits) -> torch.Tensor:
     """[n, k, dim] compressions of `texts`, one left-padded batch."""
-    ids, mask = left_pad([doc_ids(tok, t, templates, limits) for t in texts], tok.pad_id)
+    ids, mask = pad_rows([doc_ids(tok, t, templates, limits) for t in texts], tok.pad_id, "left")
     return model.compress(ids, mask)
 
 

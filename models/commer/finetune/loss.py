@@ -1,0 +1,108 @@
+"""The training loss of a batch of Examples: target-token cross-entropy (target + EOS)
+after the ComMer prefix (mean-merged compressions), the soft prompt (concat baseline)
+or nothing. Sequences follow models/PACK_FORMAT.md "Sequences" (encoding.py)."""
+
+from __future__ import annotations
+
+from typing import Optional, Sequence, Tuple
+
+import torch
+import torch.nn.functional as F
+
+from ..encoding import Encoder, pad_rows
+from ..model import CommerModel, merge_mean
+from .examples import Example
+
+
+def commer_prefix(m: CommerModel, encoder: Encoder, docs_per_row: Sequence[Sequence[str]]) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
+    """Merged compressions [B, k, d] and prefix mask [B, k] (zeros for 0-document rows)."""
+    flat = [d for docs in docs_per_row for d in docs]
+    b = len(docs_per_row)
+    if not flat:
+        return None, None
+    ids, mask = pad_rows([encoder.doc(d) for d in flat], encoder.tok.pad_id, "left")
+    comp = m.compress(ids, mask)  # [N, k, d]
+    n_max = max(len(d) for d in docs_per_row)
+    full = comp.new_zeros(b, n_max, m.k, m.cfg.dim)
+    counts = torch.zeros(b, dtype=torch.long)
+    j = 0
+    for i, docs in enumerate(docs_per_row):
+        n = len(docs)
+        if n:
+            full[i, :n] = comp[j : j + n]
+            j += n
+        counts[i] = n
+    merged = merge_mean(full, counts)
+    pmask = (counts > 0).long()[:, None].expand(b, m.k).contiguous()
+    return merged, pmask
+
+
+def _target_mask(ids: torch.Tensor, starts: Sequence[int], lengths: Sequence[int]) -> torch.Tensor:
+    """[B, T-1] True where position t predicts a target token (target + eos) of its row."""
+    sel = torch.zeros(ids.shape[0], ids.shape[1] - 1, dtype=torch.bool)
+    for i, (s, n) in enumerate(zip(starts, lengths)):
+        sel[i, s - 1 : n - 1] = True
+    return sel
+
+
+def target_loss_sum(logits: torch.Tensor, ids: torch.Tensor, starts: Sequence[int], lengths: Sequence[int]) -> Tuple[torch.Tensor, int]:
+    """Sum of CE over target tokens (target + eos) and their count."""
+    lp = F.log_softmax(logits[:, :-1].float(), dim=-1)
+    tgt = ids[:, 1:]
+    sel = _target_mask(ids, starts, lengths)
+    nll = -lp.gather(-1, tgt[..., None])[..., 0]
+    return nll[sel].sum(), int(sel.sum())
+
+
+def target_loss_from_hidden(m: CommerModel, hidden: torch.Tensor, ids: torch.Tensor, starts: Sequence[int], lengths: Sequence[int]) -> Tuple[torch.Tensor, int]:
+    """target_loss_sum with the vocabulary projection applied to the scored positions
+    only (with a 49k vocabulary the projection of every prompt position was a fifth of
+    a step's work)."""
+    sel = _target_mask(ids, starts, lengths)
+    logits = m.backbone.lm_head(hidden[:, :-1][sel])
+    nll = F.cross_entropy(logits.float(), ids[:, 1:][sel], reduction="sum")
+    return nll, int(sel.sum())
+
+
+def batch_loss(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str) -> Tuple[torch.Tensor, int]:
+    """Sum of target-token CE over the batch and the number of target tokens. Each
+    example runs in its own mode (Example.mode) or the run's `mode`; a mixed batch (the
+    adapt stage) is the sum of each kind through its own path."""
+    modes = {e.mode or mode for e in exs}
+    if len(modes) > 1:
+        total, count = None, 0
+        for md in sorted(modes):
+            s, n = batch_loss(m, encoder, [e for e in exs if (e.mode or mode) == md], md)
+            total = s if total is None else total + s
+            count += n
+        assert total is not None
+        return total, count
+    mode = modes.pop() if modes else mode
+    if mode == "commer":
+        prefix, pmask = commer_prefix(m, encoder, [e.docs for e in exs])
+        rows = [encoder.gen_row(encoder.prompt(e.prompt), e.target) for e in exs]
+    else:
+        rows = [encoder.gen_row(encoder.concat_prompt(e.docs, e.prompt), e.target) for e in exs]
+        if m.soft_prompt is not None:
+            prefix = m.soft_prompt[None].expand(len(exs), -1, -1)
+            pmask = torch.ones(len(exs), m.soft_prompt.shape[0], dtype=torch.long)
+        else:
+            prefix, pmask = None, None
+    ids, mask = pad_rows([r[0] for r in rows], encoder.tok.pad_id, "right")
+    hidden = m.generator_forward(prefix, pmask, ids, mask, return_hidden=True)
+    return target_loss_from_hidden(m, hidden, ids, [r[1] for r in rows], [len(r[0]) for r in rows])
+
+
+class BatchLoss(torch.nn.Module):
+    """batch_loss as one module, so that a distributed run wraps exactly one forward in
+    DistributedDataParallel (find_unused_parameters: a rank whose slice has no documents
+    leaves the compressor unused) and every trained tensor is averaged by DDP itself,
+    whichever path (compressor, generator, soft prompt, adapted backbone) used it."""
+
+    def __init__(self, model: CommerModel, encoder: Encoder):
+        super().__init__()
+        self.model = model
+        self.encoder = encoder
+
+    def forward(self, exs: Sequence[Example], mode: str) -> Tuple[torch.Tensor, int]:
+        return batch_loss(self.model, self.encoder, exs, mode)

@@ -1,0 +1,76 @@
+"""Validation of a fine-tuning run: target perplexity over the fixed validation set,
+and the two probes every ComMer task-reading stage logs with it."""
+
+from __future__ import annotations
+
+import math
+from typing import Dict, List, Sequence
+
+import torch
+
+from ..encoding import Encoder
+from ..model import CommerModel
+from .examples import Example
+from .loss import batch_loss
+
+
+@torch.no_grad()
+def validate(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str, batch: int = 16) -> float:
+    """Target-token perplexity over a fixed example list (in eval mode; the model's
+    train/eval mode is restored afterwards)."""
+    was = m.training
+    m.eval()
+    total, count = 0.0, 0
+    for i in range(0, len(exs), batch):
+        s, n = batch_loss(m, encoder, exs[i : i + batch], mode)
+        total += float(s)
+        count += n
+    m.train(was)
+    return math.exp(total / max(1, count))
+
+
+def personalization_probe(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str) -> Dict[str, float]:
+    """The validation examples that have documents, scored with them and with them
+    removed: how much the documents lower the target perplexity (the quantity the
+    evaluation's goals are about)."""
+    with_docs = [e for e in exs if e.docs]
+    if not with_docs:
+        return {}
+    a = validate(m, encoder, with_docs, mode)
+    b = validate(m, encoder, [Example(e.prompt, e.target, [], e.mode) for e in with_docs], mode)
+    return {"ppl_with_docs": round(a, 4), "ppl_without_docs": round(b, 4), "gain": round(1 - a / b, 4)}
+
+
+def input_probe(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str) -> Dict[str, float]:
+    """The validation examples without documents, scored with their own input and with
+    the input of the next example of the same task: how much the model reads its input.
+    A model that copies the neutral tweet has a large gain; one that ignores it, ~0."""
+    own, other = input_probe_pairs(exs)
+    if not own:
+        return {}
+    a = validate(m, encoder, own, mode)
+    b = validate(m, encoder, other, mode)
+    return {"ppl_own_input": round(a, 4), "ppl_other_input": round(b, 4), "input_gain": round(1 - a / b, 4)}
+
+
+def input_probe_pairs(exs: Sequence[Example]) -> tuple[List[Example], List[Example]]:
+    """The input probe's two example lists: every validation example of a task with >= 2
+    examples, without documents, once with its own prompt and once with the prompt of
+    the next example of its task (cyclically)."""
+    own: List[Example] = []
+    other: List[Example] = []
+    for task in sorted({e.task for e in exs if e.task}):
+        group = [e for e in exs if e.task == task]
+        if len(group) < 2:
+            continue
+        for i, e in enumerate(group):
+            own.append(Example(e.prompt, e.target, [], e.mode))
+            other.append(Example(group[(i + 1) % len(group)].prompt, e.target, [], e.mode))
+    return own, other
+
+
+def probes(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str, stage: str) -> Dict[str, float]:
+    """What every validation logs besides perplexity (ComMer task-reading stages only)."""
+    if mode != "commer" or stage == "ae":
+        return {}
+    return {**personalization_probe(m, encoder, exs, mode), **input_probe(m, encoder, exs, mode)}
