@@ -15,15 +15,15 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.usefixtures("shared_data")
 
 
-def _run(tmp: Path, ckpt: Path, world: int, stage: str) -> tuple:
-    out = tmp / f"w{world}-{stage}"
+def _run(tmp: Path, ckpt: Path, world: int, mode: str, stage: str) -> tuple:
+    out = tmp / f"w{world}-{mode}-{stage}"
     cfg = {
-        "mode": "commer", "stage": stage, "k": 2, "batch": 4, "max_steps": 3, "eval_every": 100, "log_every": 1,
+        "mode": mode, "stage": stage, "k": 2, "batch": 4, "max_steps": 3, "eval_every": 100, "log_every": 1,
         "val_per_person": 1, "threads": 1, "max_doc_tokens": 24, "max_target_tokens": 16,
         # dropout off: its random masks differ between one and two processes
         "lora": {"rank": 4, "alpha": 8.0, "dropout": 0.0},
     }
-    cfg_path = tmp / f"cfg-{world}-{stage}.json"
+    cfg_path = tmp / f"cfg-{world}-{mode}-{stage}.json"
     cfg_path.write_text(json.dumps(cfg))
     args = ["-m", "models.commer.finetune", "--backbone", str(ckpt), "--config", str(cfg_path), "--out", str(out)]
     if world == 1:
@@ -41,16 +41,30 @@ def _run(tmp: Path, ckpt: Path, world: int, stage: str) -> tuple:
     return losses, state
 
 
-@pytest.mark.parametrize("stage", ["task"])
-def test_two_processes_match_one(tmp_path, stage):
+# commer/task: LoRA and E through the compressor; commer/adapt: the backbone trains too,
+# through both the compressor and the generator (mixed ComMer / concat batches);
+# concat/task: the soft prompt only. One DDP-wrapped loss module serves all three.
+@pytest.mark.parametrize("mode,stage", [("commer", "task"), ("commer", "adapt"), ("concat", "task")])
+def test_two_processes_match_one(tmp_path, mode, stage):
     from models.commer.smoke import tiny_assets
 
     ckpt = tiny_assets(tmp_path)
-    l1, s1 = _run(tmp_path, ckpt, 1, stage)
-    l2, s2 = _run(tmp_path, ckpt, 2, stage)
+    l1, s1 = _run(tmp_path, ckpt, 1, mode, stage)
+    l2, s2 = _run(tmp_path, ckpt, 2, mode, stage)
     assert len(l1) == 3 and len(l2) == 3
     assert l1 == pytest.approx(l2, rel=1e-4, abs=1e-4)
     # the trained tensors moved, and moved the same way in both runs
-    assert any(float(v.abs().max()) > 0 for k, v in s1.items() if k.endswith("lora_B"))
+    if mode == "concat":  # the soft prompt starts random: it moved if it left its initial value
+        from models.commer.finetune.config import FinetuneConfig
+        from models.commer.finetune.params import build_model
+
+        init, _, _ = build_model(ckpt, FinetuneConfig(mode="concat", k=2, lora={"rank": 4, "alpha": 8.0, "dropout": 0.0}))
+        assert not torch.allclose(s1["soft_prompt"], init.soft_prompt.detach(), atol=1e-6)
+    else:  # lora_B starts at zero
+        assert any(float(v.abs().max()) > 0 for k, v in s1.items() if k.endswith("lora_B"))
     for k in s1:
         assert torch.allclose(s1[k], s2[k], atol=1e-5), k
+    if stage == "adapt":
+        b1, b2 = (torch.load(tmp_path / f"w{w}-{mode}-{stage}" / "backbone.ckpt")["state_dict"] for w in (1, 2))
+        for k in b1:
+            assert torch.allclose(b1[k], b2[k], atol=1e-5), k

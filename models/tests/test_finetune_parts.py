@@ -1,0 +1,158 @@
+"""The fine-tuning jobs one by one (models/commer/finetune/): config validation,
+freezing per mode and stage, validation and its input probe, saving from a state dict
+(never through the live parameters), and the train/merge command line."""
+
+import json
+import math
+
+import pytest
+import torch
+
+from models.commer.checkpoint import CheckpointError, load_checkpoint, save_commer_state
+from models.commer.config_keys import ConfigError
+from models.commer.encoding import Encoder
+from models.commer.finetune import cli
+from models.commer.finetune.config import FinetuneConfig
+from models.commer.finetune.examples import Example
+from models.commer.finetune.loss import batch_loss
+from models.commer.finetune.params import build_model, param_groups, trained_state
+from models.commer.finetune.saving import provenance, save_run
+from models.commer.finetune.validation import input_probe_pairs, validate
+from models.commer.model import CommerModel, LoraConfig, ModelConfig
+
+torch.set_num_threads(1)
+
+TINY = ModelConfig(dim=16, n_layers=1, n_heads=2, n_kv_heads=1, hidden_dim=32, vocab_size=64)
+
+
+class _Tok:
+    bos_id, eos_id, pad_id = 1, 2, 0
+
+    def encode(self, text):
+        return [10 + (ord(c) % 50) for c in text]
+
+
+@pytest.fixture(scope="module")
+def assets(tmp_path_factory, shared_data):
+    from models.commer.smoke import tiny_assets
+
+    d = tmp_path_factory.mktemp("assets")
+    return d, tiny_assets(d)
+
+
+def _model(seed=0, soft_prompt_len=2):
+    torch.manual_seed(seed)
+    return CommerModel(TINY, LoraConfig(rank=2, alpha=4, dropout=0.0), k=2, soft_prompt_len=soft_prompt_len)
+
+
+def test_config_refuses_an_unknown_mode_or_stage(tmp_path):
+    with pytest.raises(ConfigError, match="mode 'comer' is not one of commer, concat"):
+        FinetuneConfig(mode="comer")
+    p = tmp_path / "c.json"
+    p.write_text(json.dumps({"stage": "pretrain"}))
+    with pytest.raises(ConfigError, match="stage 'pretrain' is not one of adapt, ae, task"):
+        FinetuneConfig.from_json(str(p), {})
+    assert FinetuneConfig(mode="concat", stage="ae").stage_name == "task"
+
+
+@pytest.mark.parametrize(
+    "mode,stage,trained",
+    [
+        ("commer", "task", {"lora", "compression"}),
+        ("commer", "ae", {"lora", "compression"}),
+        ("commer", "adapt", {"lora", "compression", "backbone"}),
+        ("concat", "task", {"soft_prompt"}),
+    ],
+)
+def test_param_groups_train_exactly_what_the_mode_and_stage_train(mode, stage, trained):
+    m = _model()
+    cfg = FinetuneConfig(mode=mode, stage=stage)
+    if not cfg.trains_backbone:
+        m.freeze_backbone()  # as build_model does
+    groups = param_groups(m, cfg)
+    kind = lambda n: "lora" if "lora_" in n else n if n in ("compression", "soft_prompt") else "backbone"
+    assert {kind(n) for n, p in m.named_parameters() if p.requires_grad} == trained
+    in_groups = {id(p) for g in groups for p in g["params"]}
+    assert in_groups == {id(p) for p in m.parameters() if p.requires_grad}
+    assert set(trained_state(m)) == {n for n, p in m.named_parameters() if p.requires_grad}
+    lrs = {kind(n): g["lr"] for g in groups for n, p in m.named_parameters() if any(p is q for q in g["params"])}
+    want = {"lora": cfg.lora_lr, "compression": cfg.emb_lr, "backbone": cfg.backbone_lr, "soft_prompt": cfg.prompt_lr}
+    assert lrs == {k: want[k] for k in trained}
+
+
+def test_validate_is_the_perplexity_of_the_batch_losses_and_restores_train_mode():
+    m = _model().train()
+    enc = Encoder(_Tok(), 16, 16, 64)
+    exs = [Example("p: a", "xy", ["doc"], task="paraphrase"), Example("p: b", "zw", [], task="headline"), Example("p: c", "uv", ["d1", "d2"])]
+    ppl = validate(m, enc, exs, "commer", batch=2)
+    assert m.training
+    with torch.no_grad():
+        m.eval()
+        s1, n1 = batch_loss(m, enc, exs[:2], "commer")
+        s2, n2 = batch_loss(m, enc, exs[2:], "commer")
+    assert ppl == pytest.approx(math.exp((float(s1) + float(s2)) / (n1 + n2)), rel=1e-6)
+
+
+def test_input_probe_scores_each_target_after_the_next_example_s_input_of_its_task():
+    exs = [Example(f"prompt {t}{i}", f"target {t}{i}", ["a doc"], task=t) for t in ("paraphrase", "headline") for i in range(3)]
+    exs.append(Example("lonely", "only one of its task", [], task="other"))
+    own, other = input_probe_pairs(exs)
+    assert [e.prompt for e in own] == [f"prompt headline{i}" for i in range(3)] + [f"prompt paraphrase{i}" for i in range(3)]
+    assert [e.prompt for e in other] == ["prompt headline1", "prompt headline2", "prompt headline0", "prompt paraphrase1", "prompt paraphrase2", "prompt paraphrase0"]
+    assert [e.target for e in own] == [e.target for e in other] and all(e.docs == [] for e in own + other)
+
+
+def test_saving_writes_the_best_weights_and_leaves_the_live_parameters_alone(assets, tmp_path):
+    """The adapt stage's save: commer.pt and backbone.ckpt hold the best-validation
+    tensors, commer.pt the soft prompt of --merge-from (this run trains none), and the
+    model goes on training from its current weights."""
+    _, ckpt = assets
+    cfg = FinetuneConfig(mode="commer", stage="adapt", k=2, lora={"rank": 2, "alpha": 4.0, "dropout": 0.0})
+    model, tok, extra = build_model(ckpt, cfg)
+    other = CommerModel(model.cfg, model.lora_cfg, 2, soft_prompt_len=2)
+    with torch.no_grad():
+        other.soft_prompt.fill_(5.0)
+    save_commer_state(tmp_path / "other.pt", other, extra={"training": {"concat:task": {"best_step": 1}}})
+    param_groups(model, cfg)
+    prov = provenance(model, ckpt, tok, extra, None, tmp_path / "other.pt")
+    best = {n: t + 1.0 for n, t in trained_state(model).items()}
+    live = {n: t.detach().clone() for n, t in model.state_dict().items()}
+    save_run(tmp_path / "out", model, best, cfg, [{"step": 0, "val_ppl": 9.0}], 8.5, 3, prov)
+    assert all(torch.equal(live[n], t) for n, t in model.state_dict().items())
+    saved = torch.load(tmp_path / "out" / "commer.pt")
+    assert torch.equal(saved["state_dict"]["compression"], best["compression"])
+    assert torch.equal(saved["state_dict"]["soft_prompt"], torch.full((2, model.cfg.dim), 5.0))
+    assert all(torch.equal(saved["state_dict"][n], best[n]) for n in best if "lora_" in n)
+    assert set(saved["extra"]["training"]) == {"concat:task", "commer:adapt"} and saved["extra"]["training"]["commer:adapt"]["best_step"] == 3
+    _, bstate, _, bextra = load_checkpoint(tmp_path / "out" / "backbone.ckpt")
+    assert all(torch.equal(bstate[n[len("backbone.") :]], t) for n, t in best.items() if n.startswith("backbone.") and "lora_" not in n)
+    assert bextra["adapted"] == {"from": str(ckpt), "best_step": 3, "best_val_ppl": 8.5}
+
+
+def test_merge_from_with_other_shapes_is_refused_when_the_run_starts(assets, tmp_path):
+    _, ckpt = assets
+    cfg = FinetuneConfig(mode="concat", k=2, lora={"rank": 2, "alpha": 4.0, "dropout": 0.0})
+    model, tok, extra = build_model(ckpt, cfg)
+    save_commer_state(tmp_path / "k3.pt", CommerModel(model.cfg, model.lora_cfg, 3, soft_prompt_len=3))
+    with pytest.raises(CheckpointError, match=r"tensor compression has shape \[3, 64\], this run's model needs \[2, 64\]"):
+        provenance(model, ckpt, tok, extra, None, tmp_path / "k3.pt")
+
+
+def test_command_line_train_is_the_default_and_merge_is_a_subcommand(tmp_path, capsys):
+    old = ["--backbone", "b.ckpt", "--config", "c.json", "--stage", "ae", "--max-steps", "5", "--out", "o"]
+    for argv in (old, ["train"] + old):
+        a = cli.build_parser().parse_args(cli.with_default_subcommand(argv))
+        assert (a.cmd, a.backbone, a.config, a.stage, a.max_steps, a.out, a.mode) == ("train", "b.ckpt", "c.json", "ae", 5, "o", None)
+    with pytest.raises(SystemExit):
+        cli.build_parser().parse_args(cli.with_default_subcommand(["--stage", "pretrain", "--out", "o"]))
+    a, b = _model(1), _model(1)
+    with torch.no_grad():
+        b.soft_prompt.add_(3.0)
+    save_commer_state(tmp_path / "a.pt", a, extra={"training": {"commer:task": {}}})
+    save_commer_state(tmp_path / "b.pt", b, extra={"training": {"concat:task": {}}})
+    cli.main(["merge", "--commer", str(tmp_path / "a.pt"), "--concat", str(tmp_path / "b.pt"), "--out", str(tmp_path / "m.pt")])
+    assert capsys.readouterr().out.strip() == str(tmp_path / "m.pt")
+    merged = torch.load(tmp_path / "m.pt")
+    assert torch.equal(merged["state_dict"]["soft_prompt"], b.soft_prompt.detach()) and torch.equal(merged["state_dict"]["compression"], a.compression.detach())
+    with pytest.raises(SystemExit):
+        cli.main(["merge", "--commer", str(tmp_path / "a.pt"), "--out", str(tmp_path / "m2.pt")])  # --concat missing
