@@ -6,7 +6,7 @@ Debian vs the pinned torch 2.13):
       OMP_NUM_THREADS=2 $py models/scripts/time_train_step.py --backbone models/runs/smollm2/backbone.ckpt
     done
 
-The step is finetune.batch_loss's "commer" path with token ids of tweet-like lengths
+The step is finetune/loss.py batch_loss's "commer" path with token ids of tweet-like lengths
 (synthetic ids, so the script needs torch and model.py only: Debian's interpreter has no
 `tokenizers`): compress the documents with LoRA on, mean-merge, run the generator over
 prompt + target, cross-entropy on the target, backward, AdamW. LoRA r=16 on all seven
