@@ -157,7 +157,7 @@ export function parseMarkedSnippet(marked: string): { snippet: string; marks: Ar
 
 // English function words: a suggestion and a document that share only "the" are not alike.
 // BM25 already weighs common words down, but with nothing better to rank it still returns them.
-const FUNCTION_WORDS: ReadonlySet<string> = new Set(
+export const FUNCTION_WORDS: ReadonlySet<string> = new Set(
   (
     'a an the and or but nor so if then than of to in on at by for from with into onto over under about as ' +
     'is are was were be been being am do does did have has had will would shall should can could may might must ' +

@@ -76,7 +76,10 @@ describe('closest documents by BM25, and a document’s Library position', () =>
     );
     const withArticles = closestDocuments(db, { ...q, profileId: me, kinds: ['tweet', 'article'], text: 'dog park red ball' });
     assert.equal(withArticles.length, 3);
-    assert.ok(withArticles.some((r) => r.kind === 'article'), JSON.stringify(withArticles));
+    assert.ok(
+      withArticles.some((r) => r.kind === 'article'),
+      JSON.stringify(withArticles),
+    );
   });
 
   test('the shared words are marked in the snippet, whatever their case', () => {
