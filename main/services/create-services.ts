@@ -677,7 +677,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     };
     const save = req.save !== false;
     // "Why it sounds like you": among the documents the style came from (the merged ones of a "most relevant" run).
-    const closestAmong = docsUsed.used === 'relevant' && typeof req.docs === 'object' ? relevantIds : undefined;
+    const closestAmong = docsUsed.used === 'relevant' ? relevantIds : undefined;
     const closestTo = (text: string): ClosestDocument[] =>
       docsUsed.used === 'none' || !text
         ? []
