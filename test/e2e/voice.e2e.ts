@@ -173,6 +173,11 @@ describe('with or without my voice, and why it sounds like me, in a browser', { 
     assert.equal(await page.getByTestId('closest').count(), 0, 'no document, nothing to explain');
     assert.equal(await app.restyle.compareToggle.isDisabled(), true);
     await shot('18-empty-profile-generic.png');
+    // History keeps them, and says they were generic.
+    await app.go('History');
+    await app.history.items.first().waitFor();
+    assert.equal(await app.history.items.count(), 3);
+    assert.equal(await app.history.items.locator('.chip', { hasText: 'generic: no documents yet' }).count(), 3);
     assert.deepEqual(pageErrors, []);
   });
 });
