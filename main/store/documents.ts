@@ -155,14 +155,19 @@ export function parseMarkedSnippet(marked: string): { snippet: string; marks: Ar
   return { snippet, marks };
 }
 
-// English function words: a suggestion and a document that share only "the" are not alike.
-// BM25 already weighs common words down, but with nothing better to rank it still returns them.
+// English function words (NLTK's English stop list, and a few more): a suggestion and a document
+// that share only "the" are not alike. BM25 weighs common words down, but with nothing better to
+// rank it still returns them.
 export const FUNCTION_WORDS: ReadonlySet<string> = new Set(
   (
     'a an the and or but nor so if then than of to in on at by for from with into onto over under about as ' +
-    'is are was were be been being am do does did have has had will would shall should can could may might must ' +
-    'i me my mine you your yours he him his she her hers it its we us our ours they them their theirs ' +
-    'this that these those there here what which who whom not no yes just very too also all any some s t'
+    'up down out off again further once through during before after above below between until while against ' +
+    'is are was were be been being am do does did doing have has had having will would shall should can could may might must ' +
+    'i me my mine myself you your yours yourself yourselves he him his himself she her hers herself it its itself ' +
+    'we us our ours ourselves they them their theirs themselves ' +
+    'this that these those there here what which who whom whose how when where why ' +
+    'not no yes just very too also all any some both each few more most other such only own same now ' +
+    'because like s t d ll m o re ve y don'
   ).split(' '),
 );
 
