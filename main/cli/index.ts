@@ -225,7 +225,12 @@ export function buildProgram(): Command {
         const hiddenWords = hidden.reduce((a, b) => a + b, 0);
         if (g.json) out(g, { usedDocs, docs, candidates: texts, hidden }, () => '');
         else {
-          const noMatch = docs?.selection === 'relevant' && docs.used === 'all' ? `no document matched the draft, so all ${usedDocs} were merged` : null;
+          const noMatch =
+            docs?.selection === 'relevant' && docs.used === 'all'
+              ? `no document matched the draft, so all ${usedDocs} were merged`
+              : docs && docs.selection !== 'none' && docs.used === 'none'
+                ? 'the profile has no documents yet: generic suggestions'
+                : null;
           process.stderr.write(`(${noMatch ?? (usedDocs ? `${usedDocs} documents merged` : 'no personalization')})\n`);
           if (hiddenWords) process.stderr.write(`(${hiddenWords} offensive ${hiddenWords === 1 ? 'word' : 'words'} hidden)\n`);
         }

@@ -11,6 +11,7 @@
 import { z } from 'zod';
 import type {
   DocumentItem,
+  DocumentLocation,
   DocumentListRequest,
   GenerationItem,
   HistoryListRequest,
@@ -30,9 +31,11 @@ import type {
 } from '../services/types.js';
 
 export type {
+  ClosestDocument,
   DocKind,
   DocsUsed,
   DocumentItem,
+  DocumentLocation,
   GenerationItem,
   ImportFormat,
   ImportOptions,
@@ -132,6 +135,7 @@ export const restyleRequestSchema = z
     kind: z.union([docKind, z.literal('any')]).optional(),
     n: z.number().int('the number of suggestions must be a whole number').min(1, 'ask for 1 to 5 suggestions').max(5, 'ask for 1 to 5 suggestions').optional(),
     sampling: sampling.optional(),
+    save: z.boolean().optional(),
   })
   .strict();
 
@@ -158,6 +162,7 @@ export const requestSchemas = {
 
   'library:list': z.object({ profileId: id, kind: docKind.optional(), search: z.string().max(1000).optional(), ...page }).strict(),
   'library:delete': z.object({ ids }).strict(),
+  'library:locate': z.object({ id }).strict(),
 
   'queue:status': noInput,
   'queue:pause': noInput,
@@ -232,6 +237,7 @@ export interface ResponseMap {
   'import:cancel': null;
   'library:list': Page<DocumentItem>;
   'library:delete': { deleted: number };
+  'library:locate': DocumentLocation;
   'queue:status': QueueStatus;
   'queue:pause': QueueStatus;
   'queue:resume': QueueStatus;
@@ -284,6 +290,7 @@ export const invokeMethods = {
   cancelImport: 'import:cancel',
   listDocuments: 'library:list',
   deleteDocuments: 'library:delete',
+  locateDocument: 'library:locate',
   getQueueStatus: 'queue:status',
   pauseQueue: 'queue:pause',
   resumeQueue: 'queue:resume',

@@ -22,6 +22,7 @@ import {
   DOC_KINDS,
   TASKS,
   type BackboneSource,
+  type ClosestDocument,
   type DocKind,
   type DocsUsed,
   type DocumentItem,
@@ -40,6 +41,8 @@ import {
 const REPO_PACKS = fileURLToPath(new URL('../../models/packs', import.meta.url));
 const TASK_KIND: Record<'paraphrase' | 'headline', DocKind> = { paraphrase: 'tweet', headline: 'article' };
 const UNDO_DAYS = 30;
+/** Documents shown beside each suggestion as the closest of the person's own. */
+const CLOSEST_DOCUMENTS = 3;
 const IMPORT_FORMATS: readonly ImportFormat[] = ['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html'];
 
 /** A runner for store calls that turns StoreErrors into ServiceErrors with the same code, and a locked database into BUSY naming who holds it. */
@@ -363,6 +366,17 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           emit({ type: 'data-changed', what: 'documents' });
           return { deleted: n };
         }),
+      locate: (id) =>
+        s(() => {
+          const found = store.documentPosition(db, int(id, 'id', 1, Number.MAX_SAFE_INTEGER));
+          if (!found) throw new ServiceError('NOT_FOUND', `document ${id} does not exist (it may have been deleted)`);
+          const d = found.row;
+          const compressed = activePackId ? store.hasCompression(db, d.id, activePackId) : false;
+          return {
+            document: { id: d.id, profileId: d.profile_id, kind: d.kind, text: d.text, source: d.source, writtenAt: d.written_at, importedAt: d.imported_at, compressed },
+            index: found.index,
+          };
+        }),
     },
 
     imports: {
@@ -616,28 +630,37 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     const kinds: DocKind[] = req.kind && req.kind !== 'any' ? [req.kind] : req.kind === 'any' ? [...DOC_KINDS] : counts[taskKind] > 0 ? [taskKind] : [...DOC_KINDS];
     let merged: Float32Array | null = null;
     let usedDocs = 0;
+    let relevantIds: number[] = [];
     const docsUsed: DocsUsed = { selection: 'none', requested: null, matched: null, used: 'none', count: 0 };
     if (req.docs !== 'none') {
       let mean: store.Mean | null = null;
       if (typeof req.docs === 'object' && req.docs !== null) {
         const want = int(req.docs.relevant, 'docs.relevant', 1, 10_000);
         const found = store.relevantDocumentIds(db, profile.id, req.draft, want, kinds, info.packId);
+        relevantIds = found;
         mean = found.length ? store.meanOfDocuments(db, info.packId, found) : null;
         Object.assign(docsUsed, { selection: 'relevant', requested: want, matched: found.length, used: mean ? 'relevant' : 'all' });
       } else if (req.docs !== 'all') throw new ServiceError('INVALID_INPUT', "docs must be 'all', 'none' or {relevant: N}");
       else Object.assign(docsUsed, { selection: 'all', used: 'all' });
       // No document shares a word with the draft: the whole profile is the next best evidence of style (docsUsed says so).
       mean ??= store.getMean(db, profile.id, info.packId, kinds);
-      if (!mean) {
+      if (mean) {
+        merged = mean.mean;
+        usedDocs = mean.count;
+        docsUsed.count = mean.count;
+      } else if (counts.tweet + counts.article > 0) {
+        // Documents exist but none is learned yet: generic text would pass for theirs, so say why there is none.
         const pending = store.profileCompressionCounts(db, profile.id, info.packId).pending;
         throw new ServiceError(
           'NO_DOCUMENTS',
-          pending > 0 ? `"${profile.name}" has ${pending} documents still being compressed; try again when the queue is done` : `"${profile.name}" has no documents yet; import some first`,
+          pending > 0
+            ? `"${profile.name}" has ${pending} documents still being compressed; try again when the queue is done`
+            : `none of "${profile.name}"'s ${kinds.map((k) => `${k}s`).join(' or ')} is learned with this pack`,
         );
+      } else {
+        // A profile with no documents at all: generic suggestions (the n = 0 generation), as the Restyle page promises; docsUsed says so.
+        docsUsed.used = 'none';
       }
-      merged = mean.mean;
-      usedDocs = mean.count;
-      docsUsed.count = mean.count;
     }
     const sp = req.sampling ?? {};
     const params: GenerateParams = {
@@ -652,11 +675,26 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       seed: sp.seed ?? Math.floor(Math.random() * 2 ** 31),
       maxNewTokens: sp.maxNewTokens ?? info.maxNewTokens,
     };
+    const save = req.save !== false;
+    // "Why it sounds like you": among the documents the style came from (the merged ones of a "most relevant" run).
+    const closestAmong = docsUsed.used === 'relevant' ? relevantIds : undefined;
+    const closestTo = (text: string): ClosestDocument[] =>
+      docsUsed.used === 'none' || !text
+        ? []
+        : s(() => store.closestDocuments(db, { profileId: profile.id, text, kinds, packId: info.packId, among: closestAmong, limit: CLOSEST_DOCUMENTS })).map((r) => ({
+            id: r.id,
+            kind: r.kind,
+            source: r.source,
+            writtenAt: r.written_at,
+            importedAt: r.imported_at,
+            snippet: r.snippet,
+            marks: r.marks,
+          }));
     const texts: string[] = Array.from({ length: n }, () => '');
     // Masked as they stream: the suggestions are sampled from a model trained on other people's tweets.
     const filters = Array.from({ length: n }, () => (filterOffensive ? new OffensiveStreamFilter() : null));
     const shown = (c: number, text: string) => filters[c]?.push(text) ?? text;
-    yield { type: 'start', restyleId: randomUUID(), packId: info.packId, usedDocs, n, docs: docsUsed };
+    yield { type: 'start', restyleId: randomUUID(), packId: info.packId, usedDocs, n, docs: docsUsed, seed: params.seed };
     let aborted = false;
     try {
       for await (const ev of client.generate(params, signal)) {
@@ -676,7 +714,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         const masked = filter?.result() ?? { text: texts[ev.candidate]!, hidden: 0 };
         const text = masked.text.trim();
         let generationId: number | null = null;
-        if (reason !== 'aborted' && text) {
+        if (save && reason !== 'aborted' && text) {
           generationId = s(() =>
             store.insertGeneration(db, {
               profileId: profile.id,
@@ -696,7 +734,8 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
             }),
           );
         }
-        yield { type: 'candidate-done', candidate: ev.candidate, text, finishReason: reason, generationId, hidden: masked.hidden };
+        const closest = reason === 'aborted' ? [] : closestTo(text);
+        yield { type: 'candidate-done', candidate: ev.candidate, text, finishReason: reason, generationId, hidden: masked.hidden, closest };
       }
     } catch (err) {
       if (err instanceof InferenceError) {
@@ -705,7 +744,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       } else throw err;
     }
     if (signal?.aborted) aborted = true;
-    emit({ type: 'data-changed', what: 'history' });
+    if (save) emit({ type: 'data-changed', what: 'history' });
     yield { type: 'done', aborted };
   }
 

@@ -75,6 +75,13 @@ export interface DocumentListRequest {
   limit?: number;
 }
 
+/** Where a document sits in the Library: its row in the profile's unfiltered list (newest first). */
+export interface DocumentLocation {
+  document: DocumentItem;
+  /** 0-based position in `documents.list({profileId})` with no kind or search filter. */
+  index: number;
+}
+
 export interface Page<T> {
   items: T[];
   total: number;
@@ -199,13 +206,35 @@ export interface RestyleRequest {
   /** Number of candidates, 1..5 (default 3). */
   n?: number;
   sampling?: SamplingOptions;
+  /**
+   * Save each finished candidate to History (default true). The "without my voice"
+   * comparison passes false: a generic rewrite is not the person's suggestion.
+   */
+  save?: boolean;
+}
+
+/**
+ * One of the person's own documents closest to a suggestion: FTS5 BM25 over the words the
+ * two share, among the documents the style was learned from.
+ */
+export interface ClosestDocument {
+  id: number;
+  kind: DocKind;
+  source: string;
+  writtenAt: string | null;
+  importedAt: string;
+  /** The document, or the passage of a long one around the shared words ('…' where cut). */
+  snippet: string;
+  /** [start, end) character ranges in `snippet` of the words it shares with the suggestion. */
+  marks: Array<[number, number]>;
 }
 
 /**
  * Which documents a restyle actually merged. `selection` is what was asked for;
  * `used` what the style came from: a {relevant: N} request whose draft shares no
- * word with any document (`matched: 0`) falls back to the whole profile ('all').
- * `count` is the number of compressions merged.
+ * word with any document (`matched: 0`) falls back to the whole profile ('all');
+ * a profile with no documents at all writes generic suggestions (`used: 'none'`,
+ * the same as asking for 'none'). `count` is the number of compressions merged.
  */
 export interface DocsUsed {
   selection: 'all' | 'relevant' | 'none';
@@ -219,7 +248,8 @@ export interface DocsUsed {
 
 export type RestyleEvent =
   // `docs` and `hidden` are optional so that older fakes and recorded streams still type-check; the services always send them.
-  | { type: 'start'; restyleId: string; packId: string; usedDocs: number; n: number; docs?: DocsUsed }
+  // `seed` is the seed the run sampled with, so a comparison run can repeat it.
+  | { type: 'start'; restyleId: string; packId: string; usedDocs: number; n: number; docs?: DocsUsed; seed?: number }
   | { type: 'token'; candidate: number; tokenId: number; text: string }
   | {
       type: 'candidate-done';
@@ -230,6 +260,8 @@ export type RestyleEvent =
       generationId: number | null;
       /** Offensive words masked in `text` by the output filter (0 when none, or the filter is off). */
       hidden?: number;
+      /** Up to 3 of the documents the style came from that are closest to `text`, best first; [] when none shares a word or no document was used. */
+      closest?: ClosestDocument[];
     }
   | { type: 'done'; aborted: boolean };
 
@@ -337,6 +369,8 @@ export interface DocumentsService {
   list(req: DocumentListRequest): Page<DocumentItem>;
   /** Deletes documents (and their compressions, subtracting them from the means) in one transaction. */
   delete(ids: number[]): { deleted: number };
+  /** One document and its row in the profile's unfiltered Library list (NOT_FOUND once deleted). */
+  locate(id: number): DocumentLocation;
 }
 
 export interface ImportService {

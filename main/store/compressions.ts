@@ -57,6 +57,11 @@ export function compressionTotals(db: Database, packId: string): { total: number
   return { total, done, pending: total - done };
 }
 
+/** Whether a document has a committed compression with a pack. */
+export function hasCompression(db: Database, documentId: number, packId: string): boolean {
+  return stmt(db, 'SELECT 1 FROM compressions WHERE document_id = ? AND pack_id = ?').get(documentId, packId) !== undefined;
+}
+
 /** Compressed / pending counts of one profile for a pack. */
 export function profileCompressionCounts(db: Database, profileId: number, packId: string): { compressed: number; pending: number } {
   const r = stmt(

@@ -8,9 +8,11 @@ import type { Api, Result } from '../../main/ipc/contract';
 export type {
   Api,
   AppError,
+  ClosestDocument,
   DocKind,
   DocsUsed,
   DocumentItem,
+  DocumentLocation,
   ExportResult,
   GenerationItem,
   ImportPhase,

@@ -1,10 +1,11 @@
-import { useState } from 'react';
+import { useState, type ReactNode } from 'react';
 import { copyText } from '../lib/clipboard';
 import type { Suggestion } from '../stores/use-restyle-store';
 import { useUiStore } from '../stores/use-ui-store';
 import { Icon } from './Icon';
 
-export function SuggestionCard({ index, s, running }: { index: number; s: Suggestion; running: boolean }) {
+/** One suggestion; `children` go under its text (the comparison and the closest documents). */
+export function SuggestionCard({ index, s, running, children }: { index: number; s: Suggestion; running: boolean; children?: ReactNode }) {
   const [copied, setCopied] = useState(false);
   const toast = useUiStore((st) => st.toast);
   const streaming = running && !s.done;
@@ -26,6 +27,7 @@ export function SuggestionCard({ index, s, running }: { index: number; s: Sugges
         {empty ? (streaming ? 'Thinking…' : '(no text)') : s.text}
         {streaming && <span className="caret" aria-hidden="true" />}
       </p>
+      {children}
       <footer className="suggestion-foot">
         <button
           type="button"

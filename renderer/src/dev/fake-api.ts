@@ -2,7 +2,7 @@
 // `vite dev` with `?fake` in the URL, so the interface can be worked on without
 // the services running. It is never part of a build and never used by e2e tests,
 // which drive the real web host.
-import type { Api, DocumentItem, GenerationItem, ImportProgress, PackSummary, ProfileSummary, Result } from '../api';
+import type { Api, ClosestDocument, DocumentItem, GenerationItem, ImportProgress, PackSummary, ProfileSummary, Result } from '../api';
 import type { ErrorCode } from '../../../main/ipc/contract';
 
 const ok = <T>(value: T): Promise<Result<T>> => Promise.resolve({ ok: true, value });
@@ -43,6 +43,19 @@ const packs: PackSummary[] = [
     evaluation: null,
   },
 ];
+
+/** A crude stand-in for the services' BM25: the profile's first three documents sharing a word with the text. */
+function closestTo(profileId: number, text: string): ClosestDocument[] {
+  const words = new Set(text.toLowerCase().match(/[\p{L}\p{N}_]+/gu) ?? []);
+  const out: ClosestDocument[] = [];
+  for (const d of docs) {
+    if (out.length === 3) break;
+    if (d.profileId !== profileId) continue;
+    const marks = [...d.text.matchAll(/[\p{L}\p{N}_]+/gu)].filter((m) => words.has(m[0].toLowerCase())).map((m): [number, number] => [m.index, m.index + m[0].length]);
+    if (marks.length) out.push({ id: d.id, kind: d.kind, source: d.source, writtenAt: d.writtenAt, importedAt: d.importedAt, snippet: d.text, marks });
+  }
+  return out;
+}
 
 function refreshCounts(p: ProfileSummary) {
   const mine = docs.filter((d) => d.profileId === p.id);
@@ -87,6 +100,11 @@ const fake: Api = {
     const q = (search ?? '').toLowerCase();
     const all = docs.filter((d) => d.profileId === profileId && (!q || d.text.toLowerCase().includes(q)));
     return ok({ items: all.slice(offset, offset + limit), total: all.length, offset, limit });
+  },
+  locateDocument: ({ id }) => {
+    const d = docs.find((x) => x.id === id);
+    if (!d) return fail('NOT_FOUND', `document ${id} does not exist (it may have been deleted)`);
+    return ok({ document: { ...d }, index: docs.filter((x) => x.profileId === d.profileId).indexOf(d) });
   },
   deleteDocuments: ({ ids }) => {
     for (const id of ids) {
@@ -151,18 +169,26 @@ const fake: Api = {
     let cancelled = false;
     const words = ['Proud', 'of', 'everyone', 'who', 'showed', 'up', 'today.', 'Let’s', 'keep', 'going', '—', 'together.'];
     const done = new Promise<Result<{ streamId: string }>>((resolve) => {
-      onEvent({ type: 'start', restyleId: 'r', packId: 'fake-k4', usedDocs: docs.length, n: 3 });
+      const mine = req.docs === 'none' ? 0 : docs.filter((d) => d.profileId === req.profileId).length;
+      const seed = req.sampling?.seed ?? 7;
+      onEvent({ type: 'start', restyleId: 'r', packId: 'fake-k4', usedDocs: mine, n: 3, seed });
       let step = 0;
       const tick = () => {
         if (cancelled) {
           onEvent({ type: 'done', aborted: true });
           return resolve({ ok: true, value: { streamId: 'r' } });
         }
-        for (let c = 0; c < 3; c++) onEvent({ type: 'token', candidate: c, tokenId: step, text: ` ${words[(step + c) % words.length]}` });
+        // Without a voice the fake writes the same words in another order, so the comparison has something to show.
+        const at = (s: number, c: number) => words[(mine ? s + c + seed : words.length - 1 - s - c + seed) % words.length];
+        for (let c = 0; c < 3; c++) onEvent({ type: 'token', candidate: c, tokenId: step, text: ` ${at(step, c)}` });
         step++;
         if (step < 10) return void setTimeout(tick, 60);
         for (let c = 0; c < 3; c++) {
-          const text = Array.from({ length: 10 }, (_, s) => words[(s + c) % words.length]).join(' ');
+          const text = Array.from({ length: 10 }, (_, s) => at(s, c)).join(' ');
+          if (req.save === false) {
+            onEvent({ type: 'candidate-done', candidate: c, text, finishReason: 'eos', generationId: null, closest: mine ? closestTo(req.profileId, text) : [] });
+            continue;
+          }
           const g: GenerationItem = {
             id: nextId++,
             profileId: req.profileId,
@@ -175,7 +201,7 @@ const fake: Api = {
             createdAt: new Date().toISOString(),
           };
           history.unshift(g);
-          onEvent({ type: 'candidate-done', candidate: c, text, finishReason: 'eos', generationId: g.id });
+          onEvent({ type: 'candidate-done', candidate: c, text, finishReason: 'eos', generationId: g.id, closest: mine ? closestTo(req.profileId, text) : [] });
         }
         onEvent({ type: 'done', aborted: false });
         resolve({ ok: true, value: { streamId: 'r' } });

@@ -37,7 +37,8 @@ export function docsLabel(docs: 'all' | 'none' | { relevant: number }): string {
  * run whose draft matched no document used the whole profile instead, and says so.
  */
 export function docsUsedLabel(u: { selection: 'all' | 'relevant' | 'none'; requested: number | null; matched: number | null; used: 'all' | 'relevant' | 'none'; count: number }): string {
-  if (u.used === 'none') return 'no documents';
+  // Asked for documents, used none: the profile has none yet, so the model wrote without a voice.
+  if (u.used === 'none') return u.selection === 'none' ? 'no documents' : 'no documents yet, so these are generic suggestions';
   if (u.selection === 'relevant' && u.used === 'all') {
     return u.matched
       ? `none of the ${plural(u.matched, 'matching document')} was learned yet, so all ${plural(u.count, 'document')} were used`

@@ -1,5 +1,7 @@
 import { create } from 'zustand';
 import { api, errorMessage, unwrap, type DocKind, type DocumentItem } from '../api';
+import { useProfilesStore } from './use-profiles-store';
+import { useUiStore } from './use-ui-store';
 
 const PAGE = 200;
 
@@ -16,13 +18,19 @@ interface LibraryState {
   searching: boolean;
   error: string | null;
   generation: number;
+  /** A document opened from elsewhere (a suggestion's closest documents): highlighted and scrolled to in the unfiltered list. */
+  focus: { id: number; index: number } | null;
   load(profileId: number | null, query: string): Promise<void>;
   setKind(kind: DocKind | 'all'): void;
   ensureRange(start: number, end: number): void;
   remove(id: number): Promise<void>;
+  /** Opens the Library on one document: its profile, the unfiltered list, the document highlighted. Throws when it is gone. */
+  openDocument(id: number): Promise<void>;
 }
 
 const inFlight = new Set<string>();
+/** The profile of the focused document (the focus belongs to that profile's list). */
+let shownFocusProfile: number | null = null;
 let visibleStart = 0;
 /**
  * The list the rows on screen belong to. The store's profileId/query/kind are the
@@ -44,9 +52,13 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
   searching: false,
   error: null,
   generation: 0,
+  focus: null,
   load: async (profileId, query) => {
     const generation = get().generation + 1;
     const wanted = get().kind;
+    // The opened document's row is its place in the unfiltered list: a search or another profile ends the focus.
+    const focus = get().focus;
+    if (focus && (query || wanted !== 'all' || (profileId !== null && profileId !== shownFocusProfile))) set({ focus: null });
     // "Searching" means the rows on screen belong to another list than the one asked
     // for: a refresh of the shown list (documents arriving during an import) is not a
     // search, and it never ends one that is still loading.
@@ -77,7 +89,7 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     }
   },
   setKind: (kind) => {
-    set({ kind });
+    set({ kind, focus: null });
     void get().load(get().profileId, get().query);
   },
   ensureRange: (start, end) => {
@@ -108,5 +120,14 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     await unwrap(api().deleteDocuments({ ids: [id] }));
     // Reload rather than splice: rows are sparse and offsets shift after a delete.
     await get().load(get().profileId, get().query);
+  },
+  openDocument: async (id) => {
+    const { document, index } = await unwrap(api().locateDocument({ id }));
+    shownFocusProfile = document.profileId;
+    set({ query: '', kind: 'all', focus: { id, index } });
+    const profiles = useProfilesStore.getState();
+    if (profiles.activeId !== document.profileId) profiles.select(document.profileId);
+    // The Library page loads its list as it opens; the focus is kept by that load (no query, every kind).
+    useUiStore.getState().setView('library');
   },
 }));

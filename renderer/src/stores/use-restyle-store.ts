@@ -1,5 +1,6 @@
 import { create } from 'zustand';
-import { api, type DocSelection, type DocsUsed, type TaskId } from '../api';
+import { api, type ClosestDocument, type DocSelection, type DocsUsed, type TaskId } from '../api';
+import type { RequestIn, RestyleStreamEvent } from '../../../main/ipc/contract';
 import { assertNever } from '../lib/assert-never';
 
 /** How many suggestions a run asks for unless the user picks another number (the service allows 1 to 5). */
@@ -16,9 +17,25 @@ export interface Suggestion {
   finishReason: 'eos' | 'stop' | 'length' | 'aborted' | null;
   /** Offensive words the output filter masked in this suggestion. */
   hidden: number;
+  /** The person's documents closest to it, best first (null until the candidate is done, or when the host never said). */
+  closest: ClosestDocument[] | null;
 }
 
 type Status = 'idle' | 'running' | 'done' | 'stopped' | 'error';
+
+/** The settings of the run the suggestions came from (shown beside them, and repeated by the comparison). */
+export interface LastRun {
+  profileId: number;
+  task: TaskId;
+  draft: string;
+  n: number;
+  docs: DocSelection;
+  usedDocs: number | null;
+  packId: string | null;
+  docsUsed: DocsUsed | null;
+  /** The seed the host sampled with (null until 'start' says, or from a host that does not). */
+  seed: number | null;
+}
 
 interface RestyleState {
   draft: string;
@@ -30,13 +47,19 @@ interface RestyleState {
   suggestions: Suggestion[];
   status: Status;
   error: string | null;
-  /** The settings of the run the suggestions came from (shown beside them). */
-  lastRun: { task: TaskId; docs: DocSelection; usedDocs: number | null; packId: string | null; docsUsed: DocsUsed | null } | null;
+  lastRun: LastRun | null;
+  /** Show each suggestion beside what the model writes without the profile's documents. */
+  compare: boolean;
+  /** The same draft and seed with no documents (docs 'none'), one per suggestion; never saved to History. */
+  baseline: Suggestion[];
+  baselineStatus: Status;
+  baselineError: string | null;
   setDraft(draft: string): void;
   setTask(task: TaskId): void;
   setDocMode(mode: 'all' | 'relevant'): void;
   setRelevantN(n: number): void;
   setCount(n: number): void;
+  setCompare(on: boolean): void;
   run(profileId: number): void;
   stop(): void;
 }
@@ -46,49 +69,46 @@ let current: { cancel(): void } | null = null;
 let latestRun = 0;
 
 function emptySuggestions(n: number): Suggestion[] {
-  return Array.from({ length: n }, () => ({ text: '', done: false, generationId: null, tokens: 0, finishReason: null, hidden: 0 }));
+  return Array.from({ length: n }, () => ({ text: '', done: false, generationId: null, tokens: 0, finishReason: null, hidden: 0, closest: null }));
 }
 
-export const useRestyleStore = create<RestyleState>((set, get) => ({
-  draft: '',
-  task: 'paraphrase',
-  docMode: 'all',
-  relevantN: 8,
-  count: DEFAULT_CANDIDATES,
-  suggestions: [],
-  status: 'idle',
-  error: null,
-  lastRun: null,
-  setDraft: (draft) => set({ draft }),
-  setTask: (task) => set({ task }),
-  setDocMode: (docMode) => set({ docMode }),
-  setRelevantN: (relevantN) => set({ relevantN: Math.max(1, Math.min(512, Math.round(relevantN) || 1)) }),
-  setCount: (count) => set({ count: Math.max(1, Math.min(MAX_CANDIDATES, Math.round(count) || DEFAULT_CANDIDATES)) }),
-  run: (profileId) => {
-    const { draft, task, docMode, relevantN, count } = get();
-    if (!draft.trim()) return;
+/** Whether a run's suggestions drew on documents: a generic run has nothing to compare against. */
+export function runUsedDocuments(r: LastRun | null): boolean {
+  return !!r && r.usedDocs !== null && r.usedDocs > 0 && r.docsUsed?.used !== 'none';
+}
+
+type Target = { list: 'suggestions'; status: 'status'; error: 'error' } | { list: 'baseline'; status: 'baselineStatus'; error: 'baselineError' };
+const MAIN: Target = { list: 'suggestions', status: 'status', error: 'error' };
+const BASELINE: Target = { list: 'baseline', status: 'baselineStatus', error: 'baselineError' };
+
+export const useRestyleStore = create<RestyleState>((set, get) => {
+  /**
+   * Streams one restyle request into `target`'s list. Tokens arrive faster than the screen
+   * refreshes, so they are buffered and applied once a frame. Resolves with how it ended.
+   */
+  function stream(req: RequestIn<'restyle:start'>, count: number, target: Target, onStart?: (e: Extract<RestyleStreamEvent['event'], { type: 'start' }>) => void): Promise<Status> {
     current?.cancel();
     const run = ++latestRun;
     const isCurrent = () => run === latestRun;
-    const docs: DocSelection = docMode === 'all' ? 'all' : { relevant: relevantN };
-    set({ suggestions: emptySuggestions(count), status: 'running', error: null, lastRun: { task, docs, usedDocs: null, packId: null, docsUsed: null } });
-    // Tokens arrive faster than the screen refreshes; buffer them and apply once a frame.
+    const setList = (list: Suggestion[]) => set({ [target.list]: list } as Partial<RestyleState>);
+    const setStatus = (status: Status, error?: string) => set({ [target.status]: status, ...(error === undefined ? {} : { [target.error]: error }) } as Partial<RestyleState>);
+    set({ [target.list]: emptySuggestions(count), [target.status]: 'running', [target.error]: null } as Partial<RestyleState>);
     const buffered: string[] = Array(count).fill('');
     const counted: number[] = Array(count).fill(0);
     let frame = 0;
     const flush = () => {
       frame = 0;
       if (!isCurrent() || counted.every((n) => n === 0)) return;
-      const next = get().suggestions.map((s, i) => (counted[i] ? { ...s, text: s.text + buffered[i], tokens: s.tokens + counted[i]! } : s));
+      const next = get()[target.list].map((s, i) => (counted[i] ? { ...s, text: s.text + buffered[i], tokens: s.tokens + counted[i]! } : s));
       buffered.fill('');
       counted.fill(0);
-      set({ suggestions: next });
+      setList(next);
     };
-    const handle = api().restyle({ profileId, draft, task, docs, n: count }, (e) => {
+    const handle = api().restyle(req, (e) => {
       if (!isCurrent()) return;
       switch (e.type) {
         case 'start':
-          set({ lastRun: { task, docs, usedDocs: e.usedDocs, packId: e.packId, docsUsed: e.docs ?? null } });
+          onStart?.(e);
           break;
         case 'token':
           if (e.candidate >= 0 && e.candidate < count) {
@@ -99,45 +119,100 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
           break;
         case 'candidate-done': {
           flush();
-          const next = get().suggestions.slice();
+          const next = get()[target.list].slice();
           const prev = next[e.candidate];
-          next[e.candidate] = { text: e.text, done: e.finishReason !== 'aborted', generationId: e.generationId, tokens: prev?.tokens ?? 0, finishReason: e.finishReason, hidden: e.hidden ?? 0 };
-          set({ suggestions: next });
+          next[e.candidate] = {
+            text: e.text,
+            done: e.finishReason !== 'aborted',
+            generationId: e.generationId,
+            tokens: prev?.tokens ?? 0,
+            finishReason: e.finishReason,
+            hidden: e.hidden ?? 0,
+            closest: e.closest ?? null,
+          };
+          setList(next);
           break;
         }
         case 'done':
           flush();
-          set({ status: e.aborted ? 'stopped' : 'done' });
+          setStatus(e.aborted ? 'stopped' : 'done');
           break;
         case 'error':
           flush();
-          set({ status: 'error', error: e.error.message });
+          setStatus('error', e.error.message);
           break;
         default:
           assertNever(e);
       }
     });
     current = handle;
-    void handle.done
+    return handle.done
       .then((r) => {
         if (!isCurrent()) return;
-        if (!r.ok && r.error.code !== 'CANCELLED' && get().status !== 'error') set({ status: 'error', error: r.error.message });
+        if (!r.ok && r.error.code !== 'CANCELLED' && get()[target.status] !== 'error') setStatus('error', r.error.message);
       })
       .catch((err: unknown) => {
-        if (isCurrent()) set({ status: 'error', error: err instanceof Error ? err.message : String(err) });
+        if (isCurrent()) setStatus('error', err instanceof Error ? err.message : String(err));
       })
-      .finally(() => {
+      .then(() => {
         if (current === handle) current = null;
         if (frame) cancelAnimationFrame(frame);
-        if (!isCurrent()) return;
+        if (!isCurrent()) return 'stopped';
         flush();
-        const s = get().status;
-        if (s === 'running') set({ status: 'done' });
+        if (get()[target.status] === 'running') setStatus('done');
+        return get()[target.status];
       });
-  },
-  stop: () => {
-    if (!current) return;
-    set({ status: 'stopped' });
-    current.cancel();
-  },
-}));
+  }
+
+  /** The last run again with no documents and the same seed: what the model writes without the voice. */
+  function runBaseline(): void {
+    const r = get().lastRun;
+    if (!r || !runUsedDocuments(r)) return;
+    void stream({ profileId: r.profileId, task: r.task, draft: r.draft, docs: 'none', n: r.n, save: false, ...(r.seed === null ? {} : { sampling: { seed: r.seed } }) }, r.n, BASELINE);
+  }
+
+  return {
+    draft: '',
+    task: 'paraphrase',
+    docMode: 'all',
+    relevantN: 8,
+    count: DEFAULT_CANDIDATES,
+    suggestions: [],
+    status: 'idle',
+    error: null,
+    lastRun: null,
+    compare: false,
+    baseline: [],
+    baselineStatus: 'idle',
+    baselineError: null,
+    setDraft: (draft) => set({ draft }),
+    setTask: (task) => set({ task }),
+    setDocMode: (docMode) => set({ docMode }),
+    setRelevantN: (relevantN) => set({ relevantN: Math.max(1, Math.min(512, Math.round(relevantN) || 1)) }),
+    setCount: (count) => set({ count: Math.max(1, Math.min(MAX_CANDIDATES, Math.round(count) || DEFAULT_CANDIDATES)) }),
+    setCompare: (compare) => {
+      set({ compare });
+      // Turned on after a run: compare its suggestions, without generating them again.
+      const { status, baselineStatus, baseline } = get();
+      if (compare && status === 'done' && baselineStatus !== 'running' && (baseline.length === 0 || baselineStatus !== 'done')) runBaseline();
+    },
+    run: (profileId) => {
+      const { draft, task, docMode, relevantN, count } = get();
+      if (!draft.trim()) return;
+      const docs: DocSelection = docMode === 'all' ? 'all' : { relevant: relevantN };
+      const base = { profileId, task, draft, n: count, docs };
+      set({ lastRun: { ...base, usedDocs: null, packId: null, docsUsed: null, seed: null }, baseline: [], baselineStatus: 'idle', baselineError: null });
+      void stream({ profileId, draft, task, docs, n: count }, count, MAIN, (e) =>
+        set({ lastRun: { ...base, usedDocs: e.usedDocs, packId: e.packId, docsUsed: e.docs ?? null, seed: e.seed ?? null } }),
+      ).then((how) => {
+        if (how === 'done' && get().compare) runBaseline();
+      });
+    },
+    stop: () => {
+      if (!current) return;
+      if (get().baselineStatus === 'running') set({ baselineStatus: 'stopped' });
+      else set({ status: 'stopped' });
+      current.cancel();
+    },
+  };
+});

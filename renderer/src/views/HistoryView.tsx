@@ -15,6 +15,8 @@ function HistoryItem({ g }: { g: GenerationItem }) {
   const toast = useUiStore((s) => s.toast);
   const setView = useUiStore((s) => s.setView);
   const { remove, restore } = useHistoryStore();
+  // Documents asked for, none used: the profile had none yet, and the suggestion was generic.
+  const generic = g.settings.docs !== 'none' && g.settings.usedDocs === 0;
   const docs = docsLabel(g.settings.docs);
   return (
     <li className="card history-item" data-testid="history-item">
@@ -24,9 +26,7 @@ function HistoryItem({ g }: { g: GenerationItem }) {
       </p>
       <div className="history-meta">
         <span className="chip">{TASK_LABELS[g.task]}</span>
-        <span className="chip">
-          {docs} ({num(g.settings.usedDocs)} used)
-        </span>
+        <span className="chip">{generic ? 'generic: no documents yet' : `${docs} (${num(g.settings.usedDocs)} used)`}</span>
         {g.settings.sampling.temperature != null && <span className="chip">temperature {g.settings.sampling.temperature}</span>}
         {g.profileName && <span className="chip">{g.profileName}</span>}
         <span className="chip" title="Model pack">

@@ -9,9 +9,9 @@ import { useUiStore } from '../stores/use-ui-store';
 import { num, when } from '../lib/format';
 import type { DocumentItem } from '../api';
 
-function DocRow({ doc, onDelete }: { doc: DocumentItem; onDelete(d: DocumentItem): void }) {
+function DocRow({ doc, focused, onDelete }: { doc: DocumentItem; focused: boolean; onDelete(d: DocumentItem): void }) {
   return (
-    <div className="doc-row" data-testid="doc-row">
+    <div className={focused ? 'doc-row doc-row-focused' : 'doc-row'} data-testid="doc-row" data-doc-id={doc.id} aria-current={focused ? 'true' : undefined}>
       <div className="doc-main">
         <p className="doc-text">{doc.text}</p>
         <p className="doc-meta">
@@ -33,7 +33,7 @@ export function LibraryView() {
   const profile = useActiveProfile();
   const setView = useUiStore((s) => s.setView);
   const toast = useUiStore((s) => s.toast);
-  const { rows, total, searching, error, load, ensureRange, remove, query, kind, setKind } = useLibraryStore();
+  const { rows, total, searching, error, load, ensureRange, remove, query, kind, setKind, focus } = useLibraryStore();
   const kindId = useId();
   const [text, setText] = useState(query);
   const searchId = useId();
@@ -63,6 +63,11 @@ export function LibraryView() {
   useEffect(() => {
     if (total > 0) ensureRange(first, last);
   }, [first, last, total, ensureRange]);
+  // A document opened from a suggestion: bring its row into view once the list is there.
+  const focusIndex = focus && !query && kind === 'all' && focus.index < total ? focus.index : null;
+  useEffect(() => {
+    if (focusIndex !== null) virtualizer.scrollToIndex(focusIndex, { align: 'center' });
+  }, [focusIndex, virtualizer]);
 
   if (!profile) {
     return (
@@ -157,7 +162,7 @@ export function LibraryView() {
                       ref={virtualizer.measureElement}
                       style={{ position: 'absolute', top: 0, left: 0, right: 0, transform: `translateY(${vi.start}px)` }}
                     >
-                      {doc ? <DocRow doc={doc} onDelete={onDelete} /> : <div className="doc-row skeleton" aria-hidden="true" />}
+                      {doc ? <DocRow doc={doc} focused={doc.id === focus?.id} onDelete={onDelete} /> : <div className="doc-row skeleton" aria-hidden="true" />}
                     </div>
                   );
                 })}

@@ -3,12 +3,14 @@ import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
 import { SuggestionCard } from '../components/SuggestionCard';
+import { ClosestDocuments } from '../components/ClosestDocuments';
+import { CompareToggle, WithoutVoice } from '../components/VoiceComparison';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useRestyleStore } from '../stores/use-restyle-store';
 import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore } from '../stores/use-ui-store';
 import { TASK_LABELS, docsLabel, docsUsedLabel, plural } from '../lib/format';
-import { MAX_CANDIDATES } from '../stores/use-restyle-store';
+import { MAX_CANDIDATES, runUsedDocuments } from '../stores/use-restyle-store';
 import type { TaskId } from '../api';
 
 const IS_MAC = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigator.platform);
@@ -49,6 +51,8 @@ export function RestyleView() {
 
   const docs = profile.docCounts.tweet + profile.docCounts.article;
   const running = st.status === 'running';
+  // The "without my voice" comparison runs after the suggestions; Stop stops it too.
+  const busy = running || st.baselineStatus === 'running';
   const canRun = st.draft.trim().length > 0 && !running;
   const tasks: { id: TaskId; label: string }[] = [
     { id: 'paraphrase', label: TASK_LABELS.paraphrase },
@@ -167,7 +171,7 @@ export function RestyleView() {
             <kbd>{IS_MAC ? '⌘' : 'Ctrl'}</kbd> + <kbd>Enter</kbd> to generate
           </span>
           <div className="composer-actions">
-            {running ? (
+            {busy ? (
               <button type="button" className="btn" onClick={st.stop}>
                 <Icon name="stop" size={16} /> Stop
               </button>
@@ -208,10 +212,14 @@ export function RestyleView() {
                 {pack && <> · {pack.name}</>}
               </span>
             )}
+            <CompareToggle />
           </div>
           <div className="suggestions">
             {st.suggestions.map((s, i) => (
-              <SuggestionCard key={i} index={i} s={s} running={running} />
+              <SuggestionCard key={i} index={i} s={s} running={running}>
+                {st.compare && st.baselineStatus !== 'idle' && <WithoutVoice s={st.baseline[i]} />}
+                <ClosestDocuments index={i} docs={s.done && runUsedDocuments(st.lastRun) ? s.closest : null} />
+              </SuggestionCard>
             ))}
           </div>
         </section>

@@ -27,6 +27,20 @@ export class LibraryPage {
     return Number(text.replace(/[^\d]/g, ''));
   }
 
+  /** The row of the document opened from elsewhere (highlighted, aria-current). */
+  get focusedRow(): Locator {
+    return this.page.locator('[data-testid=doc-row][aria-current=true]');
+  }
+
+  /** Whether a row lies wholly inside the list's scrolled viewport. */
+  async isInView(row: Locator): Promise<boolean> {
+    return row.evaluate((el) => {
+      const list = el.closest('.library-scroll')!.getBoundingClientRect();
+      const r = el.getBoundingClientRect();
+      return r.top >= list.top - 1 && r.bottom <= list.bottom + 1;
+    });
+  }
+
   async rowTexts(): Promise<string[]> {
     return this.rows.locator('.doc-text').allTextContents();
   }

@@ -30,6 +30,33 @@ export class RestylePage {
     return this.page.getByTestId('docs-used');
   }
 
+  /** The "Compare without my voice" switch. */
+  get compareToggle(): Locator {
+    return this.page.getByRole('switch', { name: 'Compare without my voice' });
+  }
+  /** The "without my voice" texts, one under each suggestion while the comparison is on. */
+  get withoutVoice(): Locator {
+    return this.page.getByTestId('without-voice');
+  }
+  withoutVoiceText(i: number): Locator {
+    return this.suggestions.nth(i).getByTestId('without-voice-text');
+  }
+  /** Waits until every suggestion has its finished "without my voice" text. */
+  async waitWithoutVoiceDone(timeout: number, count = 3): Promise<void> {
+    await this.page.waitForFunction(
+      (n) => {
+        const blocks = [...document.querySelectorAll('[data-testid=suggestion] [data-testid=without-voice]')];
+        return blocks.length === n && blocks.every((b) => b.getAttribute('aria-busy') === 'false' && b.getAttribute('data-finish'));
+      },
+      count,
+      { timeout },
+    );
+  }
+  /** The "why it sounds like you" documents of suggestion i. */
+  closestDocs(i: number): Locator {
+    return this.suggestions.nth(i).getByTestId('closest-doc');
+  }
+
   async useAll(): Promise<void> {
     await this.page.getByLabel('All', { exact: true }).check();
   }

@@ -62,6 +62,20 @@ describe('commer CLI', () => {
     assert.equal(none.code, 1);
     assert.match(none.stderr, /no profile named "nobody"/);
   });
+
+  test('a profile with no documents restyles generically and says so', async () => {
+    // An import that stores nothing still creates the profile it names.
+    assert.equal((await run('import', join(ROOT, 'test/fixtures/import/blank.md'), '--profile', 'blank')).code, 1);
+    const r = await run('restyle', 'coffee before code', '--profile', 'blank', '--seed', '3', '--max-new-tokens', '6');
+    assert.equal(r.code, 0, r.stderr);
+    assert.ok(r.stdout.trim().length > 0, 'a generic suggestion has text');
+    assert.match(r.stderr, /\(the profile has no documents yet: generic suggestions\)/);
+    const j = await run('--json', 'restyle', 'coffee before code', '--profile', 'blank', '-n', '2', '--seed', '3', '--max-new-tokens', '6');
+    const out = JSON.parse(j.stdout) as { usedDocs: number; docs: { used: string }; candidates: string[] };
+    assert.equal(out.usedDocs, 0);
+    assert.equal(out.docs.used, 'none');
+    assert.equal(out.candidates.length, 2);
+  });
 });
 
 // Damaged packs, each in a temp copy of the fixture packs (the committed ones are never touched).

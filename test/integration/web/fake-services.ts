@@ -51,7 +51,7 @@ export function fakeServices(): FakeServices {
         profiles.splice(profiles.indexOf(findProfile(id)), 1);
       },
     },
-    documents: { list: unsupported, delete: unsupported },
+    documents: { list: unsupported, delete: unsupported, locate: unsupported },
     imports: {
       start(req) {
         const jobId = `job-${imported.length + 1}`;

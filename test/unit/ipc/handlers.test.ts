@@ -101,6 +101,46 @@ describe('handlers', () => {
     assert.deepEqual(validated, ['/packs/good', '/packs/bad']);
   });
 
+  test('library:locate takes one positive document id and passes the service answer or its NOT_FOUND through', async () => {
+    const asked: number[] = [];
+    const svc = services({
+      documents: {
+        locate: (id: number) => {
+          asked.push(id);
+          if (id === 404) throw new ServiceError('NOT_FOUND', 'document 404 does not exist (it may have been deleted)');
+          return { document: { id }, index: 7 };
+        },
+      },
+    });
+    const { table } = createHandlers(deps(svc).d);
+    assert.deepEqual(await dispatch(table, 'library:locate', { id: 12 }), { ok: true, value: { document: { id: 12 }, index: 7 } });
+    assert.deepEqual(await dispatch(table, 'library:locate', { id: 404 }), { ok: false, error: { code: 'NOT_FOUND', message: 'document 404 does not exist (it may have been deleted)' } });
+    for (const bad of [{ id: 0 }, { id: 1.5 }, { id: '3' }, {}, { id: 3, extra: true }, undefined]) {
+      const r = await dispatch(table, 'library:locate', bad);
+      assert.equal(r.ok ? '' : r.error.code, 'INVALID_INPUT', JSON.stringify(bad));
+    }
+    assert.deepEqual(asked, [12, 404]);
+  });
+
+  test('restyle:start accepts save: false (the "without my voice" comparison) and refuses a save that is not a boolean', async () => {
+    const seen: unknown[] = [];
+    const svc = services({
+      restyle: {
+        async *run(req: unknown): AsyncIterable<RestyleEvent> {
+          seen.push(req);
+          yield { type: 'done', aborted: false };
+        },
+      },
+    });
+    const { table } = createHandlers(deps(svc).d);
+    const req = { profileId: 1, task: 'paraphrase', draft: 'hi', docs: 'none', n: 2, sampling: { seed: 5 }, save: false };
+    assert.equal((await dispatch(table, 'restyle:start', req)).ok, true);
+    const bad = await dispatch(table, 'restyle:start', { ...req, save: 'no' });
+    assert.equal(bad.ok ? '' : bad.error.code, 'INVALID_INPUT');
+    await until(() => seen.length === 1);
+    assert.deepEqual(seen, [req]);
+  });
+
   test('restyle streams tagged events after answering, maps a failure to an error event, and stop aborts', async () => {
     let signal: AbortSignal | undefined;
     const svc = services({
