@@ -36,7 +36,8 @@ export interface EncodingEvidence {
  * what TextDecoder reads for that label anyway).
  */
 export function detectEncoding(sample: Uint8Array, partial: boolean): EncodingEvidence {
-  const bom = sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf ? 'utf-8' : sample[0] === 0xff && sample[1] === 0xfe ? 'utf-16le' : sample[0] === 0xfe && sample[1] === 0xff ? 'utf-16be' : null;
+  const bom =
+    sample[0] === 0xef && sample[1] === 0xbb && sample[2] === 0xbf ? 'utf-8' : sample[0] === 0xff && sample[1] === 0xfe ? 'utf-16le' : sample[0] === 0xfe && sample[1] === 0xff ? 'utf-16be' : null;
   const ascii = sample.every((b) => b < 0x80);
   let validUtf8 = true;
   try {
@@ -158,7 +159,10 @@ export async function inspectImport(path: string, name = basename(path), options
     };
     for (const enc of suggested ? [out.encoding.chosen, suggested] : [out.encoding.chosen]) {
       const events = read(enc);
-      out.encoding.readings.push({ encoding: enc, ...(events ? await countRecords(events, format === 'csv' ? 'row' : 'record') : lineReading(new TextDecoder(enc).decode(sample.bytes), sample.complete)) });
+      out.encoding.readings.push({
+        encoding: enc,
+        ...(events ? await countRecords(events, format === 'csv' ? 'row' : 'record') : lineReading(new TextDecoder(enc).decode(sample.bytes), sample.complete)),
+      });
     }
     if (format === 'csv') out.csv = await csvColumns(new TextDecoder(suggested ?? out.encoding.chosen).decode(sample.bytes), name.toLowerCase().endsWith('.tsv') ? '\t' : ',', options.textColumn);
   } catch (err) {
@@ -239,4 +243,19 @@ async function csvColumns(text: string, delimiter: string, textColumn: string | 
     if (!(err instanceof ImportParseError)) throw err;
     return { columns: first.map((c) => c.replace(/^\uFEFF/, '').trim()), sample: rows[1] ?? null, textColumn: null, headerless: false };
   }
+}
+
+/** The inspection of a file that could not be looked at (it is gone, or the host refused the reference). */
+export function uninspected(file: string, error: string): ImportInspection {
+  return {
+    file,
+    format: null,
+    entry: null,
+    bytes: 0,
+    sampleBytes: 0,
+    complete: false,
+    encoding: { chosen: 'utf-8', bom: null, ascii: true, validUtf8: true, detected: null, confidence: null, suggested: null, readings: [] },
+    csv: null,
+    error,
+  };
 }

@@ -147,10 +147,7 @@ export async function resolveFormat(path: string, opts: ImportOptions, name = ba
   const head = await readHead(path, 512);
   const f = detectFormat(name, head.toString('latin1'));
   if (!f) {
-    throw new ServiceError(
-      'INVALID_INPUT',
-      `${name}: unknown file type "${extname(name) || '(none)'}"; supported: Twitter/X archive .zip, tweets.js, .csv, .tsv, .json, .jsonl, .txt, .md, .html`,
-    );
+    throw new ServiceError('INVALID_INPUT', `${name}: unknown file type "${extname(name) || '(none)'}"; supported: Twitter/X archive .zip, tweets.js, .csv, .tsv, .json, .jsonl, .txt, .md, .html`);
   }
   return f;
 }
@@ -314,7 +311,13 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
  */
 export function hidePath(message: string, path: string, name: string): string {
   if (!message.includes(path) && !message.includes(dirname(path))) return message;
-  return message.split(path).join(name).split(dirname(path) + sep).join('').split(dirname(path)).join('(folder)');
+  return message
+    .split(path)
+    .join(name)
+    .split(dirname(path) + sep)
+    .join('')
+    .split(dirname(path))
+    .join('(folder)');
 }
 
 /** A fatal parse error of one source, with that source's label ("X.zip:data/tweets.js") kept apart from the message. */
