@@ -9,6 +9,7 @@ import chardet from 'chardet';
 import { detectCsvLayout, detectFormat, ImportParseError, parseJsonArray, readCsvRows, type ParseEvent } from '../core/import/index.js';
 import { checkEncoding, decodeBytes, fileBytes, readHead, zipTextEntries } from './import-source.js';
 import { parseText } from './import-runner.js';
+import { createTextDecoder } from './windows-1252.js';
 import { ServiceError } from './errors.js';
 import type { ImportInspection, ImportOptions } from './types.js';
 
@@ -85,7 +86,7 @@ function nonAsciiLines(sample: Uint8Array, max: number): Uint8Array {
 }
 
 function sameText(bytes: Uint8Array, a: string, b: string): boolean {
-  return new TextDecoder(a).decode(bytes) === new TextDecoder(b).decode(bytes);
+  return createTextDecoder(a).decode(bytes) === createTextDecoder(b).decode(bytes);
 }
 
 /** chardet's name as the label TextDecoder knows, or null for what it cannot decode (UTF-32, the ISO-2022 families it only names). */
@@ -151,7 +152,7 @@ export async function inspectImport(path: string, name = basename(path), options
     const suggested = proposeEncoding(chosen, ev);
     out.encoding = { ...ev, chosen: ev.bom ?? chosen, suggested, readings: [] };
     const read = (enc: string) => {
-      const text = once(new TextDecoder(enc).decode(sample.bytes));
+      const text = once(createTextDecoder(enc).decode(sample.bytes));
       if (format === 'twitter-zip') return role === 'tweets' ? parseJsonArray(text, { twitter: true }) : null;
       // Articles are one record per file: lines say more about where the bad bytes are.
       if (format === 'text' || format === 'markdown' || format === 'html') return null;
@@ -161,10 +162,10 @@ export async function inspectImport(path: string, name = basename(path), options
       const events = read(enc);
       out.encoding.readings.push({
         encoding: enc,
-        ...(events ? await countRecords(events, format === 'csv' ? 'row' : 'record') : lineReading(new TextDecoder(enc).decode(sample.bytes), sample.complete)),
+        ...(events ? await countRecords(events, format === 'csv' ? 'row' : 'record') : lineReading(createTextDecoder(enc).decode(sample.bytes), sample.complete)),
       });
     }
-    if (format === 'csv') out.csv = await csvColumns(new TextDecoder(suggested ?? out.encoding.chosen).decode(sample.bytes), name.toLowerCase().endsWith('.tsv') ? '\t' : ',', options.textColumn);
+    if (format === 'csv') out.csv = await csvColumns(createTextDecoder(suggested ?? out.encoding.chosen).decode(sample.bytes), name.toLowerCase().endsWith('.tsv') ? '\t' : ',', options.textColumn);
   } catch (err) {
     if (!(err instanceof ImportParseError)) throw err;
     const label = out.entry ? `${name}:${out.entry}` : name;
