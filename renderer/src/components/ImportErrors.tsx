@@ -42,7 +42,7 @@ export function fileProblems(files: ImportFile[]): FileProblems[] {
     if (!p.errorCount && !(failed && p.error)) continue;
     const fatal = p.errors.find((e) => e.lost === null);
     const groups = groupErrors(f.name, p.file, p.errors);
-    if (failed && p.errorCount === 0) groups.push({ entry: null, message: strip(f.name, p.error!.message), lines: [], count: 1 });
+    if (failed && p.errorCount === 0) groups.push({ entry: null, message: sentence(f.name, strip(f.name, p.error!.message)), lines: [], count: 1 });
     const count = failed && p.errorCount === 0 ? 1 : p.errorCount;
     let summary: string;
     if (failed) {
@@ -75,11 +75,16 @@ function strip(name: string, message: string): string {
   return message.startsWith(name) ? message.slice(name.length).replace(/^[:,]?\s*/, '') || message : message;
 }
 
+/** The host leaves the file's name off a message it shows beside it ("is a PNG image"); as a line of its own it reads better with it. */
+function sentence(subject: string, message: string): string {
+  return /^(is|has|contains|looks|ends)\b/.test(message) ? `${subject} ${message}` : message;
+}
+
 function groupErrors(name: string, hostName: string, errors: ImportRowError[]): ProblemGroup[] {
   const groups = new Map<string, ProblemGroup>();
   for (const e of errors) {
     const entry = entryOf(name, hostName, e.file);
-    const message = strip(name, e.message);
+    const message = sentence(entry ?? name, strip(name, e.message));
     const k = `${entry ?? ''}\u0000${message}`;
     let g = groups.get(k);
     if (!g) groups.set(k, (g = { entry, message, lines: [], count: 0 }));

@@ -3,7 +3,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { detectEncoding, proposeEncoding } from '../../../main/services/import-inspect.js';
 import { createTextDecoder, Windows1252Decoder } from '../../../main/services/windows-1252.js';
