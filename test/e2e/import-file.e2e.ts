@@ -162,6 +162,25 @@ describe('import: encoding, text column and problems', { skip }, () => {
     await shot('15-import-errors.png');
   });
 
+  test('a manual Windows-1252 choice and a UTF-8 file: UTF-8 is proposed for that file, and the choice stays for the next', { timeout: 120_000 }, async () => {
+    await app.go('Import');
+    await app.importPage.dismiss();
+    await page.getByTestId('import-encoding').selectOption('windows-1252');
+    await app.dropFiles([{ name: 'accents.csv', bytes: Buffer.from('text\nCafé crème à la française, déjà vu\n', 'utf8'), type: 'text/csv' }]);
+    const card = app.importPage.encodingProposal('accents.csv');
+    await card.waitFor({ timeout: 60_000 });
+    assert.match((await card.textContent()) ?? '', /accents\.csv looks like UTF-8.*valid UTF-8.*read as Windows-1252, those would come out garbled/);
+    await app.importPage.answerEncoding('accents.csv', 'use');
+    assert.equal(await app.importPage.waitFinished(['accents.csv'], 90_000), 'done');
+    assert.equal(await app.importPage.stat('stored'), 1);
+    assert.equal(await page.getByTestId('import-encoding').inputValue(), 'windows-1252');
+    await app.go('Library');
+    await app.library.search('française');
+    await app.library.waitForCount(1, 30_000);
+    await app.go('Import');
+    await page.getByTestId('import-encoding').selectOption('');
+  });
+
   test('no page errors', () => {
     assert.deepEqual(pageErrors, []);
   });

@@ -22,7 +22,11 @@ export function EncodingProposal({ file, onAnswer }: { file: ImportFile; onAnswe
         <Icon name="alert" size={18} /> {file.name} looks like {encodingName(suggested)}
       </h2>
       <p>
-        {chosen && chosen.unreadable > 0 ? (
+        {suggested === 'utf-8' ? (
+          <>
+            Its text is valid UTF-8{where}, with characters beyond plain ASCII; read as {encodingName(enc.chosen)}, those would come out garbled (“é” as “Ã©”).
+          </>
+        ) : chosen && chosen.unreadable > 0 ? (
           <>
             Read as {encodingName(enc.chosen)}, <strong data-testid="proposal-unreadable">{num(chosen.unreadable)}</strong> of its {unit(chosen.total)}
             {where} hold characters that cannot be read, and would be skipped.
@@ -33,7 +37,7 @@ export function EncodingProposal({ file, onAnswer }: { file: ImportFile; onAnswe
             {where}.
           </>
         )}{' '}
-        {better && (
+        {better && suggested !== 'utf-8' && (
           <>
             Read as {encodingName(suggested)}, {better.unreadable === 0 ? `all ${unit(better.total)} can be read` : `${num(better.total - better.unreadable)} of ${unit(better.total)} can be read`}.
           </>
