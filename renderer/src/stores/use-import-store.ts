@@ -180,18 +180,19 @@ export const useImportStore = create<ImportState>((set, get) => ({
       inspected = await unwrap(api().inspectFiles(files, encoding ? { encoding } : undefined));
     } catch (e) {
       const message = errorMessage(e);
-      return set({ files: get().files.map((f) => (added.includes(f) ? { ...f, startError: message } : f)) });
+      const keys = new Set(added.map((f) => f.key));
+      return set({ files: get().files.map((f) => (keys.has(f.key) ? { ...f, startError: message } : f)) });
     }
     const now: Array<{ file: ImportFile; ref: FileRef }> = [];
-    const asked = new Map<ImportFile, ImportQuestion>();
+    const asked = new Map<number, ImportQuestion>();
     added.forEach((file, i) => {
       const ref = inspected.refs[i]!;
       const inspection = inspected.inspections[i]!;
       const ask = question(inspection, {});
-      if (ask) asked.set(file, { ask, profileId, ref, inspection, common, own: {} });
+      if (ask) asked.set(file.key, { ask, profileId, ref, inspection, common, own: {} });
       else now.push({ file, ref });
     });
-    set({ files: get().files.map((f) => (asked.has(f) ? { ...f, question: asked.get(f)! } : f)) });
+    set({ files: get().files.map((f) => (asked.has(f.key) ? { ...f, question: asked.get(f.key)! } : f)) });
     if (now.length) await launch(profileId, now, common);
   },
   answer: async (key, a) => {
