@@ -11,6 +11,8 @@ import {
   type EventChannel,
   type FileRef,
   type ImportFilesRequest,
+  type ImportInspection,
+  type InspectedFiles,
   type InvokeChannel,
   type RequestIn,
   type RestyleHandle,
@@ -41,6 +43,13 @@ export function createApi(t: ApiTransport): Api {
     const refs = await t.toFileRefs(req.files);
     if (!refs.ok) return refs;
     return t.invoke('import:start', { profileId: req.profileId, files: refs.value, options: req.options });
+  };
+  api.inspectFiles = async (files: File[], options?: RequestIn<'import:inspect'>['options']): Promise<Result<InspectedFiles>> => {
+    if (!Array.isArray(files) || files.length === 0) return fail('INVALID_INPUT', 'files: choose at least one file');
+    const refs = await t.toFileRefs(files);
+    if (!refs.ok) return refs;
+    const r = await t.invoke('import:inspect', options === undefined ? { files: refs.value } : { files: refs.value, options });
+    return r.ok ? { ok: true, value: { refs: refs.value, inspections: r.value as ImportInspection[] } } : r;
   };
   api.restyle = (req: RequestIn<'restyle:start'>, onEvent: (e: RestyleStreamEvent['event']) => void) => startRestyle(t, req, onEvent);
   return api as Api;

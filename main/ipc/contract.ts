@@ -15,6 +15,7 @@ import type {
   DocumentListRequest,
   GenerationItem,
   HistoryListRequest,
+  ImportInspection,
   ImportOptions,
   ImportProgress,
   PackSummary,
@@ -37,7 +38,9 @@ export type {
   DocumentItem,
   DocumentLocation,
   GenerationItem,
+  EncodingReading,
   ImportFormat,
+  ImportInspection,
   ImportOptions,
   ImportPhase,
   ImportProgress,
@@ -104,11 +107,14 @@ const importOptions = z
  * webUtils.getPathForFile); the browser client first uploads the bytes and passes the
  * upload id the web host answered with. Each host accepts only its own kind.
  */
-export const fileRefSchema = z.union([
-  z.object({ path: z.string().min(1).max(4096), name: z.string().max(1024).optional() }).strict(),
-  z.object({ uploadId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not an upload id'), name: z.string().max(1024).optional() }).strict(),
-]);
+const pathRef = z.object({ path: z.string().min(1).max(4096), name: z.string().max(1024).optional() });
+const uploadRef = z.object({ uploadId: z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'not an upload id'), name: z.string().max(1024).optional() });
+export const fileRefSchema = z.union([pathRef.strict(), uploadRef.strict()]);
 export type FileRef = z.infer<typeof fileRefSchema>;
+
+/** A file to import with options of its own (the encoding or text column the user chose for it), laid over the request's options. */
+const importFileSchema = z.union([pathRef.extend({ options: importOptions.optional() }).strict(), uploadRef.extend({ options: importOptions.optional() }).strict()]);
+export type ImportFileRef = z.infer<typeof importFileSchema>;
 
 const sampling = z
   .object({
@@ -153,8 +159,14 @@ export const requestSchemas = {
   'import:start': z
     .object({
       profileId: id,
-      files: z.array(fileRefSchema).min(1, 'choose at least one file').max(1000, 'at most 1000 files at once'),
+      files: z.array(importFileSchema).min(1, 'choose at least one file').max(1000, 'at most 1000 files at once'),
       options: importOptions.optional(),
+    })
+    .strict(),
+  'import:inspect': z
+    .object({
+      files: z.array(fileRefSchema).min(1, 'choose at least one file').max(1000, 'at most 1000 files at once'),
+      options: importOptions.pick({ encoding: true, textColumn: true, format: true }).optional(),
     })
     .strict(),
   'import:list': noInput,
@@ -233,6 +245,7 @@ export interface ResponseMap {
   'profiles:rename': ProfileSummary;
   'profiles:delete': null;
   'import:start': { jobIds: string[] };
+  'import:inspect': ImportInspection[];
   'import:list': ImportProgress[];
   'import:cancel': null;
   'library:list': Page<DocumentItem>;
@@ -286,6 +299,8 @@ export const invokeMethods = {
   createProfile: 'profiles:create',
   renameProfile: 'profiles:rename',
   deleteProfile: 'profiles:delete',
+  startImport: 'import:start',
+  inspectImport: 'import:inspect',
   listImports: 'import:list',
   cancelImport: 'import:cancel',
   listDocuments: 'library:list',
@@ -324,6 +339,13 @@ export interface ImportFilesRequest {
   options?: RequestIn<'import:start'>['options'];
 }
 
+/** Files a drop handed over, and what the host read in each (same order), before anything is imported. */
+export interface InspectedFiles {
+  /** References the host accepts for import:start (uploads stay on the web host until started or an hour has passed). */
+  refs: FileRef[];
+  inspections: ImportInspection[];
+}
+
 /** A running restyle: cancel() stops generation; done settles when the stream ends (never rejects). */
 export interface RestyleHandle {
   cancel(): void;
@@ -335,6 +357,12 @@ export type Api = { [M in keyof typeof invokeMethods]: Call<(typeof invokeMethod
 } & {
   /** Imports dropped or picked files into a profile; progress arrives through onImportProgress. One job per file. */
   importFiles(req: ImportFilesRequest): Promise<Result<{ jobIds: string[] }>>;
+  /**
+   * Hands dropped files to the host (uploads them on the web host) and inspects each
+   * (encoding evidence, CSV columns) without importing; start them afterwards with
+   * startImport and the refs returned, each with the options the user chose for it.
+   */
+  inspectFiles(files: File[], options?: RequestIn<'import:inspect'>['options']): Promise<Result<InspectedFiles>>;
   /**
    * Streams candidates for a draft. Events for this stream only (token, candidate-done,
    * done, or error) go to onEvent, in order, starting with 'start'.

@@ -1,8 +1,11 @@
+import { basename } from 'node:path';
 import { ServiceError, toErrorData } from '../services/errors.js';
+import { uninspected } from '../services/import-inspect.js';
+import type { ImportInspection } from '../services/types.js';
 import type { HandlerTable } from './dispatch.js';
 import type { HandlerDeps, ResolvedFile } from './handler-deps.js';
 
-type Channels = 'import:start' | 'import:list' | 'import:cancel';
+type Channels = 'import:start' | 'import:inspect' | 'import:list' | 'import:cancel';
 
 export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<HandlerTable, Channels> {
   return {
@@ -12,7 +15,7 @@ export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<Han
       services.profiles.get(profileId);
       const resolved: ResolvedFile[] = [];
       try {
-        for (const ref of files) resolved.push(await resolveFile(ref));
+        for (const { options: _own, ...ref } of files) resolved.push(await resolveFile(ref));
       } catch (err) {
         for (const r of resolved) r.release?.();
         throw err;
@@ -20,7 +23,10 @@ export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<Han
       const jobIds: string[] = [];
       for (const [i, file] of resolved.entries()) {
         try {
-          const { jobId } = services.imports.start({ path: file.path, profileId, options });
+          // The user's name for the file (what they dropped), else the host's; never a temp path.
+          const name = files[i]!.name ?? file.name;
+          const own = files[i]!.options;
+          const { jobId } = services.imports.start({ path: file.path, ...(name ? { name } : {}), profileId, options: own ? { ...options, ...own } : options });
           jobIds.push(jobId);
           if (file.release) services.imports.wait(jobId).then(file.release, file.release);
         } catch (err) {
@@ -33,6 +39,20 @@ export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<Han
         }
       }
       return { jobIds };
+    },
+    'import:inspect': async ({ files, options }) => {
+      const out: ImportInspection[] = [];
+      for (const ref of files) {
+        const name = ref.name ?? ('path' in ref ? basename(ref.path) : 'upload');
+        try {
+          const file = await resolveFile(ref, { keep: true });
+          out.push(await services.imports.inspect({ path: file.path, name: ref.name ?? file.name ?? name, ...(options ? { options } : {}) }));
+        } catch (err) {
+          // One file that cannot be looked at does not hide what the others hold; its import will say the same.
+          out.push(uninspected(name, toErrorData(err).message));
+        }
+      }
+      return out;
     },
     'import:list': () => services.imports.list(),
     'import:cancel': ({ jobId }) => {

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { OffensiveStreamFilter } from '../core/offensive-words.js';
@@ -15,7 +15,9 @@ import { CompressionQueue, type Compressor } from '../jobs/compression-queue.js'
 import { InferenceClient, InferenceError } from '../jobs/inference-client.js';
 import { createWorkerTransport } from '../jobs/worker-transport.js';
 import type { GenerateParams } from '../jobs/inference-protocol.js';
-import { queuedProgress, runImport, type ImportJobContext } from './import-runner.js';
+import { hidePath, queuedProgress, runImport, type ImportJobContext } from './import-runner.js';
+import { inspectImport } from './import-inspect.js';
+import { ImportParseError } from '../core/import/index.js';
 import { ServiceError } from './errors.js';
 import type { ServicesOptions } from './index.js';
 import {
@@ -389,13 +391,15 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         if (options.format !== undefined && !IMPORT_FORMATS.includes(options.format)) throw new ServiceError('INVALID_INPUT', `format must be one of ${IMPORT_FORMATS.join(', ')}`);
         if (options.textSplit !== undefined && options.textSplit !== 'blocks' && options.textSplit !== 'file') throw new ServiceError('INVALID_INPUT', "textSplit must be 'blocks' or 'file'");
         const jobId = randomUUID();
-        const progress = queuedProgress(jobId, profile.id, req.path);
+        const name = req.name?.trim() ? basename(req.name.replace(/\\/g, '/')) : undefined;
+        const progress = queuedProgress(jobId, profile.id, name ?? req.path);
         const ac = new AbortController();
         const ctx: ImportJobContext = {
           db,
           progress,
           options,
           path: resolve(req.path),
+          ...(name ? { name } : {}),
           signal: ac.signal,
           emit: (p) => emit({ type: 'import', progress: p }),
           onStored: () => queue.notify(),
@@ -415,6 +419,19 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         });
         jobs.set(jobId, job);
         return { jobId };
+      },
+      inspect: async (req) => {
+        if (typeof req?.path !== 'string' || !req.path.trim()) throw new ServiceError('INVALID_INPUT', 'path must be a file path');
+        const options = req.options ?? {};
+        if (options.format !== undefined && !IMPORT_FORMATS.includes(options.format)) throw new ServiceError('INVALID_INPUT', `format must be one of ${IMPORT_FORMATS.join(', ')}`);
+        const name = req.name?.trim() ? basename(req.name.replace(/\\/g, '/')) : basename(req.path);
+        try {
+          return await inspectImport(resolve(req.path), name, options);
+        } catch (err) {
+          if (err instanceof ServiceError) throw err;
+          if (err instanceof ImportParseError) throw new ServiceError('INVALID_INPUT', hidePath(err.message, resolve(req.path), name));
+          throw new ServiceError('INTERNAL', `${name}: ${hidePath(err instanceof Error ? err.message : String(err), resolve(req.path), name)}`);
+        }
       },
       get: (jobId) => {
         const j = jobs.get(jobId);

@@ -4,7 +4,7 @@
 // stores nothing if any row is bad; a failure while storing in that mode removes
 // what the job stored, so the result is all or nothing either way.
 import { stat } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename, dirname, extname, sep } from 'node:path';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import {
   ImportParseError,
@@ -65,6 +65,8 @@ export interface ImportJobContext {
   emit(p: ImportProgress): void;
   /** Called after each committed batch so the compression queue can pick the documents up. */
   onStored(): void;
+  /** The name the user knows the file by (an upload's original name); labels and messages use it, never the path. Default: the path's base name. */
+  name?: string;
   /** Set once the job has an imports row (its documents point at it). */
   importId?: number;
   /** The session running the job (store/sessions.ts), recorded on the imports row so other processes leave it alone. */
@@ -89,8 +91,7 @@ interface Source {
   problem?: string;
 }
 
-async function* sources(path: string, format: ImportFormat, opts: ImportOptions, counter: ByteCounter, signal: AbortSignal): AsyncGenerator<Source> {
-  const file = basename(path);
+async function* sources(path: string, file: string, format: ImportFormat, opts: ImportOptions, counter: ByteCounter, signal: AbortSignal): AsyncGenerator<Source> {
   const rec = { textField: opts.textColumn, includeReplies: opts.includeReplies ?? false, includeRetweets: opts.includeRetweets ?? false };
   if (format === 'twitter-zip') {
     for await (const entry of zipTextEntries(path, counter, file)) {
@@ -112,28 +113,27 @@ async function* sources(path: string, format: ImportFormat, opts: ImportOptions,
     return;
   }
   const text = decodeBytes(fileBytes(path, signal), file, counter, opts.encoding);
+  yield { label: file, events: parseText(format, file, text, opts) };
+}
+
+/** The parser a single file of this format is read with (a zip's entries are read in sources()). */
+export function parseText(format: Exclude<ImportFormat, 'twitter-zip'>, file: string, text: AsyncIterable<string>, opts: ImportOptions): AsyncIterable<ParseEvent> {
+  const rec = { textField: opts.textColumn, includeReplies: opts.includeReplies ?? false, includeRetweets: opts.includeRetweets ?? false };
   switch (format) {
     case 'tweets-js':
-      yield { label: file, events: parseJsonArray(text, { ...rec, twitter: true }) };
-      return;
+      return parseJsonArray(text, { ...rec, twitter: true });
     case 'json':
-      yield { label: file, events: parseJsonArray(text, rec) };
-      return;
+      return parseJsonArray(text, rec);
     case 'jsonl':
-      yield { label: file, events: parseJsonLines(text, rec) };
-      return;
+      return parseJsonLines(text, rec);
     case 'csv':
-      yield { label: file, events: parseCsvRows(readCsvRows(text, extname(path).toLowerCase() === '.tsv' ? '\t' : ','), rec) };
-      return;
+      return parseCsvRows(readCsvRows(text, extname(file).toLowerCase() === '.tsv' ? '\t' : ','), rec);
     case 'text':
-      yield { label: file, events: textSplit(opts) === 'blocks' ? parseTextBlocks(text) : parseTextWhole(text) };
-      return;
+      return textSplit(opts) === 'blocks' ? parseTextBlocks(text) : parseTextWhole(text);
     case 'markdown':
-      yield { label: file, events: parseMarkdown(text) };
-      return;
+      return parseMarkdown(text);
     case 'html':
-      yield { label: file, events: parseHtml(text) };
-      return;
+      return parseHtml(text);
   }
 }
 
@@ -142,15 +142,12 @@ function textSplit(opts: ImportOptions): 'blocks' | 'file' {
 }
 
 /** Picks the format from the options, the extension and the first bytes. */
-export async function resolveFormat(path: string, opts: ImportOptions): Promise<ImportFormat> {
+export async function resolveFormat(path: string, opts: ImportOptions, name = basename(path)): Promise<ImportFormat> {
   if (opts.format) return opts.format;
   const head = await readHead(path, 512);
-  const f = detectFormat(basename(path), head.toString('latin1'));
+  const f = detectFormat(name, head.toString('latin1'));
   if (!f) {
-    throw new ServiceError(
-      'INVALID_INPUT',
-      `${basename(path)}: unknown file type "${extname(path) || '(none)'}"; supported: Twitter/X archive .zip, tweets.js, .csv, .tsv, .json, .jsonl, .txt, .md, .html`,
-    );
+    throw new ServiceError('INVALID_INPUT', `${name}: unknown file type "${extname(name) || '(none)'}"; supported: Twitter/X archive .zip, tweets.js, .csv, .tsv, .json, .jsonl, .txt, .md, .html`);
   }
   return f;
 }
@@ -158,6 +155,7 @@ export async function resolveFormat(path: string, opts: ImportOptions): Promise<
 /** Runs the job to its end, updating ctx.progress and emitting as it goes. Never throws: failures end in phase 'failed'. */
 export async function runImport(ctx: ImportJobContext): Promise<void> {
   const p = ctx.progress;
+  const name = ctx.name ?? basename(ctx.path);
   const started = Date.now();
   let importId: number | null = null;
   const counter: ByteCounter = { bytes: 0 };
@@ -175,6 +173,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
   };
   // Every error says how many of the file's records it cost: a number, or null for "the rest of this file or entry".
   const addError = (e: ImportRowError & { lost: number | null }) => {
+    e.message = hidePath(e.message, ctx.path, name);
     p.errorCount++;
     if (e.lost === null) p.incomplete = true;
     else p.lost += e.lost;
@@ -196,7 +195,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
           .transaction(() => {
             const ins = insertDocuments(ctx.db, p.profileId, docs, id);
             const c = { ...counts(p), stored: p.stored + ins.inserted, duplicates: p.duplicates + ins.duplicates };
-            if (!updateImport(ctx.db, id, c)) throw lostImport(ctx.path);
+            if (!updateImport(ctx.db, id, c)) throw lostImport(name);
             return ins;
           })
           .immediate(),
@@ -210,13 +209,13 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
 
   try {
     const st = await stat(ctx.path).catch((e: NodeJS.ErrnoException) => {
-      throw new ServiceError('INVALID_INPUT', e.code === 'ENOENT' ? `${ctx.path}: no such file` : `${ctx.path}: cannot read (${e.message})`);
+      throw new ServiceError('INVALID_INPUT', e.code === 'ENOENT' ? `${name}: no such file` : `${name}: cannot read (${e.code ?? 'error'})`);
     });
-    if (!st.isFile()) throw new ServiceError('INVALID_INPUT', `${ctx.path} is not a file`);
+    if (!st.isFile()) throw new ServiceError('INVALID_INPUT', `${name} is not a file`);
     p.bytesTotal = st.size;
-    if (st.size === 0) throw new ServiceError('IMPORT_FAILED', `${basename(ctx.path)} is empty (0 bytes)`, { errors: [] });
+    if (st.size === 0) throw new ServiceError('IMPORT_FAILED', `${name} is empty (0 bytes)`, { errors: [] });
     if (ctx.options.encoding !== undefined) checkEncoding(ctx.options.encoding);
-    const format = await resolveFormat(ctx.path, ctx.options);
+    const format = await resolveFormat(ctx.path, ctx.options, name);
     p.format = format;
     const kind: DocKind = ctx.options.kind ?? defaultKindFor(format, ctx.options.textSplit);
     p.phase = 'parsing';
@@ -224,7 +223,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
 
     if (abortMode) {
       // Pass 1: read everything, store nothing; any bad row stops the import here.
-      for await (const src of sources(ctx.path, format, ctx.options, counter, ctx.signal)) {
+      for await (const src of sources(ctx.path, name, format, ctx.options, counter, ctx.signal)) {
         if (src.problem !== undefined) unreadable(src);
         for await (const ev of guard(src)) {
           if (ctx.signal.aborted) throw new ServiceError('CANCELLED', 'the import was cancelled');
@@ -233,7 +232,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
         }
       }
       if (p.errorCount) {
-        throw new ServiceError('IMPORT_FAILED', `${basename(ctx.path)}: ${p.errorCount} bad row${p.errorCount === 1 ? '' : 's'}, nothing was imported (first: ${describe(p.errors[0]!)})`, {
+        throw new ServiceError('IMPORT_FAILED', `${name}: ${p.errorCount} bad row${p.errorCount === 1 ? '' : 's'}, nothing was imported (first: ${describe(p.errors[0]!)})`, {
           errors: p.errors,
         });
       }
@@ -243,10 +242,10 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
       p.incomplete = false;
     }
 
-    importId = await retryWhileBusy(() => beginImport(ctx.db, p.profileId, basename(ctx.path), format, ctx.options, ctx.owner ?? null), busy);
+    importId = await retryWhileBusy(() => beginImport(ctx.db, p.profileId, name, format, ctx.options, ctx.owner ?? null), busy);
     ctx.importId = importId;
     p.phase = 'storing';
-    for await (const src of sources(ctx.path, format, ctx.options, counter, ctx.signal)) {
+    for await (const src of sources(ctx.path, name, format, ctx.options, counter, ctx.signal)) {
       if (src.problem !== undefined) unreadable(src);
       const srcKind = ctx.options.kind ?? src.kind ?? kind;
       for await (const ev of guard(src)) {
@@ -265,15 +264,15 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     }
     await flush();
     const id = importId;
-    if (!(await retryWhileBusy(() => updateImport(ctx.db, id, counts(p), 'done'), busy))) throw lostImport(ctx.path);
+    if (!(await retryWhileBusy(() => updateImport(ctx.db, id, counts(p), 'done'), busy))) throw lostImport(name);
     p.phase = ctx.afterParse?.(p) ?? 'done';
     emit(true);
   } catch (err) {
-    const e = asServiceError(err, ctx.path, ctx.db);
+    const e = asServiceError(err, name, ctx.db);
     // The file as a whole failed (no text column, truncated, bad bytes): keep it in the row errors too, and
     // what was not read of it counts as lost, its number unknown.
     if (err instanceof ImportParseError) {
-      const file = err instanceof LabelledParseError ? err.label : basename(ctx.path);
+      const file = err instanceof LabelledParseError ? err.label : name;
       addError({ file, line: err.line, message: unlabelled(file, err.message), lost: null });
     }
     // In 'skip' mode the rows read before a fatal error (a truncated file) are good rows: keep them.
@@ -292,7 +291,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     }
     const partial = !abortMode && e.code !== 'CANCELLED' && err instanceof ImportParseError && p.stored + p.duplicates > 0;
     p.phase = e.code === 'CANCELLED' ? 'cancelled' : partial ? 'done' : 'failed';
-    if (p.phase === 'failed') p.error = { code: e.code, message: e.message, details: { errors: p.errors } };
+    if (p.phase === 'failed') p.error = { code: e.code, message: hidePath(e.message, ctx.path, name), details: { errors: p.errors } };
     if (removed) p.stored = 0;
     if (importId !== null) {
       const id = importId;
@@ -303,6 +302,22 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
     if (p.phase === 'done' && ctx.afterParse) p.phase = ctx.afterParse(p);
     emit(true);
   }
+}
+
+/**
+ * Where the file lies is nobody's business but the host's (on the web host it is a
+ * temp folder of uploads): a message that quotes the path, as an operating-system
+ * error does, names the file as the user knows it instead.
+ */
+export function hidePath(message: string, path: string, name: string): string {
+  if (!message.includes(path) && !message.includes(dirname(path))) return message;
+  return message
+    .split(path)
+    .join(name)
+    .split(dirname(path) + sep)
+    .join('')
+    .split(dirname(path))
+    .join('(folder)');
 }
 
 /** A fatal parse error of one source, with that source's label ("X.zip:data/tweets.js") kept apart from the message. */
@@ -354,22 +369,22 @@ function describe(e: ImportRowError): string {
   return `${e.file}${e.line ? ` line ${e.line}` : ''}: ${e.message}`;
 }
 
-function lostImport(path: string): ServiceError {
+function lostImport(name: string): ServiceError {
   return new ServiceError(
     'CONFLICT',
-    `${basename(path)}: another process marked this import as interrupted while it ran (an older ComMer Studio on the same data folder?); what it stored may have been removed, import the file again`,
+    `${name}: another process marked this import as interrupted while it ran (an older ComMer Studio on the same data folder?); what it stored may have been removed, import the file again`,
   );
 }
 
-function asServiceError(err: unknown, path: string, db: Database): ServiceError {
+function asServiceError(err: unknown, name: string, db: Database): ServiceError {
   if (err instanceof ServiceError) return err;
-  if (isBusyError(err)) return new ServiceError('BUSY', `${basename(path)}: ${busyMessage(db)}; try again when it has finished`);
+  if (isBusyError(err)) return new ServiceError('BUSY', `${name}: ${busyMessage(db)}; try again when it has finished`);
   if (err instanceof ImportParseError) return new ServiceError('IMPORT_FAILED', err.message);
   if (err instanceof StoreError) return new ServiceError(err.code === 'DISK_FULL' ? 'DISK_FULL' : 'INTERNAL', err.message);
   const code = (err as { code?: string } | null)?.code;
   if (code === 'SQLITE_FULL') {
-    return new ServiceError('DISK_FULL', `${basename(path)}: the disk (or the database size limit) is full; the batch being written was rolled back and earlier batches are intact`);
+    return new ServiceError('DISK_FULL', `${name}: the disk (or the database size limit) is full; the batch being written was rolled back and earlier batches are intact`);
   }
   if (code === 'ABORT_ERR' || (err as Error)?.name === 'AbortError') return new ServiceError('CANCELLED', 'the import was cancelled');
-  return new ServiceError('INTERNAL', `${basename(path)}: ${(err as Error)?.message ?? String(err)}`);
+  return new ServiceError('INTERNAL', `${name}: ${(err as Error)?.message ?? String(err)}`);
 }

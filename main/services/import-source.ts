@@ -7,6 +7,7 @@ import { Readable } from 'node:stream';
 import yauzl from 'yauzl';
 import { crc32 } from 'node:zlib';
 import { ImportParseError } from '../core/import/index.js';
+import { createTextDecoder, type TextDecoderLike } from './windows-1252.js';
 
 /** Counts raw bytes as they stream by, for progress and ETA. */
 export interface ByteCounter {
@@ -32,7 +33,7 @@ const MAGIC: Array<[number[], string]> = [
  * the good rows can still be imported when the user asks for that.
  */
 export async function* decodeBytes(bytes: AsyncIterable<Uint8Array>, file: string, counter?: ByteCounter, encoding?: string): AsyncGenerator<string> {
-  let decoder: TextDecoder | null = null;
+  let decoder: TextDecoderLike | null = null;
   let head: Uint8Array = new Uint8Array(0);
   let sawAny = false;
   let checked = 0;
@@ -76,7 +77,7 @@ export function checkEncoding(label: string): string {
   }
 }
 
-function pickDecoder(head: Uint8Array, file: string, encoding?: string): TextDecoder {
+function pickDecoder(head: Uint8Array, file: string, encoding?: string): TextDecoderLike {
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return new TextDecoder('utf-8');
   if (head[0] === 0xff && head[1] === 0xfe) return new TextDecoder('utf-16le');
   if (head[0] === 0xfe && head[1] === 0xff) return new TextDecoder('utf-16be');
@@ -87,7 +88,7 @@ function pickDecoder(head: Uint8Array, file: string, encoding?: string): TextDec
   if (head.length >= 4 && ((head[1] === 0 && head[3] === 0 && head[0] !== 0) || (head[0] === 0 && head[2] === 0 && head[1] !== 0))) {
     throw new ImportParseError(`${file} looks like UTF-16 text without a byte-order mark; save it as UTF-8`, null);
   }
-  return new TextDecoder(encoding ? checkEncoding(encoding) : 'utf-8');
+  return createTextDecoder(encoding ? checkEncoding(encoding) : 'utf-8');
 }
 
 function concat(a: Uint8Array, b: Uint8Array): Uint8Array {

@@ -113,8 +113,60 @@ export interface ImportOptions {
 
 export interface ImportRequest {
   path: string;
+  /** The name the user knows the file by (default: the path's base name); every message and label uses it, never the path. */
+  name?: string;
   profileId: number;
   options?: ImportOptions;
+}
+
+export interface ImportInspectRequest {
+  path: string;
+  /** As in ImportRequest. */
+  name?: string;
+  /** The encoding and text column the import would use (the user's current choices). */
+  options?: Pick<ImportOptions, 'encoding' | 'textColumn' | 'format'>;
+}
+
+/** How one encoding reads the inspected sample. */
+export interface EncodingReading {
+  encoding: string;
+  /** CSV rows (header not counted), records of JSON and tweet archives, or non-blank lines of text files. Rows skipped on purpose (retweets, blanks) are not counted. */
+  unit: 'row' | 'record' | 'line';
+  total: number;
+  /** Of those, how many hold bytes the encoding cannot decode. */
+  unreadable: number;
+}
+
+/** What the import of a file will meet, read from its head (see services/import-inspect.ts). */
+export interface ImportInspection {
+  /** The user's name for the file. */
+  file: string;
+  format: ImportFormat | null;
+  /** The zip entry inspected (a Twitter/X archive's first tweets part, or a blog export's first article), else null. */
+  entry: string | null;
+  bytes: number;
+  /** Bytes read for the inspection (the head of the file or entry). */
+  sampleBytes: number;
+  /** The sample is the whole file (or entry). */
+  complete: boolean;
+  encoding: {
+    /** What the import will decode with: the byte-order mark's encoding, else the chosen one (default utf-8). */
+    chosen: string;
+    bom: string | null;
+    ascii: boolean;
+    validUtf8: boolean;
+    /** The detector's best guess (TextDecoder label) and its confidence, 0-100. */
+    detected: string | null;
+    confidence: number | null;
+    /** The encoding to propose instead of `chosen` (the bytes speak against the choice), else null. */
+    suggested: string | null;
+    /** How `chosen`, and `suggested` when set, read the sample. */
+    readings: EncodingReading[];
+  };
+  /** CSV only: the header's columns, the first data row, and the column the import would read (null: none found, the user must pick). */
+  csv: { columns: string[]; sample: string[] | null; textColumn: string | null; headerless: boolean } | null;
+  /** The file cannot be read this way at all (what the import would report); the rest is then best effort. */
+  error: string | null;
 }
 
 export interface ImportRowError {
@@ -376,6 +428,8 @@ export interface DocumentsService {
 export interface ImportService {
   /** Starts an import job and returns at once; progress arrives as 'import' events. */
   start(req: ImportRequest): { jobId: string };
+  /** Reads the head of a file (or of a zip's first useful entry) and says what its import will meet: encoding evidence, CSV columns. Stores nothing. */
+  inspect(req: ImportInspectRequest): Promise<ImportInspection>;
   get(jobId: string): ImportProgress;
   list(): ImportProgress[];
   cancel(jobId: string): void;

@@ -161,14 +161,16 @@ export async function startWebHost(opts: WebHostOptions): Promise<WebHost> {
     appVersion: opts.appVersion,
     platform: process.platform,
     emit,
-    async resolveFile(ref: FileRef): Promise<ResolvedFile> {
+    async resolveFile(ref: FileRef, o?: { keep?: boolean }): Promise<ResolvedFile> {
       if (!('uploadId' in ref)) {
         throw new ServiceError('INVALID_INPUT', 'the web host imports uploaded files only; upload the file first');
       }
       const up = uploads.get(ref.uploadId);
       if (!up) throw new ServiceError('NOT_FOUND', `no upload with id ${ref.uploadId} (it may have been used already)`);
+      // The original name, never the temp folder it was saved in: messages about the file quote it.
+      if (o?.keep) return { path: up.path, name: basename(up.path) };
       uploads.delete(ref.uploadId);
-      return { path: up.path, release: () => void rm(up.dir, { recursive: true, force: true }) };
+      return { path: up.path, name: basename(up.path), release: () => void rm(up.dir, { recursive: true, force: true }) };
     },
     exportTarget(fileName) {
       return { path: join(opts.exportDir, fileName), downloadUrl: `/api/download/${encodeURIComponent(fileName)}` };

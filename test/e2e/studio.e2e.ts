@@ -105,6 +105,8 @@ describe('ComMer Studio in a browser', { skip }, () => {
   test('drop the real CSV export anywhere and watch the import finish', { timeout: 600_000 }, async () => {
     await app.go('Restyle'); // dropping works from any screen
     await app.dropFiles([{ name: 'BarackObama.csv', bytes: await readFile(obamaCsv), type: 'text/csv' }]);
+    // The app proposes the file's real encoding (import-file.e2e.ts accepts it); this session keeps UTF-8 first.
+    await app.importPage.answerEncoding('BarackObama.csv', 'keep');
     await app.importPage.progress.waitFor();
     // Progress moves while the work runs; capture it mid-flight.
     await page.waitForFunction(() => Number(document.querySelector('[data-testid=stat-stored]')?.textContent?.replace(/\D/g, '') ?? 0) > 0, undefined, {
@@ -122,8 +124,14 @@ describe('ComMer Studio in a browser', { skip }, () => {
     // reports row by row (file and line) and skips, importing the rest.
     assert.ok(stored > 1500, `stored ${stored}`);
     assert.ok(parsed >= stored);
-    if (await app.importPage.errors.count()) {
-      for (const line of await app.importPage.errors.locator('li').allTextContents()) assert.match(line, /^BarackObama\.csv, line \d+: \S/);
+    if (await app.importPage.problems.count()) {
+      const listed = await app.importPage.problemFiles();
+      assert.deepEqual(
+        listed.map((p) => p.file),
+        ['BarackObama.csv'],
+      );
+      assert.match(listed[0]!.summary, /rows could not be read and were skipped/);
+      for (const line of await app.importPage.errors.getByTestId('import-error').allTextContents()) assert.match(line, /\S.*\(lines? \d/);
     }
     await app.toast(/Import finished/).waitFor();
     importedDocs = stored;
@@ -263,6 +271,7 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await app.go('Import');
     if (await app.importPage.progress.count()) await app.importPage.dismiss();
     await app.importPage.pickFiles([obamaCsv]);
+    await app.importPage.answerEncoding('BarackObama.csv', 'keep');
     await app.importPage.file('BarackObama.csv').waitFor();
     assert.equal(await app.importPage.waitFinished(['BarackObama.csv'], 150_000), 'done');
     // Everything already there is recognised by content; the one document deleted in the library is new again.

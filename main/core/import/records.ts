@@ -105,6 +105,7 @@ export function textEvent(text: string, line: number, writtenAt: string | null, 
     return {
       type: 'error',
       line,
+      cause: 'encoding',
       message: 'the row contains bytes that are not valid UTF-8 (the file is in another encoding); save the file as UTF-8, or import it again choosing its encoding (e.g. windows-1252)',
     };
   }

@@ -19,8 +19,9 @@ export type ParseEvent =
    * A bad row: the rest of the file is still usable. `lost` is how many of the
    * source's records it cost (default 1); 0 for a syntax slip the parser read
    * past without losing a record (a missing comma between two elements).
+   * `cause` 'encoding': the row holds bytes the file's encoding cannot decode.
    */
-  | { type: 'error'; line: number | null; message: string; lost?: number };
+  | { type: 'error'; line: number | null; message: string; lost?: number; cause?: 'encoding' };
 
 /** The whole input is unusable (wrong structure, no text column, too large): nothing after it can be read. */
 export class ImportParseError extends Error {

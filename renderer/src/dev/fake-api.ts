@@ -13,6 +13,7 @@ const profiles: ProfileSummary[] = [];
 const docs: DocumentItem[] = [];
 const history: (GenerationItem & { deleted?: boolean })[] = [];
 const listeners = new Set<(p: ImportProgress) => void>();
+const held = new Map<string, File>();
 const emit = (e: { type: 'import'; progress: ImportProgress }) => listeners.forEach((l) => l(e.progress));
 
 // Shaped like models/commer/evaluate.py's report; the numbers are made up for layout work only.
@@ -163,6 +164,28 @@ const fake: Api = {
     }
     return ok({ jobIds });
   },
+  // The dev fake inspects nothing: every file reads as plain UTF-8 with a text column, and starts as dropped.
+  inspectFiles: (files) =>
+    ok({
+      refs: files.map((f) => {
+        const path = `/fake/${nextId++}/${f.name}`;
+        held.set(path, f);
+        return { path, name: f.name };
+      }),
+      inspections: files.map((f) => ({
+        file: f.name,
+        format: null,
+        entry: null,
+        bytes: f.size,
+        sampleBytes: 0,
+        complete: false,
+        encoding: { chosen: 'utf-8', bom: null, ascii: true, validUtf8: true, detected: null, confidence: null, suggested: null, readings: [] },
+        csv: null,
+        error: null,
+      })),
+    }),
+  inspectImport: () => fail('INVALID_INPUT', 'the dev fake inspects through inspectFiles'),
+  startImport: ({ profileId, files }) => fake.importFiles({ profileId, files: files.map((r) => ('path' in r ? held.get(r.path) : undefined)).filter((f): f is File => !!f) }),
   listImports: () => ok([]),
   cancelImport: () => ok(null),
   restyle: (req, onEvent) => {

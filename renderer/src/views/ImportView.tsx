@@ -1,8 +1,10 @@
-import { useRef, useState } from 'react';
+import { useRef } from 'react';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
 import { ProgressBar } from '../components/ProgressBar';
+import { ImportErrors } from '../components/ImportErrors';
+import { ImportReview } from '../components/ImportReview';
 import { ACCEPTED_EXTENSIONS, isRunning, totals, useImportStore } from '../stores/use-import-store';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useUiStore } from '../stores/use-ui-store';
@@ -51,7 +53,6 @@ export function ImportView() {
   const setView = useUiStore((s) => s.setView);
   const { files, start, cancel, dismiss, choices, setChoices } = useImportStore();
   const inputRef = useRef<HTMLInputElement>(null);
-  const [showAllErrors, setShowAllErrors] = useState(false);
   // While documents are being learned, the background queue knows best how long is left.
   const queue = useSettingsStore((s) => s.queue);
 
@@ -145,6 +146,8 @@ export function ImportView() {
         <p className="muted small">These apply to the next files you drop or choose. A file with a byte-order mark is always read in its own encoding.</p>
       </section>
 
+      <ImportReview />
+
       {files.length > 0 && (
         <section className="card import-job" aria-label="Import progress" data-testid="import-progress" data-phase={t.phase}>
           <div className="section-head">
@@ -209,27 +212,7 @@ export function ImportView() {
             })}
           </ul>
 
-          {t.errors.length > 0 && (
-            <div className="errors" role="alert">
-              <h3 className="errors-title">
-                <Icon name="alert" size={16} /> {plural(t.errorCount, 'problem')}
-              </h3>
-              <ul data-testid="import-errors">
-                {(showAllErrors ? t.errors : t.errors.slice(0, 5)).map((e, i) => (
-                  <li key={i}>
-                    <strong>{e.file}</strong>
-                    {e.line != null && <span className="muted">, line {e.line}</span>}: {e.message}
-                  </li>
-                ))}
-              </ul>
-              {t.errors.length > 5 && (
-                <button type="button" className="link small" onClick={() => setShowAllErrors(!showAllErrors)} aria-expanded={showAllErrors}>
-                  {showAllErrors ? 'Show fewer' : `Show ${t.errors.length === t.errorCount ? 'all' : `the first ${t.errors.length}`}`}
-                </button>
-              )}
-              <p className="muted small">{t.stored > 0 ? 'These rows were skipped; the rest of the file was imported.' : 'Documents already in the profile are untouched.'}</p>
-            </div>
-          )}
+          <ImportErrors files={files} />
         </section>
       )}
     </>

@@ -49,6 +49,52 @@ export class ImportPage {
     return (await handle.jsonValue()) as string;
   }
 
+  /** The card asking whether to read `file` in another encoding. */
+  encodingProposal(file: string): Locator {
+    return this.page.locator(`[data-testid=encoding-proposal][data-file="${file}"]`);
+  }
+
+  /** Answers the encoding proposal for `file`: 'use' the proposed encoding, or 'keep' the chosen one. */
+  async answerEncoding(file: string, answer: 'use' | 'keep'): Promise<void> {
+    const card = this.encodingProposal(file);
+    await card.getByRole('button', { name: answer === 'use' ? /^Use / : /^Keep / }).click();
+    await card.waitFor({ state: 'detached' });
+  }
+
+  /** The card asking which column of `file` holds the text. */
+  columnPicker(file: string): Locator {
+    return this.page.locator(`[data-testid=column-picker][data-file="${file}"]`);
+  }
+
+  /** The column the picker has selected now. */
+  async pickedColumn(file: string): Promise<string> {
+    return this.columnPicker(file).locator('input[type=radio]:checked').inputValue();
+  }
+
+  async pickColumn(file: string, column: string): Promise<void> {
+    const card = this.columnPicker(file);
+    await card.locator(`input[type=radio][value="${column}"]`).check();
+    await card.getByRole('button', { name: /^Import / }).click();
+    await card.waitFor({ state: 'detached' });
+  }
+
+  /** The problem list: its heading, and one entry per file that had problems. */
+  get problems(): Locator {
+    return this.page.getByTestId('import-problems');
+  }
+
+  async problemFiles(): Promise<Array<{ file: string; count: number; failed: boolean; summary: string; text: string }>> {
+    return this.problems.getByTestId('import-error-file').evaluateAll((items) =>
+      items.map((li) => ({
+        file: li.getAttribute('data-file') ?? '',
+        count: Number(li.getAttribute('data-count')),
+        failed: li.getAttribute('data-failed') === 'true',
+        summary: li.querySelector('[data-testid=import-error-summary]')?.textContent ?? '',
+        text: li.textContent ?? '',
+      })),
+    );
+  }
+
   async pickFiles(paths: string[]): Promise<void> {
     await this.page.locator('#import-file-input').setInputFiles(paths);
   }

@@ -63,7 +63,7 @@ describe('preload bundle in a sandbox-like context', () => {
     assert.deepEqual([...h.exposed.keys()], ['api']);
     const { invokeMethods, eventMethods } = await import('../../../main/ipc/contract.js');
     const api = h.exposed.get('api')!;
-    assert.deepEqual(Object.keys(api).sort(), [...Object.keys(invokeMethods), ...Object.keys(eventMethods), 'importFiles', 'restyle'].sort());
+    assert.deepEqual(Object.keys(api).sort(), [...Object.keys(invokeMethods), ...Object.keys(eventMethods), 'importFiles', 'inspectFiles', 'restyle'].sort());
     assert.ok(!('invoke' in api) && !('send' in api) && !('on' in api), 'no generic IPC door');
   });
 

@@ -64,6 +64,7 @@ export function fakeServices(): FakeServices {
         jobs.set(jobId, done);
         return { jobId };
       },
+      inspect: unsupported,
       get: unsupported,
       list: () => [],
       cancel: unsupported,

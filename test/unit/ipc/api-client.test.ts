@@ -29,7 +29,7 @@ const req = { profileId: 1, task: 'paraphrase' as const, draft: 'hi', docs: 'all
 describe('createApi', () => {
   test('exposes every invoke and event method of the contract', () => {
     const api = createApi(fakeTransport(async () => ({ ok: true, value: null })).t) as unknown as Record<string, unknown>;
-    for (const m of [...Object.keys(invokeMethods), ...Object.keys(eventMethods), 'importFiles', 'restyle']) {
+    for (const m of [...Object.keys(invokeMethods), ...Object.keys(eventMethods), 'importFiles', 'inspectFiles', 'restyle']) {
       assert.equal(typeof api[m], 'function', m);
     }
   });

@@ -82,6 +82,59 @@ describe('handlers', () => {
     assert.deepEqual(released.slice(1), ['cccccccc3', 'dddddddd4'], 'each upload is released once its import has read it');
   });
 
+  test("import:inspect only looks (an upload stays for import:start); import:start lays each file's own options over the drop's and names the file as the user did", async () => {
+    const inspected: unknown[] = [];
+    const started: unknown[] = [];
+    const kept: Array<boolean | undefined> = [];
+    const svc = services({
+      profiles: { get: (id: number) => ({ id }) },
+      imports: {
+        inspect: async (req: { path: string; name: string }) => {
+          inspected.push(req);
+          if (req.path.endsWith('gone')) throw new ServiceError('NOT_FOUND', `${req.name}: no such file`);
+          return { file: req.name, error: null };
+        },
+        start: (req: unknown) => (started.push(req), { jobId: `job${started.length}` }),
+        wait: () => Promise.resolve(),
+      },
+    });
+    const resolveFile = async (ref: FileRef, o?: { keep?: boolean }): Promise<ResolvedFile> => {
+      kept.push(o?.keep);
+      if (!('uploadId' in ref)) throw new ServiceError('INVALID_INPUT', 'uploads only');
+      return { path: `/tmp/commer-uploads-x/${ref.uploadId}/${ref.uploadId === 'gonegone1' ? 'gone' : 'x.csv'}`, name: 'x.csv' };
+    };
+    const { table } = createHandlers(deps(svc, { resolveFile }).d);
+    const r = await dispatch(table, 'import:inspect', {
+      files: [
+        { uploadId: 'aaaaaaaa1', name: 'My Tweets (1).csv' },
+        { uploadId: 'gonegone1', name: 'old.csv' },
+      ],
+      options: { encoding: 'windows-1252' },
+    });
+    assert.ok(r.ok);
+    assert.deepEqual(kept, [true, true], 'inspection never consumes an upload');
+    assert.deepEqual(inspected[0], { path: '/tmp/commer-uploads-x/aaaaaaaa1/x.csv', name: 'My Tweets (1).csv', options: { encoding: 'windows-1252' } });
+    assert.equal(r.value[0]!.file, 'My Tweets (1).csv');
+    // A file that cannot be looked at comes back as an inspection saying why; the others still answer.
+    assert.equal(r.value[1]!.file, 'old.csv');
+    assert.equal(r.value[1]!.error, 'old.csv: no such file');
+    assert.doesNotMatch(JSON.stringify(r.value), /commer-uploads/);
+
+    const bad = await dispatch(table, 'import:inspect', { files: [{ uploadId: 'aaaaaaaa1', options: { encoding: 'x' } }] });
+    assert.equal(bad.ok ? '' : bad.error.code, 'INVALID_INPUT', 'inspection takes no per-file options');
+
+    const s = await dispatch(table, 'import:start', {
+      profileId: 1,
+      files: [{ uploadId: 'aaaaaaaa1', name: 'My Tweets (1).csv', options: { encoding: 'windows-1252', textColumn: 'body' } }, { uploadId: 'bbbbbbbb2' }],
+      options: { onBadRow: 'skip', encoding: 'utf-8' },
+    });
+    assert.ok(s.ok);
+    assert.deepEqual(started, [
+      { path: '/tmp/commer-uploads-x/aaaaaaaa1/x.csv', name: 'My Tweets (1).csv', profileId: 1, options: { onBadRow: 'skip', encoding: 'windows-1252', textColumn: 'body' } },
+      { path: '/tmp/commer-uploads-x/bbbbbbbb2/x.csv', name: 'x.csv', profileId: 1, options: { onBadRow: 'skip', encoding: 'utf-8' } },
+    ]);
+  });
+
   test('packs:validate takes a known pack id, never a directory, and reports a bad pack as PACK_INVALID', async () => {
     const validated: string[] = [];
     const svc = services({
