@@ -10,8 +10,10 @@
 // modules, never node:* or electron.
 import { z } from 'zod';
 import type {
+  DeleteAllResult,
   DocumentItem,
   DocumentListRequest,
+  ExportFile,
   GenerationItem,
   HistoryListRequest,
   ImportOptions,
@@ -31,8 +33,10 @@ import type {
 
 export type {
   DocKind,
+  DeleteAllResult,
   DocsUsed,
   DocumentItem,
+  ExportFile,
   GenerationItem,
   ImportFormat,
   ImportOptions,
@@ -158,6 +162,7 @@ export const requestSchemas = {
 
   'library:list': z.object({ profileId: id, kind: docKind.optional(), search: z.string().max(1000).optional(), ...page }).strict(),
   'library:delete': z.object({ ids }).strict(),
+  'library:restore': z.object({ undoToken: z.string().uuid('not an undo token') }).strict(),
 
   'queue:status': noInput,
   'queue:pause': noInput,
@@ -166,7 +171,7 @@ export const requestSchemas = {
   'restyle:start': restyleRequestSchema,
   'restyle:stop': z.object({ streamId: z.string().min(1).max(128) }).strict(),
 
-  'history:list': z.object({ profileId: id.optional(), ...page }).strict(),
+  'history:list': z.object({ profileId: id.optional(), search: z.string().max(1000).optional(), ...page }).strict(),
   'history:delete': z.object({ ids }).strict(),
   'history:restore': z.object({ ids }).strict(),
 
@@ -177,7 +182,8 @@ export const requestSchemas = {
   'settings:get': noInput,
   'settings:update': z.object({ threads: z.number().int().min(0).max(256).optional(), filterOffensive: z.boolean().optional() }).strict(),
   'settings:export': noInput,
-  'settings:deleteAll': z.object({ confirm: z.literal('DELETE', { error: 'type DELETE to confirm' }) }).strict(),
+  'settings:exports': noInput,
+  'settings:deleteAll': z.object({ confirm: z.literal('DELETE', { error: 'type DELETE to confirm' }), exports: z.boolean().optional() }).strict(),
   'settings:recompute': noInput,
 } as const;
 
@@ -231,7 +237,8 @@ export interface ResponseMap {
   'import:list': ImportProgress[];
   'import:cancel': null;
   'library:list': Page<DocumentItem>;
-  'library:delete': { deleted: number };
+  'library:delete': { deleted: number; undoToken: string | null };
+  'library:restore': { restored: number; alreadyThere: number; profileGone: number };
   'queue:status': QueueStatus;
   'queue:pause': QueueStatus;
   'queue:resume': QueueStatus;
@@ -246,7 +253,8 @@ export interface ResponseMap {
   'settings:get': SettingsInfo;
   'settings:update': SettingsInfo;
   'settings:export': ExportResult;
-  'settings:deleteAll': null;
+  'settings:exports': ExportFile[];
+  'settings:deleteAll': DeleteAllResult;
   'settings:recompute': RecomputeResult;
 }
 export type ResponseOf<C extends InvokeChannel> = ResponseMap[C];
@@ -284,6 +292,7 @@ export const invokeMethods = {
   cancelImport: 'import:cancel',
   listDocuments: 'library:list',
   deleteDocuments: 'library:delete',
+  restoreDocuments: 'library:restore',
   getQueueStatus: 'queue:status',
   pauseQueue: 'queue:pause',
   resumeQueue: 'queue:resume',
@@ -296,6 +305,7 @@ export const invokeMethods = {
   getSettings: 'settings:get',
   updateSettings: 'settings:update',
   exportAll: 'settings:export',
+  listExports: 'settings:exports',
   deleteAll: 'settings:deleteAll',
   recompute: 'settings:recompute',
 } as const satisfies Record<string, InvokeChannel>;

@@ -1,9 +1,10 @@
 import type { HandlerTable } from './dispatch.js';
 import type { HandlerDeps } from './handler-deps.js';
 
-export function libraryHandlers({ services }: HandlerDeps): Pick<HandlerTable, 'library:list' | 'library:delete'> {
+export function libraryHandlers({ services }: HandlerDeps): Pick<HandlerTable, 'library:list' | 'library:delete' | 'library:restore'> {
   return {
     'library:list': (req) => services.documents.list(req),
     'library:delete': ({ ids }) => services.documents.delete(ids),
+    'library:restore': ({ undoToken }) => services.documents.restore(undoToken),
   };
 }
