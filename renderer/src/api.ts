@@ -11,6 +11,7 @@ export type {
   DocKind,
   DocsUsed,
   DocumentItem,
+  ExportFile,
   ExportResult,
   GenerationItem,
   ImportPhase,

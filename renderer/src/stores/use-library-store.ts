@@ -19,7 +19,10 @@ interface LibraryState {
   load(profileId: number | null, query: string): Promise<void>;
   setKind(kind: DocKind | 'all'): void;
   ensureRange(start: number, end: number): void;
-  remove(id: number): Promise<void>;
+  /** Deletes a document; resolves with the token that undoes it (null when it was already gone). */
+  remove(id: number): Promise<string | null>;
+  /** Undoes a delete: the documents come back with what the style had learned from them. */
+  restore(undoToken: string): Promise<{ restored: number; alreadyThere: number; profileGone: number }>;
 }
 
 const inFlight = new Set<string>();
@@ -105,8 +108,14 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     }
   },
   remove: async (id) => {
-    await unwrap(api().deleteDocuments({ ids: [id] }));
+    const r = await unwrap(api().deleteDocuments({ ids: [id] }));
     // Reload rather than splice: rows are sparse and offsets shift after a delete.
     await get().load(get().profileId, get().query);
+    return r.undoToken;
+  },
+  restore: async (undoToken) => {
+    const r = await unwrap(api().restoreDocuments({ undoToken }));
+    await get().load(get().profileId, get().query);
+    return r;
   },
 }));
