@@ -4,6 +4,7 @@
 // so what it shows always works.
 import { useEffect } from 'react';
 import { api, errorMessage, unwrap } from '../api';
+import { useHistoryStore } from '../stores/use-history-store';
 import { useProfilesStore } from '../stores/use-profiles-store';
 import { useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore, type View } from '../stores/use-ui-store';
@@ -36,9 +37,10 @@ export const GO_TO: ReadonlyArray<{ view: View; label: string; key: string; keyw
   { view: 'settings', label: 'Settings', key: 's', keywords: 'preferences threads packs data' },
 ];
 
-/** The view whose search "/" focuses from `view`: its own where it has one, else the library's. */
+/** The view whose search "/" focuses from `view`: History's own while it shows one (it has entries), else the library's. */
 export function searchTarget(view: View): View {
-  return view === 'history' ? 'history' : 'library';
+  const h = useHistoryStore.getState();
+  return view === 'history' && (h.items.length > 0 || h.query !== '') ? 'history' : 'library';
 }
 
 /** The commands as they apply now (the current view, the profiles, the learning queue). */

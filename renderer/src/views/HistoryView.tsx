@@ -9,10 +9,10 @@ import { useUiStore } from '../stores/use-ui-store';
 import { copyText } from '../lib/clipboard';
 import { TASK_LABELS, docsLabel, num, when } from '../lib/format';
 import { useSearchFocus } from '../lib/use-search-focus';
-import { ExpandableText } from '../components/ExpandableText';
+import { ExpandableText, Highlight } from '../components/ExpandableText';
 import type { GenerationItem } from '../api';
 
-function HistoryItem({ g }: { g: GenerationItem }) {
+function HistoryItem({ g, query }: { g: GenerationItem; query: string }) {
   const [copied, setCopied] = useState(false);
   const toast = useUiStore((s) => s.toast);
   const setView = useUiStore((s) => s.setView);
@@ -20,9 +20,11 @@ function HistoryItem({ g }: { g: GenerationItem }) {
   const docs = docsLabel(g.settings.docs);
   return (
     <li className="card history-item" data-testid="history-item">
-      <p className="history-output">{g.output}</p>
+      <p className="history-output">
+        <Highlight text={g.output} query={query} />
+      </p>
       <div className="history-draft">
-        <span className="muted">From draft:</span> <ExpandableText text={g.draft} label="draft" />
+        <span className="muted">From draft:</span> <ExpandableText text={g.draft} label="draft" highlight={query} />
       </div>
       <div className="history-meta">
         <span className="chip">{TASK_LABELS[g.task]}</span>
@@ -167,7 +169,7 @@ export function HistoryView() {
       ) : (
         <ul className="history-list">
           {items.map((g) => (
-            <HistoryItem key={g.id} g={g} />
+            <HistoryItem key={g.id} g={g} query={query} />
           ))}
         </ul>
       )}
