@@ -5,7 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { startHost, type RunningHost } from './helpers/web-host.js';
@@ -211,7 +211,10 @@ describe('keyboard, undo, search and data tools in a browser', { skip: hasChromi
     await heading('Library').click();
     await page.keyboard.press('/');
     await page.keyboard.type('blanket');
-    await page.waitForFunction(() => document.querySelector('[data-testid=library-count]')?.getAttribute('data-query') === 'blanket');
+    await page.waitForFunction(() => {
+      const el = document.querySelector('[data-testid=library-count]');
+      return el?.getAttribute('data-query') === 'blanket' && el.getAttribute('data-state') === 'ready';
+    });
     assert.equal(await app.library.count(), 1);
     await app.library.search('');
     await app.clearToasts();
@@ -273,6 +276,8 @@ describe('keyboard, undo, search and data tools in a browser', { skip: hasChromi
       assert.match((await app.settings.threadsError.textContent()) ?? '', new RegExp(`from 1 to ${max}`));
     }
     assert.match((await app.settings.threadsError.textContent()) ?? '', /“four” is not a thread count/);
+    // For a look at the form with its message (not one of the committed screenshots).
+    await page.screenshot({ path: join(tmpdir(), 'commer-e2e-threads-refused.png') });
     await app.settings.threads.fill(String(max + 1));
     assert.match((await app.settings.threadsError.textContent()) ?? '', new RegExp(`^${max + 1} is out of range`));
     // A count in range is saved and used.
@@ -332,6 +337,7 @@ describe('keyboard, undo, search and data tools in a browser', { skip: hasChromi
     const also = dialog.getByLabel('Also delete this export file');
     assert.ok(await also.isChecked(), 'deleting all data deletes the exports unless unticked');
     await dialog.getByText('Copies your browser downloaded').waitFor();
+    await page.screenshot({ path: join(tmpdir(), 'commer-e2e-delete-all-exports.png') });
     await dialog.getByLabel(/Type DELETE to confirm/).fill('DELETE');
     await dialog.getByRole('button', { name: 'Delete everything and 1 export' }).click();
     await dialog.waitFor({ state: 'hidden' });

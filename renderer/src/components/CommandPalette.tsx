@@ -29,7 +29,8 @@ export function CommandPalette() {
   const listRef = useRef<HTMLUListElement>(null);
   const [query, setQuery] = useState('');
   const [active, setActive] = useState(0);
-  const [commands, setCommands] = useState<Command[]>([]);
+  // Built when it opens (which shortcuts apply depends on where the user is), in the same render, so the first paint is current.
+  const commands = useMemo<Command[]>(() => (open ? buildCommands() : []), [open]);
   const listId = useId();
   const optionId = (i: number) => `${listId}-o${i}`;
 
@@ -37,13 +38,14 @@ export function CommandPalette() {
     const d = ref.current;
     if (!d) return;
     if (open && !d.open) {
-      // Built on opening: which shortcuts apply depends on where the user is now.
-      setCommands(buildCommands());
-      setQuery('');
-      setActive(0);
       d.showModal();
       inputRef.current?.focus();
-    } else if (!open && d.open) d.close();
+    } else if (!open) {
+      if (d.open) d.close();
+      // Reset while closed, so the next opening starts empty.
+      setQuery('');
+      setActive(0);
+    }
   }, [open]);
 
   const shown = useMemo(() => filterCommands(commands, query), [commands, query]);
