@@ -595,7 +595,19 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
             // The pack choice, thread count and output filter are app configuration, not the user's data; they stay.
             db.prepare("DELETE FROM settings WHERE key NOT IN ('activePackId', 'threads', 'filterOffensive')").run();
           })();
-          db.pragma('wal_checkpoint(TRUNCATE)');
+          // TRUNCATE scrubs the deleted rows from the WAL file, but waits (busy_timeout) for every reader of an
+          // older snapshot: a stopped export's connection closes only once its current write returns. Then.
+          if (runningExports.size === 0) db.pragma('wal_checkpoint(TRUNCATE)');
+          else {
+            db.pragma('wal_checkpoint(PASSIVE)');
+            void Promise.all([...runningExports].map((e) => e.finished)).then(() => {
+              try {
+                if (!closed) db.pragma('wal_checkpoint(TRUNCATE)');
+              } catch {
+                // Another process holds the folder: SQLite checkpoints again on its own as the WAL grows.
+              }
+            });
+          }
           let exportsDeleted = 0;
           const exportsKept: ExportFile[] = [];
           for (const f of files) {

@@ -125,6 +125,9 @@ test('delete all data stops an export that is still running and leaves no half f
     h.svc.settings.deleteAll({ exports: true });
     await assert.rejects(exporting, (e: unknown) => e instanceof ServiceError && e.code === 'CANCELLED');
     assert.ok(!existsSync(out));
+    // The WAL, which held the deleted rows, is emptied once the stopped export has let go of its snapshot.
+    await tick();
+    assert.equal(statSync(join(h.dir, 'data', `${DB_FILE_NAME}-wal`)).size, 0);
     assert.deepEqual(h.svc.settings.listExports(), []);
   } finally {
     await h.cleanup();
