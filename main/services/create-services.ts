@@ -1,11 +1,9 @@
 // The composition of the service layer: one database, one inference host, one
 // compression queue, and the task-shaped operations of types.ts on top.
 import { randomUUID } from 'node:crypto';
-import { closeSync, createWriteStream, existsSync, openSync, readdirSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { once } from 'node:events';
+import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OffensiveStreamFilter } from '../core/offensive-words.js';
 import { parsePackManifest } from '../core/pack-manifest.js';
@@ -16,6 +14,7 @@ import { CompressionQueue, type Compressor } from '../jobs/compression-queue.js'
 import { InferenceClient, InferenceError } from '../jobs/inference-client.js';
 import { createWorkerTransport } from '../jobs/worker-transport.js';
 import type { GenerateParams } from '../jobs/inference-protocol.js';
+import { createExports } from './exports.js';
 import { queuedProgress, runImport, type ImportJobContext } from './import-runner.js';
 import { ServiceError } from './errors.js';
 import type { ServicesOptions } from './index.js';
@@ -27,7 +26,6 @@ import {
   type DocsUsed,
   type DeleteAllResult,
   type DocumentItem,
-  type ExportFile,
   type GenerationItem,
   type ImportFormat,
   type PackSummary,
@@ -46,9 +44,6 @@ const UNDO_DAYS = 30;
 /** Undo of a library delete: this many recent deletes, for this long (the toast that offers it is long gone by then). */
 const UNDO_DELETES_KEPT = 20;
 const UNDO_DELETE_MS = 10 * 60_000;
-/** How every export file starts: what makes a recorded path safe to delete (a file put there since is not ours). */
-const EXPORT_HEADER = '{"format":"commer-studio-export"';
-const EXPORT_FILE_NAME = /^commer-export-[A-Za-z0-9-]+\.json$/;
 const IMPORT_FORMATS: readonly ImportFormat[] = ['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html'];
 
 /** A runner for store calls that turns StoreErrors into ServiceErrors with the same code, and a locked database into BUSY naming who holds it. */
@@ -115,6 +110,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   }
   store.attachSession(db, session);
   const s = storeCalls(() => store.busyMessage(db));
+  const exporter = createExports({ db, dbPath, dataDir, s });
   startupCleanup(db, dataDir);
 
   const listeners = new Set<(e: ServiceEvent) => void>();
@@ -155,7 +151,6 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   const loadErrors = new Map<string, string>();
   let closed = false;
   const deletedDocs = new Map<string, { docs: store.DeletedDocument[]; at: number }>();
-  const runningExports = new Set<{ ac: AbortController; finished: Promise<unknown> }>();
 
   function scanPacks(): PackEntry[] {
     const out: PackEntry[] = [];
@@ -580,14 +575,14 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         emit({ type: 'data-changed', what: 'settings' });
         return settingsInfo();
       },
-      exportAll: (path) => exportAll(path),
-      listExports: () => listExports(),
+      exportAll: (path) => exporter.write(path),
+      listExports: () => exporter.list(),
       deleteAll: (o = {}) =>
         s((): DeleteAllResult => {
           for (const j of jobs.values()) j.ac.abort();
           // An export still running would write the data being deleted to a file after the delete.
-          for (const e of runningExports) e.ac.abort();
-          const files = listExports();
+          const stopped = exporter.stopAll();
+          const files = exporter.list();
           db.transaction(() => {
             db.prepare('DELETE FROM generations').run();
             db.prepare('DELETE FROM profiles').run();
@@ -597,10 +592,10 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           })();
           // TRUNCATE scrubs the deleted rows from the WAL file, but waits (busy_timeout) for every reader of an
           // older snapshot: a stopped export's connection closes only once its current write returns. Then.
-          if (runningExports.size === 0) db.pragma('wal_checkpoint(TRUNCATE)');
+          if (!stopped) db.pragma('wal_checkpoint(TRUNCATE)');
           else {
             db.pragma('wal_checkpoint(PASSIVE)');
-            void Promise.all([...runningExports].map((e) => e.finished)).then(() => {
+            void stopped.then(() => {
               try {
                 if (!closed) db.pragma('wal_checkpoint(TRUNCATE)');
               } catch {
@@ -608,15 +603,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
               }
             });
           }
-          let exportsDeleted = 0;
-          const exportsKept: ExportFile[] = [];
-          for (const f of files) {
-            if (!o.exports) exportsKept.push(f);
-            else if (removeExport(f.path)) exportsDeleted++;
-            else exportsKept.push(f);
-          }
-          // The record goes with the data; the files kept stay listed, so a later delete still offers them.
-          if (exportsKept.length) store.setSetting(db, EXPORTS_KEY, exportsKept);
+          const { exportsDeleted, exportsKept } = exporter.afterDeleteAll(files, o.exports === true);
           emit({ type: 'data-changed', what: 'profiles' });
           emit({ type: 'data-changed', what: 'history' });
           return { exportsDeleted, exportsKept };
@@ -638,9 +625,9 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       if (closed) return;
       closed = true;
       for (const j of jobs.values()) j.ac.abort();
-      for (const e of runningExports) e.ac.abort();
+      const exportsStopped = exporter.stopAll();
       await Promise.all([...jobs.values()].map((j) => j.finished.catch(() => undefined)));
-      await Promise.all([...runningExports].map((e) => e.finished.catch(() => undefined)));
+      await exportsStopped;
       await queue.close();
       await client.dispose();
       listeners.clear();
@@ -775,127 +762,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     yield { type: 'done', aborted };
   }
 
-  /**
-   * Writes everything to one JSON file, streamed row by row (a profile of 100k documents
-   * is never built as one string). It reads through its own read-only connection: an open
-   * better-sqlite3 iterator makes every other statement on its connection throw "busy
-   * executing a query", and the app keeps reading (and writing) while an export runs. The
-   * read is one transaction, so the file is a consistent snapshot of one moment.
-   */
-  async function exportAll(path: string): Promise<{ path: string; bytes: number }> {
-    if (typeof path !== 'string' || !path.trim()) throw new ServiceError('INVALID_INPUT', 'path must be a file path');
-    const out = resolve(path);
-    await mkdir(dirname(out), { recursive: true });
-    const ac = new AbortController();
-    let settle = () => {};
-    const entry = { ac, finished: new Promise<void>((r) => (settle = r)) };
-    runningExports.add(entry);
-    let reader: Database | null = null;
-    const ws = createWriteStream(out, { encoding: 'utf8' });
-    let bytes = 0;
-    const write = async (chunk: string) => {
-      if (ac.signal.aborted) throw new ServiceError('CANCELLED', 'the export was stopped: all data was deleted, or the app is closing');
-      bytes += Buffer.byteLength(chunk);
-      if (!ws.write(chunk)) await once(ws, 'drain');
-    };
-    try {
-      reader = s(() => store.openReadOnly(dbPath));
-      const r = reader;
-      r.exec('BEGIN');
-      const settings = store.allSettings(r);
-      delete settings[EXPORTS_KEY];
-      await write(`{"format":"commer-studio-export","version":1,"exportedAt":${JSON.stringify(new Date().toISOString())},"schemaVersion":${store.schemaVersion(r)},\n`);
-      await write(`"settings":${JSON.stringify(settings)},\n"profiles":[`);
-      let firstP = true;
-      for (const p of store.listProfiles(r)) {
-        await write(`${firstP ? '' : ','}\n{"id":${p.id},"name":${JSON.stringify(p.name)},"createdAt":${JSON.stringify(p.created_at)},"documents":[`);
-        firstP = false;
-        let firstD = true;
-        for (const d of r.prepare('SELECT id, kind, text, source, written_at, imported_at FROM documents WHERE profile_id = ? ORDER BY id').iterate(p.id) as Iterable<Record<string, unknown>>) {
-          await write(`${firstD ? '' : ','}\n${JSON.stringify({ id: d.id, kind: d.kind, text: d.text, source: d.source, writtenAt: d.written_at, importedAt: d.imported_at })}`);
-          firstD = false;
-        }
-        await write(']}');
-      }
-      await write('],\n"generations":[');
-      let firstG = true;
-      for (const g of r.prepare('SELECT * FROM generations WHERE deleted_at IS NULL ORDER BY id').iterate() as Iterable<store.GenerationRow>) {
-        await write(
-          `${firstG ? '' : ','}\n${JSON.stringify({ id: g.id, profileId: g.profile_id, profileName: g.profile_name, task: g.task, draft: g.draft, output: g.output, packId: g.pack_id, settings: JSON.parse(g.settings), createdAt: g.created_at })}`,
-        );
-        firstG = false;
-      }
-      await write(']}\n');
-      r.exec('COMMIT');
-      ws.end();
-      await once(ws, 'finish');
-      if (ac.signal.aborted) throw new ServiceError('CANCELLED', 'the export was stopped: all data was deleted, or the app is closing');
-      // Recorded, so that deleting all data can find (and offer to delete) this copy of it.
-      const record: ExportFile = { path: out, bytes, exportedAt: new Date().toISOString() };
-      s(() => store.setSetting(db, EXPORTS_KEY, [...recordedExports().filter((e) => e.path !== out), record]));
-    } catch (err) {
-      ws.destroy();
-      // Half a file is no export: never leave one behind.
-      await rm(out, { force: true }).catch(() => undefined);
-      if (err instanceof ServiceError) throw err;
-      throw new ServiceError('INTERNAL', `export to ${out} failed: ${(err as Error).message}`);
-    } finally {
-      reader?.close();
-      runningExports.delete(entry);
-      settle();
-    }
-    return { path: out, bytes };
-  }
-
-  function recordedExports(): ExportFile[] {
-    const v = store.getSetting<unknown>(db, EXPORTS_KEY, []);
-    return Array.isArray(v) ? v.filter((e): e is ExportFile => typeof (e as ExportFile | null)?.path === 'string') : [];
-  }
-
-  /** The export files that still exist: the ones this data folder recorded, and any in its own exports/ folder (the web host's, also from before exports were recorded). */
-  function listExports(): ExportFile[] {
-    const found = new Map<string, ExportFile>();
-    const add = (path: string, exportedAt?: string) => {
-      if (found.has(path) || !isExportFile(path)) return;
-      const st = statSync(path);
-      found.set(path, { path, bytes: st.size, exportedAt: exportedAt ?? st.mtime.toISOString() });
-    };
-    for (const e of s(() => recordedExports())) add(e.path, e.exportedAt);
-    const own = join(dataDir, store.EXPORTS_DIR_NAME);
-    if (existsSync(own)) for (const name of readdirSync(own).sort()) if (EXPORT_FILE_NAME.test(name)) add(join(own, name));
-    return [...found.values()].sort((a, b) => a.exportedAt.localeCompare(b.exportedAt));
-  }
-
   return services;
-}
-
-const EXPORTS_KEY = 'exports';
-
-/** Whether path is a plain file that starts like an export this app writes. */
-function isExportFile(path: string): boolean {
-  let fd: number | undefined;
-  try {
-    if (!statSync(path).isFile()) return false;
-    fd = openSync(path, 'r');
-    const head = Buffer.alloc(EXPORT_HEADER.length);
-    readSync(fd, head, 0, head.length, 0);
-    return head.toString('utf8') === EXPORT_HEADER;
-  } catch {
-    return false;
-  } finally {
-    if (fd !== undefined) closeSync(fd);
-  }
-}
-
-/** Deletes an export file (checked again: only a file that still is one); whether it is gone. */
-function removeExport(path: string): boolean {
-  if (!isExportFile(path)) return !existsSync(path);
-  try {
-    rmSync(path);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**
