@@ -283,7 +283,7 @@ describe('keyboard, undo, search and data tools in a browser', { skip: hasChromi
     // A count in range is saved and used.
     await app.settings.threads.fill(String(max));
     await app.settings.threadsSave.click();
-    await app.toast(`The model now runs on ${max} threads.`).waitFor({ timeout: 60_000 });
+    await app.toast(`The model now runs on ${max} thread${max === 1 ? '' : 's'}.`).waitFor({ timeout: 60_000 });
     await page.waitForFunction((m) => (document.querySelector('[data-testid=threads-note]')?.textContent ?? '').startsWith(`${m} in use, as set`), max, { timeout: 60_000 });
     assert.equal((await invoke<{ threads: number; threadsInUse: number }>('settings:get')).threadsInUse, max);
     // Back to automatic.

@@ -2,6 +2,7 @@ import { useEffect, useId, useState } from 'react';
 import { errorMessage, type SettingsInfo } from '../api';
 import { useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore } from '../stores/use-ui-store';
+import { plural } from '../lib/format';
 
 /** Why `text` is not a thread count this machine can use, or null when it is one. */
 export function threadsProblem(text: string, max: number): string | null {
@@ -53,7 +54,7 @@ export function ThreadsSetting({ settings }: { settings: SettingsInfo | null }) 
         setSaving(true);
         try {
           await setThreads(auto ? 0 : Number(text));
-          toast({ tone: 'success', message: auto ? 'Threads are chosen automatically again.' : `The model now runs on ${Number(text)} threads.` });
+          toast({ tone: 'success', message: auto ? 'Threads are chosen automatically again.' : `The model now runs on ${plural(Number(text), 'thread')}.` });
         } catch (err) {
           toast({ tone: 'error', message: errorMessage(err) });
         } finally {
