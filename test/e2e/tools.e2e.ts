@@ -198,11 +198,13 @@ describe('keyboard, undo, search and data tools in a browser', { skip: hasChromi
     await app.library.remove(row);
     await app.library.waitForCount(TWEETS.length - 1);
     assert.equal(await app.library.row(victim).count(), 0);
+    await page.getByText(`${TWEETS.length - 1} tweets · 0 articles in`).waitFor();
     await app.library.undo.waitFor();
     await page.screenshot({ path: join(screenshotDir, '21-library-undo.png') });
     await app.library.undo.click();
     await app.toast('Document restored').waitFor();
     await app.library.waitForCount(TWEETS.length);
+    await page.getByText(`${TWEETS.length} tweets · 0 articles in`).waitFor();
     await app.library.row(victim).waitFor();
     // Restored with its compression: no "learning" chip, nothing queued.
     assert.equal(await app.library.row(victim).locator('.chip-live').count(), 0);

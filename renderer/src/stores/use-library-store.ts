@@ -1,5 +1,6 @@
 import { create } from 'zustand';
 import { api, errorMessage, unwrap, type DocKind, type DocumentItem } from '../api';
+import { useProfilesStore } from './use-profiles-store';
 
 const PAGE = 200;
 
@@ -109,13 +110,13 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
   },
   remove: async (id) => {
     const r = await unwrap(api().deleteDocuments({ ids: [id] }));
-    // Reload rather than splice: rows are sparse and offsets shift after a delete.
-    await get().load(get().profileId, get().query);
+    // Reload rather than splice: rows are sparse and offsets shift after a delete. The profile's counts (the header) with it.
+    await Promise.all([get().load(get().profileId, get().query), useProfilesStore.getState().refresh()]);
     return r.undoToken;
   },
   restore: async (undoToken) => {
     const r = await unwrap(api().restoreDocuments({ undoToken }));
-    await get().load(get().profileId, get().query);
+    await Promise.all([get().load(get().profileId, get().query), useProfilesStore.getState().refresh()]);
     return r;
   },
 }));
