@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createWorkerTransport } from '../jobs/worker-transport.js';
 import { createServices } from '../services/index.js';
-import { defaultDataDir } from '../store/paths.js';
+import { defaultDataDir, EXPORTS_DIR_NAME } from '../store/paths.js';
 import { startWebHost } from '../web/server.js';
 import { crashNotice, reportCrashes } from './crash-report.js';
 
@@ -48,7 +48,7 @@ const host = await startWebHost({
   services,
   appVersion: version,
   staticDir: values['static-dir'] ?? join(repoRoot, 'dist', 'renderer'),
-  exportDir: join(dataDir, 'exports'),
+  exportDir: join(dataDir, EXPORTS_DIR_NAME),
   port,
   maxUploadBytes: Math.round(maxUploadMb * 1024 * 1024),
 });

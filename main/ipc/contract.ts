@@ -10,9 +10,11 @@
 // modules, never node:* or electron.
 import { z } from 'zod';
 import type {
+  DeleteAllResult,
   DocumentItem,
   DocumentLocation,
   DocumentListRequest,
+  ExportFile,
   GenerationItem,
   HistoryListRequest,
   ImportInspection,
@@ -34,9 +36,11 @@ import type {
 export type {
   ClosestDocument,
   DocKind,
+  DeleteAllResult,
   DocsUsed,
   DocumentItem,
   DocumentLocation,
+  ExportFile,
   GenerationItem,
   EncodingReading,
   ImportFormat,
@@ -175,6 +179,7 @@ export const requestSchemas = {
   'library:list': z.object({ profileId: id, kind: docKind.optional(), search: z.string().max(1000).optional(), ...page }).strict(),
   'library:delete': z.object({ ids }).strict(),
   'library:locate': z.object({ id }).strict(),
+  'library:restore': z.object({ undoToken: z.string().uuid('not an undo token') }).strict(),
 
   'queue:status': noInput,
   'queue:pause': noInput,
@@ -183,7 +188,7 @@ export const requestSchemas = {
   'restyle:start': restyleRequestSchema,
   'restyle:stop': z.object({ streamId: z.string().min(1).max(128) }).strict(),
 
-  'history:list': z.object({ profileId: id.optional(), ...page }).strict(),
+  'history:list': z.object({ profileId: id.optional(), search: z.string().max(1000).optional(), ...page }).strict(),
   'history:delete': z.object({ ids }).strict(),
   'history:restore': z.object({ ids }).strict(),
 
@@ -194,7 +199,8 @@ export const requestSchemas = {
   'settings:get': noInput,
   'settings:update': z.object({ threads: z.number().int().min(0).max(256).optional(), filterOffensive: z.boolean().optional() }).strict(),
   'settings:export': noInput,
-  'settings:deleteAll': z.object({ confirm: z.literal('DELETE', { error: 'type DELETE to confirm' }) }).strict(),
+  'settings:exports': noInput,
+  'settings:deleteAll': z.object({ confirm: z.literal('DELETE', { error: 'type DELETE to confirm' }), exports: z.boolean().optional() }).strict(),
   'settings:recompute': noInput,
 } as const;
 
@@ -249,8 +255,9 @@ export interface ResponseMap {
   'import:list': ImportProgress[];
   'import:cancel': null;
   'library:list': Page<DocumentItem>;
-  'library:delete': { deleted: number };
+  'library:delete': { deleted: number; undoToken: string | null };
   'library:locate': DocumentLocation;
+  'library:restore': { restored: number; alreadyThere: number; profileGone: number };
   'queue:status': QueueStatus;
   'queue:pause': QueueStatus;
   'queue:resume': QueueStatus;
@@ -265,7 +272,8 @@ export interface ResponseMap {
   'settings:get': SettingsInfo;
   'settings:update': SettingsInfo;
   'settings:export': ExportResult;
-  'settings:deleteAll': null;
+  'settings:exports': ExportFile[];
+  'settings:deleteAll': DeleteAllResult;
   'settings:recompute': RecomputeResult;
 }
 export type ResponseOf<C extends InvokeChannel> = ResponseMap[C];
@@ -306,6 +314,7 @@ export const invokeMethods = {
   listDocuments: 'library:list',
   deleteDocuments: 'library:delete',
   locateDocument: 'library:locate',
+  restoreDocuments: 'library:restore',
   getQueueStatus: 'queue:status',
   pauseQueue: 'queue:pause',
   resumeQueue: 'queue:resume',
@@ -318,6 +327,7 @@ export const invokeMethods = {
   getSettings: 'settings:get',
   updateSettings: 'settings:update',
   exportAll: 'settings:export',
+  listExports: 'settings:exports',
   deleteAll: 'settings:deleteAll',
   recompute: 'settings:recompute',
 } as const satisfies Record<string, InvokeChannel>;

@@ -2,7 +2,7 @@ import { basename } from 'node:path';
 import type { HandlerTable } from './dispatch.js';
 import type { HandlerDeps } from './handler-deps.js';
 
-type Channels = 'settings:get' | 'settings:update' | 'settings:export' | 'settings:deleteAll' | 'settings:recompute';
+type Channels = 'settings:get' | 'settings:update' | 'settings:export' | 'settings:exports' | 'settings:deleteAll' | 'settings:recompute';
 
 export function settingsHandlers({ services, exportTarget }: HandlerDeps): Pick<HandlerTable, Channels> {
   return {
@@ -14,10 +14,8 @@ export function settingsHandlers({ services, exportTarget }: HandlerDeps): Pick<
       const { path, bytes } = await services.settings.exportAll(target.path);
       return { path, bytes, fileName: basename(path), ...(target.downloadUrl ? { downloadUrl: target.downloadUrl } : {}) };
     },
-    'settings:deleteAll': () => {
-      services.settings.deleteAll();
-      return null;
-    },
+    'settings:exports': () => services.settings.listExports(),
+    'settings:deleteAll': ({ exports }) => services.settings.deleteAll({ exports: exports ?? false }),
     'settings:recompute': () => services.settings.recompute(),
   };
 }

@@ -5,7 +5,7 @@ import type { GenerateParams, HostPort, InferenceRequest, LoadOptions, ModelInfo
 
 /** What the host needs from a loaded model; the runtime's CommerModel satisfies it. */
 export interface HostModel {
-  readonly info: { packId: string; k: number; dim: number; provider: string; manifest?: { limits?: { max_new_tokens?: number } } };
+  readonly info: { packId: string; k: number; dim: number; provider: string; threads?: number; manifest?: { limits?: { max_new_tokens?: number } } };
   compress(texts: string[], options?: { batchSize?: number; signal?: AbortSignal }): Promise<Float32Array[]>;
   generate(request: GenerateParams & { signal?: AbortSignal }): AsyncIterable<TokenEvent>;
   dispose(): Promise<void>;
@@ -67,6 +67,7 @@ export function serveInference(port: HostPort, load: ModelLoader): void {
             k: model.info.k,
             dim: model.info.dim,
             provider: model.info.provider,
+            threads: model.info.threads,
             maxNewTokens: model.info.manifest?.limits?.max_new_tokens ?? 64,
           };
           port.postMessage({ id: msg.id, type: 'loaded', info });

@@ -19,6 +19,8 @@ export interface ModelInfo {
   dim: number;
   /** The execution provider actually in use. */
   provider: string;
+  /** The intra-op threads the session really uses (the automatic choice when none was asked for). */
+  threads?: number;
   maxNewTokens: number;
 }
 

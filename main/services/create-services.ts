@@ -1,10 +1,9 @@
 // The composition of the service layer: one database, one inference host, one
 // compression queue, and the task-shaped operations of types.ts on top.
 import { randomUUID } from 'node:crypto';
-import { createWriteStream, existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
-import { once } from 'node:events';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OffensiveStreamFilter } from '../core/offensive-words.js';
 import { parsePackManifest } from '../core/pack-manifest.js';
@@ -18,6 +17,7 @@ import type { GenerateParams } from '../jobs/inference-protocol.js';
 import { hidePath, queuedProgress, runImport, type ImportJobContext } from './import-runner.js';
 import { inspectImport } from './import-inspect.js';
 import { ImportParseError } from '../core/import/index.js';
+import { createExports } from './exports.js';
 import { ServiceError } from './errors.js';
 import type { ServicesOptions } from './index.js';
 import {
@@ -27,6 +27,7 @@ import {
   type ClosestDocument,
   type DocKind,
   type DocsUsed,
+  type DeleteAllResult,
   type DocumentItem,
   type GenerationItem,
   type ImportFormat,
@@ -45,6 +46,9 @@ const TASK_KIND: Record<'paraphrase' | 'headline', DocKind> = { paraphrase: 'twe
 const UNDO_DAYS = 30;
 /** Documents shown beside each suggestion as the closest of the person's own. */
 const CLOSEST_DOCUMENTS = 3;
+/** Undo of a library delete: this many recent deletes, for this long (the toast that offers it is long gone by then). */
+const UNDO_DELETES_KEPT = 20;
+const UNDO_DELETE_MS = 10 * 60_000;
 const IMPORT_FORMATS: readonly ImportFormat[] = ['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html'];
 
 /** A runner for store calls that turns StoreErrors into ServiceErrors with the same code, and a locked database into BUSY naming who holds it. */
@@ -111,6 +115,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   }
   store.attachSession(db, session);
   const s = storeCalls(() => store.busyMessage(db));
+  const exporter = createExports({ db, dbPath, dataDir, s });
   startupCleanup(db, dataDir);
 
   const listeners = new Set<(e: ServiceEvent) => void>();
@@ -150,6 +155,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   // Packs whose full check (hashes, graph) failed when loading: the manifest alone looked fine.
   const loadErrors = new Map<string, string>();
   let closed = false;
+  const deletedDocs = new Map<string, { docs: store.DeletedDocument[]; at: number }>();
 
   function scanPacks(): PackEntry[] {
     const out: PackEntry[] = [];
@@ -364,9 +370,29 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         }),
       delete: (list) =>
         s(() => {
-          const n = store.deleteDocuments(db, ids(list, 'ids'));
+          const taken = store.takeDocuments(db, ids(list, 'ids'));
           emit({ type: 'data-changed', what: 'documents' });
-          return { deleted: n };
+          if (!taken.length) return { deleted: 0, undoToken: null };
+          const now = Date.now();
+          for (const [t, d] of deletedDocs) if (now - d.at > UNDO_DELETE_MS || deletedDocs.size >= UNDO_DELETES_KEPT) deletedDocs.delete(t);
+          const undoToken = randomUUID();
+          deletedDocs.set(undoToken, { docs: taken, at: now });
+          return { deleted: taken.length, undoToken };
+        }),
+      restore: (token) =>
+        s(() => {
+          if (typeof token !== 'string' || !token) throw new ServiceError('INVALID_INPUT', 'undoToken must be the token a delete returned');
+          const d = deletedDocs.get(token);
+          if (!d || Date.now() - d.at > UNDO_DELETE_MS) {
+            deletedDocs.delete(token);
+            throw new ServiceError('NOT_FOUND', `that delete can no longer be undone (undo lasts ${UNDO_DELETE_MS / 60_000} minutes, for the last ${UNDO_DELETES_KEPT} deletes, until the app closes)`);
+          }
+          const r = store.restoreDocuments(db, d.docs);
+          deletedDocs.delete(token);
+          // Restored documents that lack a compression with the active pack are learned again.
+          queue.notify();
+          emit({ type: 'data-changed', what: 'documents' });
+          return r;
         }),
       locate: (id) =>
         s(() => {
@@ -485,7 +511,8 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         s(() => {
           const offset = req.offset === undefined ? 0 : int(req.offset, 'offset', 0, Number.MAX_SAFE_INTEGER);
           const limit = req.limit === undefined ? 50 : int(req.limit, 'limit', 1, 500);
-          const r = store.listGenerations(db, { profileId: req.profileId, offset, limit });
+          if (req.search !== undefined && typeof req.search !== 'string') throw new ServiceError('INVALID_INPUT', 'search must be text');
+          const r = store.listGenerations(db, { profileId: req.profileId, search: req.search, offset, limit });
           const items: GenerationItem[] = r.items.map((g) => ({
             id: g.id,
             profileId: g.profile_id,
@@ -560,7 +587,11 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       get: () => settingsInfo(),
       update: async (patch) => {
         if (patch.threads !== undefined) {
-          threads = int(patch.threads, 'threads', 0, 256);
+          const max = availableParallelism();
+          if (typeof patch.threads !== 'number' || !Number.isInteger(patch.threads) || patch.threads < 0 || patch.threads > max) {
+            throw new ServiceError('INVALID_INPUT', `threads must be 0 (automatic) or a whole number from 1 to ${max}, the processors this computer has; got ${JSON.stringify(patch.threads)}`);
+          }
+          threads = patch.threads;
           s(() => store.setSetting(db, 'threads', threads));
           if (activePackId) {
             await activation.catch(() => undefined);
@@ -575,10 +606,14 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         emit({ type: 'data-changed', what: 'settings' });
         return settingsInfo();
       },
-      exportAll: (path) => exportAll(path),
-      deleteAll: () =>
-        s(() => {
+      exportAll: (path) => exporter.write(path),
+      listExports: () => exporter.list(),
+      deleteAll: (o = {}) =>
+        s((): DeleteAllResult => {
           for (const j of jobs.values()) j.ac.abort();
+          // An export still running would write the data being deleted to a file after the delete.
+          const stopped = exporter.stopAll();
+          const files = exporter.list();
           db.transaction(() => {
             db.prepare('DELETE FROM generations').run();
             db.prepare('DELETE FROM profiles').run();
@@ -586,9 +621,23 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
             // The pack choice, thread count and output filter are app configuration, not the user's data; they stay.
             db.prepare("DELETE FROM settings WHERE key NOT IN ('activePackId', 'threads', 'filterOffensive')").run();
           })();
-          db.pragma('wal_checkpoint(TRUNCATE)');
+          // TRUNCATE scrubs the deleted rows from the WAL file, but waits (busy_timeout) for every reader of an
+          // older snapshot: a stopped export's connection closes only once its current write returns. Then.
+          if (!stopped) db.pragma('wal_checkpoint(TRUNCATE)');
+          else {
+            db.pragma('wal_checkpoint(PASSIVE)');
+            void stopped.then(() => {
+              try {
+                if (!closed) db.pragma('wal_checkpoint(TRUNCATE)');
+              } catch {
+                // Another process holds the folder: SQLite checkpoints again on its own as the WAL grows.
+              }
+            });
+          }
+          const { exportsDeleted, exportsKept } = exporter.afterDeleteAll(files, o.exports === true);
           emit({ type: 'data-changed', what: 'profiles' });
           emit({ type: 'data-changed', what: 'history' });
+          return { exportsDeleted, exportsKept };
         }),
       recompute: () =>
         s(() => {
@@ -607,7 +656,9 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       if (closed) return;
       closed = true;
       for (const j of jobs.values()) j.ac.abort();
+      const exportsStopped = exporter.stopAll();
       await Promise.all([...jobs.values()].map((j) => j.finished.catch(() => undefined)));
+      await exportsStopped;
       await queue.close();
       await client.dispose();
       listeners.clear();
@@ -626,6 +677,8 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       schemaVersion: store.schemaVersion(db),
       activePackId,
       threads,
+      threadsInUse: client.info?.threads ?? null,
+      maxThreads: availableParallelism(),
       provider: client.info?.provider ?? null,
       packDirs,
       filterOffensive,
@@ -763,49 +816,6 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     if (signal?.aborted) aborted = true;
     if (save) emit({ type: 'data-changed', what: 'history' });
     yield { type: 'done', aborted };
-  }
-
-  async function exportAll(path: string): Promise<{ path: string; bytes: number }> {
-    if (typeof path !== 'string' || !path.trim()) throw new ServiceError('INVALID_INPUT', 'path must be a file path');
-    const out = resolve(path);
-    await mkdir(dirname(out), { recursive: true });
-    const ws = createWriteStream(out, { encoding: 'utf8' });
-    let bytes = 0;
-    // Streamed row by row: a profile of 100k documents must not be built as one string.
-    const write = async (chunk: string) => {
-      bytes += Buffer.byteLength(chunk);
-      if (!ws.write(chunk)) await once(ws, 'drain');
-    };
-    try {
-      await write(`{"format":"commer-studio-export","version":1,"exportedAt":${JSON.stringify(new Date().toISOString())},"schemaVersion":${store.schemaVersion(db)},\n`);
-      await write(`"settings":${JSON.stringify(store.allSettings(db))},\n"profiles":[`);
-      let firstP = true;
-      for (const p of store.listProfiles(db)) {
-        await write(`${firstP ? '' : ','}\n{"id":${p.id},"name":${JSON.stringify(p.name)},"createdAt":${JSON.stringify(p.created_at)},"documents":[`);
-        firstP = false;
-        let firstD = true;
-        for (const d of db.prepare('SELECT id, kind, text, source, written_at, imported_at FROM documents WHERE profile_id = ? ORDER BY id').iterate(p.id) as Iterable<Record<string, unknown>>) {
-          await write(`${firstD ? '' : ','}\n${JSON.stringify({ id: d.id, kind: d.kind, text: d.text, source: d.source, writtenAt: d.written_at, importedAt: d.imported_at })}`);
-          firstD = false;
-        }
-        await write(']}');
-      }
-      await write('],\n"generations":[');
-      let firstG = true;
-      for (const g of db.prepare('SELECT * FROM generations WHERE deleted_at IS NULL ORDER BY id').iterate() as Iterable<store.GenerationRow>) {
-        await write(
-          `${firstG ? '' : ','}\n${JSON.stringify({ id: g.id, profileId: g.profile_id, profileName: g.profile_name, task: g.task, draft: g.draft, output: g.output, packId: g.pack_id, settings: JSON.parse(g.settings), createdAt: g.created_at })}`,
-        );
-        firstG = false;
-      }
-      await write(']}\n');
-      ws.end();
-      await once(ws, 'finish');
-    } catch (err) {
-      ws.destroy();
-      throw new ServiceError('INTERNAL', `export to ${out} failed: ${(err as Error).message}`);
-    }
-    return { path: out, bytes };
   }
 
   return services;

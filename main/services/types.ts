@@ -333,6 +333,8 @@ export interface GenerationItem {
 
 export interface HistoryListRequest {
   profileId?: number;
+  /** Keeps the entries whose draft or suggestion contains this text. */
+  search?: string;
   offset?: number;
   limit?: number;
 }
@@ -371,13 +373,37 @@ export interface SettingsInfo {
   dbBytes: number;
   schemaVersion: number;
   activePackId: string | null;
-  /** onnxruntime intra-op threads; 0 = runtime default. */
+  /** onnxruntime intra-op threads as set; 0 = chosen automatically for the pack and this machine. */
   threads: number;
+  /** The intra-op threads the loaded model really uses (the automatic choice when threads is 0); null before a model is loaded. */
+  threadsInUse: number | null;
+  /** The most threads a setting may ask for: the processors this machine offers. */
+  maxThreads: number;
   /** Execution provider the loaded model uses ('cpu', 'cuda', ...); null before a model is loaded. */
   provider: string | null;
   packDirs: string[];
   /** Mask offensive words (slurs, profanity) in suggestions; on unless the user turned it off. */
   filterOffensive: boolean;
+}
+
+/** A file an earlier export wrote that is still where it was written. */
+export interface ExportFile {
+  path: string;
+  bytes: number;
+  /** When it was written (ISO 8601; the file's modification time when the app has no record). */
+  exportedAt: string;
+}
+
+export interface DeleteAllOptions {
+  /** Also delete the files earlier exports wrote (listExports); default false. */
+  exports?: boolean;
+}
+
+export interface DeleteAllResult {
+  /** Export files deleted. */
+  exportsDeleted: number;
+  /** Export files that are still there (not asked to delete them, or they could not be removed). */
+  exportsKept: ExportFile[];
 }
 
 export interface SettingsUpdate {
@@ -419,10 +445,15 @@ export interface ProfilesService {
 
 export interface DocumentsService {
   list(req: DocumentListRequest): Page<DocumentItem>;
-  /** Deletes documents (and their compressions, subtracting them from the means) in one transaction. */
-  delete(ids: number[]): { deleted: number };
   /** One document and its row in the profile's unfiltered Library list (NOT_FOUND once deleted). */
   locate(id: number): DocumentLocation;
+  /**
+   * Deletes documents (and their compressions, subtracting them from the means) in one
+   * transaction. The token undoes it (restore) for a while: the last 20 deletes, for 10 minutes, in this process.
+   */
+  delete(ids: number[]): { deleted: number; undoToken: string | null };
+  /** Puts the documents of a delete back with their compressions (no re-learning). */
+  restore(undoToken: string): { restored: number; alreadyThere: number; profileGone: number };
 }
 
 export interface ImportService {
@@ -472,8 +503,10 @@ export interface SettingsService {
   update(patch: SettingsUpdate): Promise<SettingsInfo>;
   /** Writes every profile, document, generation and setting as one JSON file; returns its path and size. */
   exportAll(path: string): Promise<{ path: string; bytes: number }>;
-  /** Deletes every profile, document, compression, mean, generation and setting. */
-  deleteAll(): void;
+  /** The files earlier exports wrote that are still there (each holds a copy of the user's data). */
+  listExports(): ExportFile[];
+  /** Deletes every profile, document, compression, mean, generation and setting; with exports: true the export files too. */
+  deleteAll(opts?: DeleteAllOptions): DeleteAllResult;
   /** Rebuilds every running mean from the stored compressions. */
   recompute(): RecomputeResult;
 }

@@ -61,6 +61,28 @@ export function openDatabase(file: string, opts: OpenOptions = {}): Database {
   }
 }
 
+/**
+ * A second, read-only connection to an existing database, for long reads (an export)
+ * that stream rows with an iterator: better-sqlite3 lets no other statement run on a
+ * connection while one of its iterators is open, so such a read must not use the
+ * shared one. In WAL mode it reads a snapshot while the main connection keeps writing.
+ */
+export function openReadOnly(file: string, opts: OpenOptions = {}): Database {
+  let db: Database;
+  try {
+    db = new BetterSqlite3(file, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    translateSqliteError(err, `opening ${file} for reading`);
+  }
+  try {
+    db.pragma(`busy_timeout = ${busyTimeout(opts)}`);
+    return db;
+  } catch (err) {
+    db.close();
+    translateSqliteError(err, `opening ${file} for reading`);
+  }
+}
+
 function migrate(db: Database, from: number): void {
   for (const m of MIGRATIONS) {
     if (m.version <= from) continue;

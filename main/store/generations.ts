@@ -38,12 +38,24 @@ export function insertGeneration(db: Database, g: NewGeneration): number {
   );
 }
 
-/** One page of the history (not deleted), newest first. */
-export function listGenerations(db: Database, q: { profileId?: number; offset: number; limit: number }): { items: GenerationRow[]; total: number } {
-  const where = q.profileId === undefined ? 'deleted_at IS NULL' : 'deleted_at IS NULL AND profile_id = @profileId';
-  const params = { profileId: q.profileId ?? null, offset: q.offset, limit: q.limit };
-  const total = (stmt(db, `SELECT count(*) AS n FROM generations WHERE ${where}`).get(params) as { n: number }).n;
-  const items = stmt(db, `SELECT id, profile_id, profile_name, task, draft, output, pack_id, settings, created_at FROM generations WHERE ${where} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all(
+/** `text` as a LIKE pattern matching it anywhere, with LIKE's own wildcards taken literally (escape '\\'). */
+function containsPattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * One page of the history (not deleted), newest first. `search` keeps the rows whose
+ * draft or suggestion contains it (case-insensitive for ASCII letters, as SQLite's LIKE).
+ */
+export function listGenerations(db: Database, q: { profileId?: number; search?: string; offset: number; limit: number }): { items: GenerationRow[]; total: number } {
+  const where = ['deleted_at IS NULL'];
+  if (q.profileId !== undefined) where.push('profile_id = @profileId');
+  const search = q.search?.trim();
+  if (search) where.push("(output LIKE @pattern ESCAPE '\\' OR draft LIKE @pattern ESCAPE '\\')");
+  const w = where.join(' AND ');
+  const params = { profileId: q.profileId ?? null, pattern: search ? containsPattern(search) : null, offset: q.offset, limit: q.limit };
+  const total = (stmt(db, `SELECT count(*) AS n FROM generations WHERE ${w}`).get(params) as { n: number }).n;
+  const items = stmt(db, `SELECT id, profile_id, profile_name, task, draft, output, pack_id, settings, created_at FROM generations WHERE ${w} ORDER BY id DESC LIMIT @limit OFFSET @offset`).all(
     params,
   ) as GenerationRow[];
   return { items, total };

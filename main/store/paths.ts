@@ -3,6 +3,8 @@ import { join } from 'node:path';
 
 export const APP_DIR_NAME = 'commer-studio';
 export const DB_FILE_NAME = 'commer.db';
+/** Where a host that has no user folder for downloads (the web host) writes exports, inside the data folder. */
+export const EXPORTS_DIR_NAME = 'exports';
 
 /**
  * The per-user data folder when no host passes one: COMMER_DATA_DIR, else the OS

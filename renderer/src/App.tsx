@@ -2,6 +2,8 @@ import { useCallback, useEffect } from 'react';
 import { useDropzone } from 'react-dropzone';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
+import { CommandPalette } from './components/CommandPalette';
+import { useGlobalShortcuts } from './lib/commands';
 import { Icon } from './components/Icon';
 import { useProfilesStore } from './stores/use-profiles-store';
 import { useSettingsStore } from './stores/use-settings-store';
@@ -49,6 +51,7 @@ export function App() {
   const profilesError = useProfilesStore((s) => s.error);
   const settingsError = useSettingsStore((s) => s.error);
   const hostError = profilesError ?? settingsError;
+  useGlobalShortcuts();
 
   useEffect(() => {
     void refreshProfiles();
@@ -98,6 +101,7 @@ export function App() {
           </div>
         </div>
       )}
+      <CommandPalette />
       <Toasts />
     </div>
   );

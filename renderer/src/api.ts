@@ -13,6 +13,7 @@ export type {
   DocsUsed,
   DocumentItem,
   DocumentLocation,
+  ExportFile,
   ExportResult,
   GenerationItem,
   ImportPhase,

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { startHost, type RunningHost } from './helpers/web-host.js';
 import { chromiumPath, hasChromium, obamaCsv, screenshotDir } from './helpers/paths.js';
@@ -393,11 +394,12 @@ describe('ComMer Studio in a browser', { skip }, () => {
     assert.match((await app.settings.dataDir.textContent()) ?? '', /commer-e2e-/);
     // The check result survives the refresh that follows a switch.
     await broken.getByTestId('pack-error').waitFor();
-    // The thread count is a setting the host keeps.
-    const threads = (await page.getByLabel('Threads').inputValue()) === '1' ? 2 : 1;
-    await page.getByLabel('Threads').fill(String(threads));
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await app.toast('Thread count saved').waitFor();
+    // The thread count is a setting the host keeps. The field shows the count in use; a fixed one is set with automatic off.
+    const threads = (await app.settings.threads.inputValue()) === '1' ? Math.min(2, availableParallelism()) : 1;
+    if (await app.settings.threadsAuto.isChecked()) await app.settings.threadsAuto.uncheck();
+    await app.settings.threads.fill(String(threads));
+    await app.settings.threadsSave.click();
+    await app.toast(`The model now runs on ${threads} thread`).waitFor();
     const saved = await fetch(`${host.origin}/api/invoke/settings:get`, { method: 'POST', headers: { 'x-commer-token': host.token } });
     assert.equal(((await saved.json()) as { value: { threads: number } }).value.threads, threads);
     await shot('05-settings.png');

@@ -5,6 +5,7 @@ import { useUiStore, type View } from '../stores/use-ui-store';
 import { Icon, type IconName } from './Icon';
 import { ProgressBar } from './ProgressBar';
 import { duration, num } from '../lib/format';
+import { PALETTE_KEYS } from '../lib/commands';
 
 const NAV: { view: View; label: string; icon: IconName }[] = [
   { view: 'restyle', label: 'Restyle', icon: 'sparkles' },
@@ -63,6 +64,14 @@ export function Sidebar() {
           </button>
         ))}
       </nav>
+
+      <button type="button" className="palette-hint" onClick={() => useUiStore.setState({ paletteOpen: true })} aria-keyshortcuts={PALETTE_KEYS[0] === '⌘' ? 'Meta+K' : 'Control+K'}>
+        <span>Commands</span>
+        <span className="palette-keys" aria-hidden="true">
+          <kbd>{PALETTE_KEYS[0]}</kbd>
+          <kbd>{PALETTE_KEYS[1]}</kbd>
+        </span>
+      </button>
 
       {queue?.state === 'running' && queue.pending > 0 && (
         <div className="queue-status" role="status" aria-label="Background learning">

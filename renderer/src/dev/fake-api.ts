@@ -71,10 +71,14 @@ const settings = {
   schemaVersion: 1,
   activePackId: 'fake-k4',
   threads: 0,
+  threadsInUse: 4,
+  maxThreads: 8,
   provider: 'cpu',
   packDirs: [] as string[],
   filterOffensive: true,
 };
+
+const trash = new Map<string, typeof docs>();
 
 const fake: Api = {
   listProfiles: () => {
@@ -108,11 +112,18 @@ const fake: Api = {
     return ok({ document: { ...d }, index: docs.filter((x) => x.profileId === d.profileId).indexOf(d) });
   },
   deleteDocuments: ({ ids }) => {
-    for (const id of ids) {
-      const i = docs.findIndex((d) => d.id === id);
-      if (i >= 0) docs.splice(i, 1);
-    }
-    return ok({ deleted: ids.length });
+    const taken = docs.filter((d) => ids.includes(d.id));
+    for (const d of taken) docs.splice(docs.indexOf(d), 1);
+    const undoToken = crypto.randomUUID();
+    trash.set(undoToken, taken);
+    return ok({ deleted: taken.length, undoToken });
+  },
+  restoreDocuments: ({ undoToken }) => {
+    const taken = trash.get(undoToken) ?? [];
+    trash.delete(undoToken);
+    docs.push(...taken);
+    docs.sort((a, b) => b.id - a.id);
+    return ok({ restored: taken.length, alreadyThere: 0, profileGone: 0 });
   },
   importFiles: async ({ profileId, files }) => {
     const jobIds: string[] = [];
@@ -233,8 +244,9 @@ const fake: Api = {
     });
     return { cancel: () => void (cancelled = true), done };
   },
-  listHistory: ({ profileId }) => {
-    const items = history.filter((h) => !h.deleted && (profileId == null || h.profileId === profileId));
+  listHistory: ({ profileId, search }) => {
+    const q = (search ?? '').toLowerCase();
+    const items = history.filter((h) => !h.deleted && (profileId == null || h.profileId === profileId) && (!q || h.output.toLowerCase().includes(q) || h.draft.toLowerCase().includes(q)));
     return ok({ items, total: items.length, offset: 0, limit: 200 });
   },
   deleteGenerations: ({ ids }) => {
@@ -259,11 +271,16 @@ const fake: Api = {
   getSettings: () => ok(settings),
   updateSettings: ({ threads, filterOffensive }) => ok(Object.assign(settings, threads === undefined ? {} : { threads }, filterOffensive === undefined ? {} : { filterOffensive })),
   exportAll: () => ok({ path: '/home/you/commer-export.json', fileName: 'commer-export.json', bytes: 123456 }),
-  deleteAll: () => {
+  listExports: () => ok([{ path: '/home/you/Downloads/commer-export.json', bytes: 123456, exportedAt: '2026-01-01T12:00:00.000Z' }]),
+  deleteAll: ({ exports }) => {
     profiles.length = 0;
     docs.length = 0;
     history.length = 0;
-    return ok(null);
+    return ok(
+      exports
+        ? { exportsDeleted: 1, exportsKept: [] }
+        : { exportsDeleted: 0, exportsKept: [{ path: '/home/you/Downloads/commer-export.json', bytes: 123456, exportedAt: '2026-01-01T12:00:00.000Z' }] },
+    );
   },
   recompute: () => ok({ groups: 0, documents: 0, maxAbsDiff: 0, repaired: 0, dropped: 0, ms: 0 }),
   getAppInfo: () => ok({ name: 'ComMer Studio', version: 'dev', host: 'web', platform: 'dev' }),

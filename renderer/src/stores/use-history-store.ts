@@ -4,24 +4,35 @@ import { api, errorMessage, unwrap, type GenerationItem } from '../api';
 interface HistoryState {
   items: GenerationItem[];
   total: number;
+  /** The search the items answer ('' = all). */
+  query: string;
   loading: boolean;
   error: string | null;
-  load(profileId: number | null): Promise<void>;
+  /** Loads the profile's history; with no query, the current one (a refresh keeps the search). */
+  load(profileId: number | null, query?: string): Promise<void>;
   remove(item: GenerationItem): Promise<void>;
   restore(item: GenerationItem): Promise<void>;
 }
 
+let generation = 0;
+
 export const useHistoryStore = create<HistoryState>((set, get) => ({
   items: [],
   total: 0,
+  query: '',
   loading: false,
   error: null,
-  load: async (profileId) => {
-    set({ loading: true, error: null });
+  load: async (profileId, query = get().query) => {
+    const mine = ++generation;
+    set({ loading: true, error: null, query });
     try {
-      const r = await unwrap(api().listHistory({ ...(profileId != null ? { profileId } : {}), offset: 0, limit: 200 }));
+      const search = query.trim();
+      const r = await unwrap(api().listHistory({ ...(profileId != null ? { profileId } : {}), ...(search ? { search } : {}), offset: 0, limit: 200 }));
+      // A newer search answered first: this answer is stale.
+      if (mine !== generation) return;
       set({ items: r.items, total: r.total, loading: false });
     } catch (e) {
+      if (mine !== generation) return;
       set({ loading: false, error: errorMessage(e) });
     }
   },

@@ -23,9 +23,12 @@ interface LibraryState {
   load(profileId: number | null, query: string): Promise<void>;
   setKind(kind: DocKind | 'all'): void;
   ensureRange(start: number, end: number): void;
-  remove(id: number): Promise<void>;
   /** Opens the Library on one document: its profile, the unfiltered list, the document highlighted. Throws when it is gone. */
   openDocument(id: number): Promise<void>;
+  /** Deletes a document; resolves with the token that undoes it (null when it was already gone). */
+  remove(id: number): Promise<string | null>;
+  /** Undoes a delete: the documents come back with what the style had learned from them. */
+  restore(undoToken: string): Promise<{ restored: number; alreadyThere: number; profileGone: number }>;
 }
 
 const inFlight = new Set<string>();
@@ -117,9 +120,15 @@ export const useLibraryStore = create<LibraryState>((set, get) => ({
     }
   },
   remove: async (id) => {
-    await unwrap(api().deleteDocuments({ ids: [id] }));
-    // Reload rather than splice: rows are sparse and offsets shift after a delete.
-    await get().load(get().profileId, get().query);
+    const r = await unwrap(api().deleteDocuments({ ids: [id] }));
+    // Reload rather than splice: rows are sparse and offsets shift after a delete. The profile's counts (the header) with it.
+    await Promise.all([get().load(get().profileId, get().query), useProfilesStore.getState().refresh()]);
+    return r.undoToken;
+  },
+  restore: async (undoToken) => {
+    const r = await unwrap(api().restoreDocuments({ undoToken }));
+    await Promise.all([get().load(get().profileId, get().query), useProfilesStore.getState().refresh()]);
+    return r;
   },
   openDocument: async (id) => {
     const { document, index } = await unwrap(api().locateDocument({ id }));

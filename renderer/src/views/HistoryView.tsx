@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
@@ -8,9 +8,11 @@ import { useRestyleStore } from '../stores/use-restyle-store';
 import { useUiStore } from '../stores/use-ui-store';
 import { copyText } from '../lib/clipboard';
 import { TASK_LABELS, docsLabel, num, when } from '../lib/format';
+import { useSearchFocus } from '../lib/use-search-focus';
+import { ExpandableText, Highlight } from '../components/ExpandableText';
 import type { GenerationItem } from '../api';
 
-function HistoryItem({ g }: { g: GenerationItem }) {
+function HistoryItem({ g, query }: { g: GenerationItem; query: string }) {
   const [copied, setCopied] = useState(false);
   const toast = useUiStore((s) => s.toast);
   const setView = useUiStore((s) => s.setView);
@@ -20,10 +22,12 @@ function HistoryItem({ g }: { g: GenerationItem }) {
   const docs = docsLabel(g.settings.docs);
   return (
     <li className="card history-item" data-testid="history-item">
-      <p className="history-output">{g.output}</p>
-      <p className="history-draft">
-        <span className="muted">From draft:</span> {g.draft}
+      <p className="history-output">
+        <Highlight text={g.output} query={query} />
       </p>
+      <div className="history-draft">
+        <span className="muted">From draft:</span> <ExpandableText text={g.draft} label="draft" highlight={query} />
+      </div>
       <div className="history-meta">
         <span className="chip">{TASK_LABELS[g.task]}</span>
         <span className="chip">{generic ? 'generic: no documents yet' : `${docs} (${num(g.settings.usedDocs)} used)`}</span>
@@ -88,11 +92,22 @@ function HistoryItem({ g }: { g: GenerationItem }) {
 export function HistoryView() {
   const profile = useActiveProfile();
   const setView = useUiStore((s) => s.setView);
-  const { items, loading, error, load } = useHistoryStore();
+  const { items, total, query, loading, error, load } = useHistoryStore();
   const profileId = profile?.id ?? null;
+  const [text, setText] = useState(query);
+  const searchId = useId();
+  const searchRef = useRef<HTMLInputElement>(null);
+  useSearchFocus('history', searchRef);
   useEffect(() => {
     void load(profileId);
   }, [profileId, load]);
+  // Debounced like the library's search: query once the typing pauses.
+  useEffect(() => {
+    if (text.trim() === useHistoryStore.getState().query.trim()) return;
+    const t = setTimeout(() => void load(profileId, text.trim()), 200);
+    return () => clearTimeout(t);
+  }, [profileId, text, load]);
+  const searching = text.trim() !== query.trim() || loading;
 
   return (
     <>
@@ -112,7 +127,34 @@ export function HistoryView() {
           <span>{error}</span>
         </div>
       )}
-      {items.length === 0 && !loading ? (
+      {(items.length > 0 || query) && (
+        <div className="history-bar">
+          <div className="search">
+            <Icon name="search" size={16} />
+            <label htmlFor={searchId} className="sr-only">
+              Search history
+            </label>
+            <input
+              ref={searchRef}
+              id={searchId}
+              className="input search-input"
+              type="search"
+              placeholder="Search drafts and suggestions"
+              aria-keyshortcuts="/"
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+            />
+          </div>
+          <span className="muted small" data-testid="history-count" data-query={query} data-state={searching ? 'searching' : 'ready'} aria-live="polite">
+            {searching ? 'Searching…' : query ? `${num(total)} matching` : `${num(total)} suggestions`}
+          </span>
+        </div>
+      )}
+      {items.length === 0 && !loading && query ? (
+        <p className="muted center pad" data-testid="history-no-match">
+          No suggestion or draft contains “{query}”.
+        </p>
+      ) : items.length === 0 && !loading ? (
         <EmptyState
           icon="history"
           title="No suggestions yet"
@@ -127,7 +169,7 @@ export function HistoryView() {
       ) : (
         <ul className="history-list">
           {items.map((g) => (
-            <HistoryItem key={g.id} g={g} />
+            <HistoryItem key={g.id} g={g} query={query} />
           ))}
         </ul>
       )}

@@ -7,6 +7,7 @@ import { useLibraryStore } from '../stores/use-library-store';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useUiStore } from '../stores/use-ui-store';
 import { num, when } from '../lib/format';
+import { useSearchFocus } from '../lib/use-search-focus';
 import type { DocumentItem } from '../api';
 
 function DocRow({ doc, focused, onDelete }: { doc: DocumentItem; focused: boolean; onDelete(d: DocumentItem): void }) {
@@ -33,12 +34,15 @@ export function LibraryView() {
   const profile = useActiveProfile();
   const setView = useUiStore((s) => s.setView);
   const toast = useUiStore((s) => s.toast);
-  const { rows, total, searching, error, load, ensureRange, remove, query, kind, setKind, focus } = useLibraryStore();
+  const { rows, total, searching, error, load, ensureRange, remove, restore, query, kind, setKind, focus } = useLibraryStore();
   const kindId = useId();
   const [text, setText] = useState(query);
   const searchId = useId();
   const scrollRef = useRef<HTMLDivElement>(null);
+  const searchRef = useRef<HTMLInputElement>(null);
   const profileId = profile?.id ?? null;
+  const docTotal = profile ? profile.docCounts.tweet + profile.docCounts.article : 0;
+  useSearchFocus('library', searchRef, docTotal > 0);
 
   // Fresh rows whenever the page opens or the profile changes.
   useEffect(() => {
@@ -91,8 +95,20 @@ export function LibraryView() {
   const docCount = profile.docCounts.tweet + profile.docCounts.article;
   const onDelete = async (d: DocumentItem) => {
     try {
-      await remove(d.id);
-      toast({ tone: 'info', message: 'Document deleted; the style no longer includes it.' });
+      const token = await remove(d.id);
+      const undo = async () => {
+        try {
+          const r = await restore(token!);
+          toast(
+            r.restored
+              ? { tone: 'success', message: 'Document restored; the style includes it again.' }
+              : { tone: 'info', message: r.alreadyThere ? 'That document is already back (imported again).' : 'Its profile was deleted meanwhile; nothing to restore.' },
+          );
+        } catch (e) {
+          toast({ tone: 'error', message: e instanceof Error ? e.message : String(e) });
+        }
+      };
+      toast({ tone: 'info', message: 'Document deleted; the style no longer includes it.', ...(token ? { action: { label: 'Undo', run: () => void undo() } } : {}) }, 8000);
     } catch (e) {
       toast({ tone: 'error', message: e instanceof Error ? e.message : String(e) });
     }
@@ -128,7 +144,16 @@ export function LibraryView() {
               <label htmlFor={searchId} className="sr-only">
                 Search documents
               </label>
-              <input id={searchId} className="input search-input" type="search" placeholder="Search this profile’s writing" value={text} onChange={(e) => setText(e.target.value)} />
+              <input
+                ref={searchRef}
+                id={searchId}
+                className="input search-input"
+                type="search"
+                placeholder="Search this profile’s writing"
+                aria-keyshortcuts="/"
+                value={text}
+                onChange={(e) => setText(e.target.value)}
+              />
             </div>
             <label htmlFor={kindId} className="sr-only">
               Kind of document

@@ -1,11 +1,13 @@
-import { useEffect, useId, useState } from 'react';
+import { useEffect } from 'react';
 import { PageHeader } from '../components/PageHeader';
-import { ConfirmDialog } from '../components/ConfirmDialog';
+import { DeleteAllDialog } from '../components/DeleteAllDialog';
+import { ThreadsSetting } from '../components/ThreadsSetting';
 import { Icon } from '../components/Icon';
 import { useSettingsStore } from '../stores/use-settings-store';
 import { useProfilesStore } from '../stores/use-profiles-store';
 import { useUiStore } from '../stores/use-ui-store';
-import { api, errorMessage, unwrap, type PackSummary } from '../api';
+import { errorMessage, type PackSummary } from '../api';
+import { exportAllData } from '../lib/export-data';
 
 function PackRow({ p }: { p: PackSummary }) {
   const { busyPack, validate, activate } = useSettingsStore();
@@ -80,41 +82,17 @@ function PackRow({ p }: { p: PackSummary }) {
 }
 
 export function SettingsView() {
-  const { settings, packs, error, refresh, setThreads, setFilterOffensive } = useSettingsStore();
+  const { settings, packs, error, refresh, setFilterOffensive } = useSettingsStore();
   const toast = useUiStore((s) => s.toast);
-  const [threads, setThreadsText] = useState('');
-  const [confirmDelete, setConfirmDelete] = useState(false);
-  const [exporting, setExporting] = useState(false);
-  const threadsId = useId();
+  // Open as a dialog the command palette can ask for too.
+  const confirmDelete = useUiStore((s) => s.dialog === 'delete-all');
+  const setConfirmDelete = (open: boolean) => useUiStore.setState({ dialog: open ? 'delete-all' : null });
+  const exporting = useUiStore((s) => s.exporting);
 
   useEffect(() => {
     // Opening Settings checks every pack's files, so a damaged pack shows why before anyone picks it.
     void refresh().then(() => useSettingsStore.getState().validateAll());
   }, [refresh]);
-  // Follow the saved value only when it changes, so a background refresh never wipes what is being typed.
-  const savedThreads = settings?.threads;
-  useEffect(() => {
-    if (savedThreads !== undefined) setThreadsText(String(savedThreads));
-  }, [savedThreads]);
-
-  const exportAll = async () => {
-    setExporting(true);
-    try {
-      const r = await unwrap(api().exportAll());
-      if (r.downloadUrl) {
-        // Web host: the file sits on the server side; fetch it through the same-origin link.
-        const a = document.createElement('a');
-        a.href = r.downloadUrl;
-        a.download = r.fileName;
-        a.click();
-      }
-      toast({ tone: 'success', message: `Exported ${(r.bytes / 1024).toFixed(0)} KB to ${r.path}.` }, 8000);
-    } catch (e) {
-      toast({ tone: 'error', message: errorMessage(e) });
-    } finally {
-      setExporting(false);
-    }
-  };
 
   return (
     <>
@@ -156,27 +134,7 @@ export function SettingsView() {
             <dd>{settings?.activePackId ?? 'none'}</dd>
           </div>
         </dl>
-        <form
-          className="inline-form"
-          onSubmit={async (e) => {
-            e.preventDefault();
-            try {
-              await setThreads(Number(threads));
-              toast({ tone: 'success', message: 'Thread count saved.' });
-            } catch (err) {
-              toast({ tone: 'error', message: errorMessage(err) });
-            }
-          }}
-        >
-          <label htmlFor={threadsId} className="label-inline">
-            Threads
-          </label>
-          <input id={threadsId} className="input input-num" type="number" min={0} max={256} value={threads} onChange={(e) => setThreadsText(e.target.value)} />
-          <button type="submit" className="btn btn-small" disabled={!settings || Number(threads) === settings.threads || !(Number(threads) >= 0)}>
-            Save
-          </button>
-          <span className="muted small">0 lets the runtime choose</span>
-        </form>
+        <ThreadsSetting settings={settings} />
       </section>
 
       <section className="card settings-section" aria-labelledby="suggestions-h">
@@ -221,7 +179,7 @@ export function SettingsView() {
           </div>
         </dl>
         <div className="button-row">
-          <button type="button" className="btn" onClick={() => void exportAll()} disabled={exporting}>
+          <button type="button" className="btn" onClick={() => void exportAllData()} disabled={exporting}>
             <Icon name="download" size={16} /> {exporting ? 'Exporting…' : 'Export all data'}
           </button>
           <button type="button" className="btn btn-danger-outline" onClick={() => setConfirmDelete(true)}>
@@ -235,21 +193,24 @@ export function SettingsView() {
         )}
       </section>
 
-      <ConfirmDialog
+      <DeleteAllDialog
         open={confirmDelete}
-        title="Delete all data?"
-        confirmLabel="Delete everything"
-        danger
-        typeToConfirm="DELETE"
         onClose={() => setConfirmDelete(false)}
-        onConfirm={async () => {
-          await unwrap(api().deleteAll({ confirm: 'DELETE' }));
+        onDeleted={async (r) => {
           await Promise.all([useProfilesStore.getState().refresh(), refresh()]);
-          toast({ tone: 'info', message: 'All profiles, documents and history were deleted.' });
+          const kept = r.exportsKept.length;
+          toast(
+            {
+              tone: 'info',
+              message:
+                'All profiles, documents and history were deleted' +
+                (r.exportsDeleted ? `, with ${r.exportsDeleted} export file${r.exportsDeleted === 1 ? '' : 's'}.` : '.') +
+                (kept ? ` ${kept} export file${kept === 1 ? '' : 's'} kept: ${r.exportsKept.map((e) => e.path).join(', ')}` : ''),
+            },
+            kept ? 10_000 : 5000,
+          );
         }}
-      >
-        <p>Every profile, imported document, learned style and history entry on this computer will be removed. Model packs stay. This cannot be undone.</p>
-      </ConfirmDialog>
+      />
     </>
   );
 }

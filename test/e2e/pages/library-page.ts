@@ -41,6 +41,23 @@ export class LibraryPage {
     });
   }
 
+  get searchBox(): Locator {
+    return this.page.getByLabel('Search documents');
+  }
+
+  row(text: string): Locator {
+    return this.rows.filter({ has: this.page.locator('.doc-text', { hasText: text }) });
+  }
+
+  async remove(row: Locator): Promise<void> {
+    await row.getByRole('button', { name: 'Delete document' }).click();
+  }
+
+  /** The Undo button of the toast a delete leaves. */
+  get undo(): Locator {
+    return this.page.locator('.toast').getByRole('button', { name: 'Undo' });
+  }
+
   async rowTexts(): Promise<string[]> {
     return this.rows.locator('.doc-text').allTextContents();
   }

@@ -28,6 +28,32 @@ export class SettingsPage {
     return this.page.getByLabel('Hide offensive words in suggestions');
   }
 
+  get threads(): Locator {
+    return this.page.getByRole('textbox', { name: 'Threads' });
+  }
+  get threadsAuto(): Locator {
+    return this.page.getByRole('form', { name: 'Threads' }).getByLabel('Automatic');
+  }
+  get threadsSave(): Locator {
+    return this.page.getByRole('form', { name: 'Threads' }).getByRole('button', { name: 'Save' });
+  }
+  get threadsError(): Locator {
+    return this.page.getByTestId('threads-error');
+  }
+  get threadsNote(): Locator {
+    return this.page.getByTestId('threads-note');
+  }
+
+  get exportButton(): Locator {
+    return this.page.getByRole('button', { name: /Export all data|Exporting/ });
+  }
+
+  /** Opens "Delete all data" and returns the dialog. */
+  async openDeleteAll(): Promise<Locator> {
+    await this.page.getByRole('button', { name: 'Delete all data' }).click();
+    return this.page.getByRole('dialog', { name: 'Delete all data?' });
+  }
+
   get provider(): Locator {
     return this.page.getByTestId('execution-provider');
   }

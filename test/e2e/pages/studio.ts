@@ -8,6 +8,7 @@ import { HistoryPage } from './history-page.js';
 import { ProfilesPage } from './profiles-page.js';
 import { SettingsPage } from './settings-page.js';
 import { ModelPage } from './model-page.js';
+import { Palette } from './palette.js';
 
 export type View = 'Restyle' | 'Library' | 'Import' | 'History' | 'Profiles' | 'Model' | 'Settings';
 
@@ -25,6 +26,7 @@ export class Studio {
   readonly profiles: ProfilesPage;
   readonly settings: SettingsPage;
   readonly model: ModelPage;
+  readonly palette: Palette;
 
   constructor(readonly page: Page) {
     this.importPage = new ImportPage(page);
@@ -34,6 +36,7 @@ export class Studio {
     this.profiles = new ProfilesPage(page);
     this.settings = new SettingsPage(page);
     this.model = new ModelPage(page);
+    this.palette = new Palette(page);
   }
 
   get heading(): Locator {

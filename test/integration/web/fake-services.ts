@@ -51,7 +51,7 @@ export function fakeServices(): FakeServices {
         profiles.splice(profiles.indexOf(findProfile(id)), 1);
       },
     },
-    documents: { list: unsupported, delete: unsupported, locate: unsupported },
+    documents: { list: unsupported, delete: unsupported, locate: unsupported, restore: unsupported },
     imports: {
       start(req) {
         const jobId = `job-${imported.length + 1}`;
@@ -84,7 +84,7 @@ export function fakeServices(): FakeServices {
     },
     history: { list: unsupported, delete: unsupported, undoDelete: unsupported },
     packs: { list: () => [], validate: unsupported, setActive: unsupported },
-    settings: { get: unsupported, update: unsupported, exportAll: unsupported, deleteAll: unsupported, recompute: unsupported },
+    settings: { get: unsupported, update: unsupported, exportAll: unsupported, listExports: unsupported, deleteAll: unsupported, recompute: unsupported },
     onEvent(l) {
       listeners.add(l);
       return () => listeners.delete(l);

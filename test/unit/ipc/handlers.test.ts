@@ -256,4 +256,20 @@ describe('handlers', () => {
     assert.equal(r.value.downloadUrl, `/api/download/${r.value.fileName}`);
     assert.equal(r.value.bytes, 42);
   });
+
+  test('settings:deleteAll passes the exports choice (default: keep them); library:restore takes only an undo token', async () => {
+    const calls: unknown[] = [];
+    const svc = services({
+      settings: { deleteAll: (o: unknown) => (calls.push(o), { exportsDeleted: 0, exportsKept: [] }) },
+      documents: { restore: (t: string) => (calls.push(t), { restored: 1, alreadyThere: 0, profileGone: 0 }) },
+    });
+    const table = createHandlers(deps(svc).d).table;
+    assert.ok((await dispatch(table, 'settings:deleteAll', { confirm: 'DELETE', exports: true })).ok);
+    assert.ok((await dispatch(table, 'settings:deleteAll', { confirm: 'DELETE' })).ok);
+    const token = '0b7e4c1e-6f7a-4d3b-9a53-1f0d7c2a9e10';
+    assert.ok((await dispatch(table, 'library:restore', { undoToken: token })).ok);
+    const bad = await dispatch(table, 'library:restore', { undoToken: '../../etc' });
+    assert.equal(bad.ok, false);
+    assert.deepEqual(calls, [{ exports: true }, { exports: false }, token]);
+  });
 });
