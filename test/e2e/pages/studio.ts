@@ -29,6 +29,10 @@ export class Studio {
   readonly palette: Palette;
 
   constructor(readonly page: Page) {
+    // Playwright's 30 s default is shorter than loading the 135M pack takes while the machine is busy
+    // (seen: pack switches timing out at a load average of 18). A wait that is only slow must not fail;
+    // one that never ends still fails, just later. Waits that expect something fast set their own timeout.
+    page.setDefaultTimeout(120_000);
     this.importPage = new ImportPage(page);
     this.library = new LibraryPage(page);
     this.restyle = new RestylePage(page);
