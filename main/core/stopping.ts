@@ -87,7 +87,7 @@ export class StopTokensCriterion implements StoppingCriterion {
     this.ids = new Set(ids);
   }
 
-  isDone(tokenId: number): boolean {
+  isDone(tokenId: number, _generated?: number): boolean {
     return this.ids.has(tokenId);
   }
 }
