@@ -533,7 +533,7 @@ class Model implements CommerModel {
     });
   }
 
-  /** The request's generation options, checked once here: bad input fails at the call, not mid-stream. */
+  /** The request's generation options, checked once here (with the model still open): bad input fails at the call, not mid-stream. */
   private generation(o: GenerateOptions): GenerationConfig {
     this.checkOpen();
     try {
@@ -545,7 +545,6 @@ class Model implements CommerModel {
 
   /** Check the sequence fits and return the stream. The stream holds the model until it ends or is dropped. */
   private stream(seq: PrefillSequence, config: GenerationConfig, o: GenerateOptions): AsyncIterable<TokenEvent> {
-    this.checkOpen();
     const prefillLen = seq.prefixLen + seq.ids.length;
     const room = this.m.backbone.max_positions - prefillLen;
     if (room < 1) throw new RuntimeInputError(`the prompt needs ${prefillLen} positions; the model supports ${this.m.backbone.max_positions}`);
