@@ -1,6 +1,8 @@
-// Logits processors and samplers. They work in place on a scratch copy of one
-// row of logits so the decode loop allocates nothing per step; the caller owns
-// the buffers. Semantics follow Hugging Face transformers' processors so that
+// Logits processors and samplers, the two halves of choosing a token (the split
+// transformers.js and Hugging Face transformers make: LogitsProcessorList, then a
+// sampler). Processors change one row of logits in place; a sampler picks an id
+// from the row. Both work on caller-owned buffers so the decode loop allocates
+// nothing per step. Semantics follow Hugging Face transformers' processors so that
 // settings mean the same thing users know from there.
 
 import type { Rng } from './rng.js';
@@ -36,8 +38,13 @@ export function resolveSampling(o: SamplingOptions): ResolvedSampling {
   if (!Number.isFinite(repetitionPenalty) || repetitionPenalty <= 0) {
     throw new RangeError(`repetitionPenalty must be > 0, got ${repetitionPenalty}`);
   }
-  return { temperature, topK, topP, repetitionPenalty };
+  const settings = { temperature, topK, topP, repetitionPenalty };
+  RESOLVED.add(settings);
+  return settings;
 }
+
+/** Settings that came out of resolveSampling: a sampler built from them does not check them again. */
+const RESOLVED = new WeakSet<ResolvedSampling>();
 
 /** Index of the largest value (first one on ties, like torch.argmax). */
 export function argmax(x: ArrayLike<number>, start = 0, end = x.length): number {
@@ -151,27 +158,155 @@ export function sampleIndex(probs: Float64Array, n: number, rng: Rng): number {
   return n - 1;
 }
 
+// ------------------------------------------------------------------ logits processors
+
 /**
- * Picks the next token from one row of logits. Holds its scratch buffers so a
- * decode loop reuses them every step.
+ * Changes `logits[offset .. offset+vocab)` in place, given the ids so far
+ * (`history[0..historyLen)`: the prompt's ids, then the generated ones).
  */
-export class TokenSampler {
-  readonly settings: ResolvedSampling;
-  private readonly scratch: Float32Array;
-  private readonly order: Uint32Array;
-  private readonly probs: Float64Array;
+export interface LogitsProcessor {
+  apply(logits: Float32Array, offset: number, history: ArrayLike<number>, historyLen: number): void;
+}
+
+/** Processors applied in order, as one. */
+export class LogitsProcessorList implements LogitsProcessor {
+  readonly processors: readonly LogitsProcessor[];
+
+  constructor(processors: readonly LogitsProcessor[] = []) {
+    this.processors = processors;
+  }
+
+  get length(): number {
+    return this.processors.length;
+  }
+
+  apply(logits: Float32Array, offset: number, history: ArrayLike<number>, historyLen: number): void {
+    for (const p of this.processors) p.apply(logits, offset, history, historyLen);
+  }
+}
+
+/**
+ * Bans the stop ids until `minNewTokens` ids follow the `promptLength` ids of the
+ * prompt (transformers' MinNewTokensLengthLogitsProcessor). It writes the same
+ * -Infinity whatever the candidate, so it may run on a row candidates share.
+ */
+export class MinNewTokensProcessor implements LogitsProcessor {
+  private readonly stopIds: Int32Array;
+
+  constructor(
+    stopIds: Iterable<number>,
+    private readonly minNewTokens: number,
+    private readonly promptLength: number,
+  ) {
+    this.stopIds = Int32Array.from(stopIds);
+  }
+
+  apply(logits: Float32Array, offset: number, _history: ArrayLike<number>, historyLen: number): void {
+    if (historyLen - this.promptLength >= this.minNewTokens) return;
+    for (let i = 0; i < this.stopIds.length; i++) logits[offset + this.stopIds[i]!] = -Infinity;
+  }
+}
+
+/** CTRL-style repetition penalty over the distinct ids so far (see applyRepetitionPenalty). */
+export class RepetitionPenaltyProcessor implements LogitsProcessor {
   private readonly seen: Uint8Array;
 
   constructor(
     vocabSize: number,
-    options: SamplingOptions,
+    private readonly penalty: number,
+  ) {
+    this.seen = new Uint8Array(vocabSize);
+  }
+
+  apply(logits: Float32Array, offset: number, history: ArrayLike<number>, historyLen: number): void {
+    applyRepetitionPenalty(offset === 0 ? logits : logits.subarray(offset, offset + this.seen.length), history, historyLen, this.penalty, this.seen);
+  }
+}
+
+/** Divides the row by the temperature (> 0). */
+export class TemperatureProcessor implements LogitsProcessor {
+  constructor(
+    private readonly temperature: number,
+    private readonly vocabSize: number,
+  ) {}
+
+  apply(logits: Float32Array, offset: number): void {
+    applyTemperature(offset === 0 && logits.length === this.vocabSize ? logits : logits.subarray(offset, offset + this.vocabSize), this.temperature);
+  }
+}
+
+// ------------------------------------------------------------------ samplers
+
+/** Chooses an id from `logits[offset .. offset+vocab)`. */
+export interface Sampler {
+  sample(logits: Float32Array, offset: number): number;
+}
+
+/** The most likely id (first on ties). */
+export class GreedySampler implements Sampler {
+  constructor(private readonly vocabSize: number) {}
+
+  sample(logits: Float32Array, offset: number): number {
+    return argmax(logits, offset, offset + this.vocabSize);
+  }
+}
+
+/**
+ * Draws from the softmax of the row, restricted to the `topK` most likely ids
+ * (0: all) and then to the smallest set reaching `topP`.
+ */
+export class MultinomialSampler implements Sampler {
+  private readonly order: Uint32Array;
+  private readonly probs: Float64Array;
+  private readonly keep: number;
+
+  constructor(
+    private readonly vocabSize: number,
+    topK: number,
+    private readonly topP: number,
     private readonly rng: Rng,
   ) {
-    this.settings = resolveSampling(options);
-    this.scratch = new Float32Array(vocabSize);
     this.order = new Uint32Array(vocabSize);
     this.probs = new Float64Array(vocabSize);
-    this.seen = new Uint8Array(vocabSize);
+    this.keep = topK > 0 ? Math.min(topK, vocabSize) : vocabSize;
+  }
+
+  sample(logits: Float32Array, offset: number): number {
+    const x = offset === 0 && logits.length === this.vocabSize ? logits : logits.subarray(offset, offset + this.vocabSize);
+    const n = topIndices(x, this.keep, this.order);
+    softmaxSubset(x, this.order, n, this.probs);
+    const kept = topPCount(this.probs, n, this.topP);
+    return this.order[sampleIndex(this.probs, kept, this.rng)]!;
+  }
+}
+
+// ------------------------------------------------------------------ one candidate's choice
+
+/**
+ * Picks the next token of one candidate from one row of logits: `shared`
+ * processors on the model's row itself, then the settings' processors on a private
+ * copy, then the sampler. Holds its scratch buffers so a decode loop reuses them.
+ */
+export class TokenSampler {
+  readonly settings: ResolvedSampling;
+  /** Run on the model's buffer: they must give every candidate the same row, since candidates may share one (the prefill's). */
+  readonly shared: LogitsProcessorList;
+  /** Run on the private copy, in order: repetition penalty, temperature. */
+  readonly processors: LogitsProcessorList;
+  readonly sampler: Sampler;
+  private readonly scratch: Float32Array;
+
+  /** `options` are checked unless they came from resolveSampling (a RangeError names a bad field). */
+  constructor(vocabSize: number, options: SamplingOptions | ResolvedSampling, rng: Rng, shared: readonly LogitsProcessor[] = []) {
+    const s = RESOLVED.has(options as ResolvedSampling) ? (options as ResolvedSampling) : resolveSampling(options);
+    this.settings = s;
+    this.shared = new LogitsProcessorList(shared);
+    const own: LogitsProcessor[] = [];
+    if (s.repetitionPenalty !== 1) own.push(new RepetitionPenaltyProcessor(vocabSize, s.repetitionPenalty));
+    if (s.temperature !== 0 && s.temperature !== 1) own.push(new TemperatureProcessor(s.temperature, vocabSize));
+    this.processors = new LogitsProcessorList(own);
+    this.sampler = s.temperature === 0 ? new GreedySampler(vocabSize) : new MultinomialSampler(vocabSize, s.topK, s.topP, rng);
+    this.scratch = new Float32Array(vocabSize);
   }
 
   get greedy(): boolean {
@@ -180,24 +315,16 @@ export class TokenSampler {
 
   /**
    * Choose a token from `logits[offset .. offset+vocab)` given the ids so far
-   * (`history[0..historyLen)`, used only by the repetition penalty).
+   * (`history[0..historyLen)`).
    */
   pick(logits: Float32Array, offset: number, history: ArrayLike<number>, historyLen: number): number {
-    const s = this.settings;
-    const vocab = this.scratch.length;
-    if (s.repetitionPenalty === 1 && s.temperature === 0) {
-      // Hot path for greedy decoding: read the model's buffer directly, no copy.
-      return argmax(logits, offset, offset + vocab);
-    }
+    this.shared.apply(logits, offset, history, historyLen);
+    // Samplers only read the row: without processors of its own (plain greedy
+    // decoding, the hot path) the candidate reads the model's buffer, no copy.
+    if (this.processors.length === 0) return this.sampler.sample(logits, offset);
     const x = this.scratch;
-    x.set(logits.subarray(offset, offset + vocab));
-    applyRepetitionPenalty(x, history, historyLen, s.repetitionPenalty, this.seen);
-    if (s.temperature === 0) return argmax(x);
-    applyTemperature(x, s.temperature);
-    const k = s.topK > 0 ? Math.min(s.topK, vocab) : vocab;
-    const n = topIndices(x, k, this.order);
-    softmaxSubset(x, this.order, n, this.probs);
-    const kept = topPCount(this.probs, n, s.topP);
-    return this.order[sampleIndex(this.probs, kept, this.rng)]!;
+    x.set(logits.subarray(offset, offset + x.length));
+    this.processors.apply(x, 0, history, historyLen);
+    return this.sampler.sample(x, 0);
   }
 }

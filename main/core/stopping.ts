@@ -65,3 +65,110 @@ export class StopStringMatcher {
     return best;
   }
 }
+
+// ------------------------------------------------------------------ stopping criteria
+
+/**
+ * A token-level reason to end a candidate (transformers' StoppingCriteria, one
+ * candidate at a time). `generated`: how many new tokens the candidate has,
+ * this one included.
+ */
+export interface StoppingCriterion {
+  readonly reason: 'eos' | 'length';
+  isDone(tokenId: number, generated: number): boolean;
+}
+
+/** Ends on any of the stop ids (eos and the pack's other stop tokens); the stop token itself is not text. */
+export class StopTokensCriterion implements StoppingCriterion {
+  readonly reason = 'eos' as const;
+  private readonly ids: ReadonlySet<number>;
+
+  constructor(ids: Iterable<number>) {
+    this.ids = new Set(ids);
+  }
+
+  isDone(tokenId: number, _generated?: number): boolean {
+    return this.ids.has(tokenId);
+  }
+}
+
+/** Ends once `maxNewTokens` tokens are generated. */
+export class MaxNewTokensCriterion implements StoppingCriterion {
+  readonly reason = 'length' as const;
+
+  constructor(private readonly maxNewTokens: number) {
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new RangeError(`maxNewTokens must be a positive integer, got ${maxNewTokens}`);
+  }
+
+  isDone(_tokenId: number, generated: number): boolean {
+    return generated >= this.maxNewTokens;
+  }
+}
+
+/** Criteria checked in order; the first one met names the reason. */
+export class StoppingCriteriaList {
+  constructor(readonly criteria: readonly StoppingCriterion[]) {}
+
+  check(tokenId: number, generated: number): 'eos' | 'length' | null {
+    for (const c of this.criteria) if (c.isDone(tokenId, generated)) return c.reason;
+    return null;
+  }
+}
+
+/** Turns token ids into printable text one at a time (the runtime's stream decoder). */
+export interface TokenTextStream {
+  /** The text this id completes (may be empty while a multi-byte character is incomplete). */
+  push(tokenId: number): string;
+  /** Whatever is still held at the end. */
+  flush(): string;
+}
+
+/** The text one token makes visible, and the finish reason if it ends the candidate. */
+export interface CandidateStep {
+  text: string;
+  reason: FinishReason | null;
+}
+
+/**
+ * The end of one candidate: each new token goes through the token criteria, the
+ * candidate's text decoder and its stop strings. A stop token ('eos') adds no text
+ * of its own but releases what was held back; a stop string ('stop') cuts the text
+ * before it; the last allowed token ('length') releases everything held, short of
+ * a stop string that the release completes.
+ */
+export class CandidateStopping {
+  private readonly matcher: StopStringMatcher;
+  private ended = false;
+
+  constructor(
+    private readonly criteria: StoppingCriteriaList,
+    private readonly decoder: TokenTextStream,
+    stops: readonly string[] = [],
+  ) {
+    this.matcher = new StopStringMatcher(stops);
+  }
+
+  get done(): boolean {
+    return this.ended;
+  }
+
+  next(tokenId: number, generated: number): CandidateStep {
+    if (this.ended) throw new RangeError('this candidate has already finished');
+    const token = this.criteria.check(tokenId, generated);
+    const m = this.matcher;
+    let step: CandidateStep;
+    if (token === 'eos') {
+      step = { text: m.push(this.decoder.flush()).text + m.flush(), reason: 'eos' };
+    } else {
+      const r = m.push(this.decoder.push(tokenId));
+      if (r.stopped) step = { text: r.text, reason: 'stop' };
+      else if (token === 'length') {
+        let text = r.text + m.push(this.decoder.flush()).text;
+        if (!m.stopped) text += m.flush();
+        step = { text, reason: 'length' };
+      } else step = { text: r.text, reason: null };
+    }
+    if (step.reason) this.ended = true;
+    return step;
+  }
+}

@@ -1,7 +1,7 @@
 // The parent side of the inference host. Requests get ids and promises; a
 // crashed host fails every pending request with a clear error, and the next
 // request starts a fresh host and reloads the last pack first.
-import type { GenerateParams, InferenceRequest, InferenceResponse, InferenceTransport, LoadOptions, ModelInfo, ProtocolError, TokenEvent } from './inference-protocol.js';
+import type { GenerateParams, InferenceRequest, InferenceResponse, InferenceTransport, LoadOptions, ModelInfo, PackValidation, ProtocolError, TokenEvent } from './inference-protocol.js';
 
 /** A failed inference request; code follows ProtocolError plus 'HOST_CRASHED'. */
 export class InferenceError extends Error {
@@ -57,6 +57,17 @@ export class InferenceClient {
       if (err instanceof InferenceError && err.code === 'PACK_INVALID') this.lastLoad = null;
       throw err;
     }
+  }
+
+  /**
+   * Checks a pack the way loading it would (graph included, on a CPU session in the
+   * host that is released again) without loading it or touching the loaded model.
+   * Needs no loaded pack; waits for the request before it in the host's queue.
+   */
+  async validate(packDir: string): Promise<PackValidation> {
+    if (this.restarting) await this.restarting;
+    const t = this.ensureTransport();
+    return this.request<PackValidation>(t, { type: 'validate', packDir }, `validating ${packDir}`, (m) => (m.type === 'validated' ? m.result : undefined));
   }
 
   /** Compresses texts; result i is texts[i]'s [k*dim] compression. */
@@ -173,7 +184,13 @@ export class InferenceClient {
     return t;
   }
 
-  private request<T>(t: InferenceTransport, req: Req<'load'> | Req<'compress'> | Req<'dispose'>, what: string, pick: (m: InferenceResponse) => T | undefined, signal?: AbortSignal): Promise<T> {
+  private request<T>(
+    t: InferenceTransport,
+    req: Req<'load'> | Req<'validate'> | Req<'compress'> | Req<'dispose'>,
+    what: string,
+    pick: (m: InferenceResponse) => T | undefined,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const id = this.nextId++;
     return new Promise<T>((resolve, reject) => {
       const onAbort = () => this.transport?.postMessage({ id: this.nextId++, type: 'cancel', target: id });

@@ -1,7 +1,9 @@
 // The host side of the inference protocol: owns one loaded model and answers
 // requests one at a time (a session is not re-entrant), except 'cancel', which
-// acts at once on the running or a queued request.
-import type { GenerateParams, HostPort, InferenceRequest, LoadOptions, ModelInfo, ProtocolError, TokenEvent } from './inference-protocol.js';
+// acts at once on the running or a queued request. Validating a pack runs here
+// too: the graph check needs an onnxruntime session, which must stay off the
+// app's main thread.
+import type { GenerateParams, HostPort, InferenceRequest, LoadOptions, ModelInfo, PackValidation, ProtocolError, TokenEvent } from './inference-protocol.js';
 
 /** What the host needs from a loaded model; the runtime's CommerModel satisfies it. */
 export interface HostModel {
@@ -13,6 +15,9 @@ export interface HostModel {
 
 export type ModelLoader = (packDir: string, options: LoadOptions) => Promise<HostModel>;
 
+/** Full validation of a pack without loading it (the runtime's validatePack); never throws for a bad pack. */
+export type PackValidator = (packDir: string) => Promise<PackValidation>;
+
 /** Maps a thrown value to a protocol error by the runtime's error class names (no import of the runtime needed). */
 export function toProtocolError(err: unknown): ProtocolError {
   const name = (err as { name?: string } | null)?.name;
@@ -23,7 +28,7 @@ export function toProtocolError(err: unknown): ProtocolError {
 }
 
 /** Serves the protocol on a port until the process ends. */
-export function serveInference(port: HostPort, load: ModelLoader): void {
+export function serveInference(port: HostPort, load: ModelLoader, validate: PackValidator): void {
   let model: HostModel | null = null;
   const queue: Array<Exclude<InferenceRequest, { type: 'cancel' }>> = [];
   const controllers = new Map<number, AbortController>();
@@ -71,6 +76,10 @@ export function serveInference(port: HostPort, load: ModelLoader): void {
             maxNewTokens: model.info.manifest?.limits?.max_new_tokens ?? 64,
           };
           port.postMessage({ id: msg.id, type: 'loaded', info });
+          break;
+        }
+        case 'validate': {
+          port.postMessage({ id: msg.id, type: 'validated', result: await validate(msg.packDir) });
           break;
         }
         case 'compress': {

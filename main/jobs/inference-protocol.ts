@@ -3,6 +3,7 @@
 // request it answers. Generation streams many 'token' messages and one 'end'.
 // Payloads are structured-clone friendly (Float32Array included), so the same
 // protocol runs over worker_threads and utilityProcess ports.
+import type { PackManifest } from '../core/pack-manifest.js';
 
 export type InferenceTask = 'paraphrase' | 'headline';
 
@@ -52,8 +53,15 @@ export interface ProtocolError {
   message: string;
 }
 
+/**
+ * A pack checked as loading it would check it (files, hashes, tokenizer, and the
+ * graph's signature on a CPU session that is released again), without loading it.
+ */
+export type PackValidation = { ok: true; manifest: PackManifest } | { ok: false; error: ProtocolError };
+
 export type InferenceRequest =
   | { id: number; type: 'load'; packDir: string; options: LoadOptions }
+  | { id: number; type: 'validate'; packDir: string }
   | { id: number; type: 'compress'; texts: string[]; batchSize?: number }
   | { id: number; type: 'generate'; params: GenerateParams }
   | { id: number; type: 'cancel'; target: number }
@@ -62,6 +70,7 @@ export type InferenceRequest =
 export type InferenceResponse =
   | { type: 'ready' }
   | { id: number; type: 'loaded'; info: ModelInfo }
+  | { id: number; type: 'validated'; result: PackValidation }
   | { id: number; type: 'compressed'; vectors: Float32Array[] }
   | { id: number; type: 'token'; event: TokenEvent }
   | { id: number; type: 'end' }

@@ -2,8 +2,8 @@
 // CLI, tests) or as an Electron utilityProcess (desktop app); either way it
 // serves the protocol in inference-protocol.ts with the real runtime.
 import { parentPort } from 'node:worker_threads';
-import { loadModel, type ProviderChoice } from '../runtime/index.js';
-import { serveInference, type HostModel } from './inference-host.js';
+import { loadModel, validatePack, type ProviderChoice } from '../runtime/index.js';
+import { serveInference, toProtocolError, type HostModel } from './inference-host.js';
 import type { HostPort, InferenceRequest, InferenceResponse } from './inference-protocol.js';
 
 interface ElectronParentPort {
@@ -29,10 +29,17 @@ function hostPort(): HostPort {
   throw new Error('inference.worker must run as a worker thread or an Electron utility process');
 }
 
-serveInference(hostPort(), async (packDir, options) => {
-  const model = await loadModel(packDir, {
-    threads: options.threads ?? 0,
-    executionProvider: (options.provider ?? 'auto') as ProviderChoice,
-  });
-  return model as unknown as HostModel;
-});
+serveInference(
+  hostPort(),
+  async (packDir, options) => {
+    const model = await loadModel(packDir, {
+      threads: options.threads ?? 0,
+      executionProvider: (options.provider ?? 'auto') as ProviderChoice,
+    });
+    return model as unknown as HostModel;
+  },
+  async (packDir) => {
+    const r = await validatePack(packDir);
+    return r.ok ? { ok: true, manifest: r.manifest } : { ok: false, error: toProtocolError(r.error) };
+  },
+);

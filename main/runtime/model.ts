@@ -2,13 +2,21 @@
 // merged prefix, and the prompt-concat baseline, all on one backbone graph
 // switched by lora_scale (models/PACK_FORMAT.md).
 //
-// The decode loop is written to stay close to a bare onnxruntime loop (the
-// benchmark measures the ratio): every per-step buffer is allocated once, the
-// KV cache tensors returned by one step are fed straight into the next, only the
-// last position's logits are read, and detokenization looks at a short window.
+// Generation is split the way transformers.js splits it: options resolved once
+// into a GenerationConfig (core/generation-config.ts), a prefill step
+// (prefill.ts, shared with scoring), logits processors and a sampler per
+// candidate (core/sampling.ts), stopping criteria (core/stopping.ts), and a
+// candidate batch holding the rows, the KV cache and the step inputs
+// (candidate-batch.ts). The decode loop below only sequences them.
+//
+// It stays close to a bare onnxruntime loop (the benchmark measures the ratio):
+// every per-step buffer is allocated once, the KV cache tensors returned by one
+// step are fed straight into the next, only the last position's logits are read,
+// and detokenization looks at a short window.
 
-import { StopStringMatcher, type FinishReason } from '../core/stopping.js';
-import { TokenSampler, type SamplingOptions } from '../core/sampling.js';
+import { CandidateStopping, MaxNewTokensCriterion, StopTokensCriterion, StoppingCriteriaList, type FinishReason } from '../core/stopping.js';
+import { MinNewTokensProcessor, TokenSampler, type LogitsProcessor } from '../core/sampling.js';
+import { resolveGeneration, type GenerationConfig, type GenerationOptions } from '../core/generation-config.js';
 import { createRng } from '../core/rng.js';
 import { concatPromptText, documentIds, fillTemplate, type SequenceSpec } from '../core/templates.js';
 import type { PackManifest, PackQuantization, PackSource, TaskName } from '../core/pack-manifest.js';
@@ -16,7 +24,9 @@ import { AbortError, PackError, RuntimeInputError } from './errors.js';
 import type { EmbeddingTable } from './embedding-table.js';
 import { checkGraph, readPack, type LoadedPack } from './pack-loader.js';
 import { createSession, floatTensor, int64Tensor, type Feeds, type OrtTensor, type ProviderChoice, type ProviderName, type SessionPort } from './ort-session.js';
-import type { StreamDecoder, TextTokenizer } from './tokenizer.js';
+import type { TextTokenizer } from './tokenizer.js';
+import { KvLayout, prefill, prefillChunks, type PrefillResult } from './prefill.js';
+import { CandidateBatch } from './candidate-batch.js';
 
 export interface LoadModelOptions {
   /** 'auto' (default) tries the best accelerator available and falls back to CPU. */
@@ -53,17 +63,13 @@ export interface ModelInfo {
 /** What to generate: a task of the pack, or a custom prompt template with `{input}`. */
 export type GenerateTask = TaskName | { prompt: string };
 
-export interface GenerateOptions extends SamplingOptions {
-  /** Default: the pack's limits.max_new_tokens. */
-  maxNewTokens?: number;
-  /** Stop tokens are suppressed until this many tokens exist (default 0; benchmarks use it for fixed lengths). */
-  minNewTokens?: number;
-  /** Seed for sampling (ignored by greedy decoding). Default: random. */
-  seed?: number;
-  /** Strings that end a candidate; they are not part of its text. */
-  stop?: string[];
-  /** Number of candidates, decoded together as one batch (default 1). */
-  n?: number;
+/**
+ * Generation options (core/generation-config.ts): maxNewTokens defaults to the
+ * pack's limits.max_new_tokens, minNewTokens (benchmarks use it for fixed lengths)
+ * to 0, the seed (ignored by greedy decoding) to a random one, n (candidates,
+ * decoded together as one batch) to 1.
+ */
+export interface GenerateOptions extends GenerationOptions {
   signal?: AbortSignal;
   /** Called once after prefill with the number of positions prefilled (prefix included). */
   onPrefill?: (info: { positions: number; prefix: number }) => void;
@@ -191,8 +197,6 @@ export async function loadModel(packDir: string, options: LoadModelOptions = {})
   return new Model(pack, created.session, created.attempts, chunk);
 }
 
-const EMPTY = new Float32Array(0);
-
 /** A sequence to prefill: `prefixLen` rows of `prefix` (merge or soft prompt), then token ids. */
 interface PrefillSequence {
   prefix: Float32Array | null;
@@ -209,13 +213,9 @@ class Model implements CommerModel {
   private readonly dim: number;
   private readonly k: number;
   private readonly vocab: number;
-  private readonly layers: number;
-  private readonly kvHeads: number;
-  private readonly headDim: number;
-  private readonly stopIds: Set<number>;
+  private readonly stopIds: number[];
   private readonly spec: SequenceSpec;
-  private readonly pastNames: string[];
-  private readonly presentNames: string[];
+  private readonly kv: KvLayout;
   private readonly decodeOutputs: string[];
   private readonly table: EmbeddingTable;
   /** embed(pad_id), the left padding of batched compression. */
@@ -246,23 +246,13 @@ class Model implements CommerModel {
     this.dim = m.backbone.dim;
     this.k = m.compression.k;
     this.vocab = m.backbone.vocab_size;
-    this.layers = m.backbone.n_layers;
-    this.kvHeads = m.backbone.n_kv_heads;
-    this.headDim = m.backbone.head_dim;
     this.table = pack.embeddings;
     this.padRow = new Float32Array(this.dim);
     this.table.copyRow(m.tokens.pad_id, this.padRow, 0);
-    this.stopIds = new Set([m.tokens.eos_id, ...m.tokens.stop_ids]);
+    this.stopIds = [...new Set([m.tokens.eos_id, ...m.tokens.stop_ids])];
     this.spec = { bosId: m.tokens.bos_id, maxDocTokens: m.limits.max_doc_tokens, maxPromptTokens: m.limits.max_prompt_tokens };
-    this.pastNames = [];
-    this.presentNames = [];
-    for (let i = 0; i < this.layers; i++) {
-      for (const kv of ['key', 'value']) {
-        this.pastNames.push(`past_key_values.${i}.${kv}`);
-        this.presentNames.push(`present.${i}.${kv}`);
-      }
-    }
-    this.decodeOutputs = ['logits', ...this.presentNames];
+    this.kv = new KvLayout(m.backbone.n_layers, m.backbone.n_kv_heads, m.backbone.head_dim);
+    this.decodeOutputs = ['logits', ...this.kv.presentNames];
     const hasNumLogits = session.inputNames.includes('num_logits');
     this.logits0 = hasNumLogits ? { num_logits: int64Tensor(new BigInt64Array([0n]), []) } : {};
     this.logits1 = hasNumLogits ? { num_logits: int64Tensor(new BigInt64Array([1n]), []) } : {};
@@ -319,11 +309,12 @@ class Model implements CommerModel {
     }
   }
 
-  private emptyPast(batch: number): Feeds {
-    const feeds: Feeds = {};
-    const t = floatTensor(EMPTY, [batch, this.kvHeads, 0, this.headDim]);
-    for (const name of this.pastNames) feeds[name] = t;
-    return feeds;
+  /** [positions, dim] embeddings of a sequence: its prefix rows, then embed(ids). */
+  private sequenceEmbeds(seq: { prefix: Float32Array | null; prefixLen: number }, ids: number[]): Float32Array {
+    const embeds = new Float32Array((seq.prefixLen + ids.length) * this.dim);
+    if (seq.prefix && seq.prefixLen > 0) embeds.set(seq.prefix.subarray(0, seq.prefixLen * this.dim), 0);
+    this.embedInto(ids, embeds, seq.prefixLen);
+    return embeds;
   }
 
   private promptTemplate(task: GenerateTask): string {
@@ -390,7 +381,7 @@ class Model implements CommerModel {
         position_ids: int64Tensor(pos, [B, T]),
         lora_scale: this.scale1,
         ...this.logits0,
-        ...this.emptyPast(B),
+        ...this.kv.empty(B),
       };
       const r = await this.session.run(feeds, ['last_hidden_state'], options.signal);
       const hidden = r.last_hidden_state!.data as Float32Array;
@@ -408,12 +399,13 @@ class Model implements CommerModel {
 
   generate(request: GenerateRequest): AsyncIterable<TokenEvent> {
     const seq = this.personalSequence(request);
-    return this.run(seq.prefix, seq.prefixLen, seq.ids, request);
+    return this.stream(seq, this.generation(request), request);
   }
 
   generateConcat(request: ConcatRequest): AsyncIterable<TokenEvent> {
-    const seq = this.concatSequence(request, this.resolveMaxNew(request.maxNewTokens));
-    return this.run(seq.prefix, seq.prefixLen, seq.ids, request);
+    const config = this.generation(request);
+    const seq = this.concatSequence(request, config.maxNewTokens);
+    return this.stream(seq, config, request);
   }
 
   /** merged(k) ++ [bos] + enc(prompt), or [bos] + enc(prompt) without a merge (models/PACK_FORMAT.md). */
@@ -481,42 +473,20 @@ class Model implements CommerModel {
    * through the KV cache, the last chunk holding every scored position.
    */
   private async scoreImpl(seq: PrefillSequence, target: number[]): Promise<TargetScore> {
-    const { dim, vocab } = this;
+    const vocab = this.vocab;
     const fed = [...seq.ids, ...target.slice(0, -1)];
     const T = seq.prefixLen + fed.length;
     if (T > this.m.backbone.max_positions) throw new RuntimeInputError(`the scored sequence needs ${T} positions; the model supports ${this.m.backbone.max_positions}`);
-    const embeds = new Float32Array(T * dim);
-    if (seq.prefix && seq.prefixLen > 0) embeds.set(seq.prefix.subarray(0, seq.prefixLen * dim), 0);
-    this.embedInto(fed, embeds, seq.prefixLen);
-    const ones = new BigInt64Array(T).fill(1n);
-    const pos = BigInt64Array.from({ length: T }, (_, i) => BigInt(i));
     const scored = target.length;
-    // Chunk starts: every prefillChunk positions, the last chunk covering at least the scored positions.
-    const lastStart = Math.max(0, Math.min(T - scored, T - this.prefillChunk));
-    const starts: number[] = [];
-    for (let s0 = 0; s0 < lastStart; s0 += this.prefillChunk) starts.push(s0);
-    starts.push(lastStart);
     const hasNumLogits = 'num_logits' in this.logits1;
-    let past: Feeds = this.emptyPast(1);
-    let out: Record<string, OrtTensor> = {};
-    for (let i = 0; i < starts.length; i++) {
-      const s0 = starts[i]!;
-      const last = i === starts.length - 1;
-      const e = last ? T : Math.min(starts[i + 1]!, s0 + this.prefillChunk);
-      out = await this.session.run(
-        {
-          inputs_embeds: floatTensor(embeds.subarray(s0 * dim, e * dim), [1, e - s0, dim]),
-          attention_mask: int64Tensor(ones.subarray(0, e), [1, e]),
-          position_ids: int64Tensor(pos.subarray(s0, e), [1, e - s0]),
-          lora_scale: this.scale0,
-          ...(hasNumLogits ? { num_logits: int64Tensor(new BigInt64Array([BigInt(last ? scored : 0)]), []) } : {}),
-          ...past,
-        },
-        last ? ['logits'] : this.presentNames,
-      );
-      past = {};
-      for (let j = 0; j < this.presentNames.length; j++) past[this.pastNames[j]!] = out[this.presentNames[j]!]!;
-    }
+    const { out } = await prefill(this.session, this.kv, {
+      embeds: this.sequenceEmbeds(seq, fed),
+      dim: this.dim,
+      chunks: prefillChunks(T, this.prefillChunk, scored),
+      constant: { lora_scale: this.scale0 },
+      numLogits: { before: this.logits0, last: hasNumLogits ? { num_logits: int64Tensor(new BigInt64Array([BigInt(scored)]), []) } : {} },
+      lastOutputs: ['logits'],
+    });
     const logits = out.logits!.data as Float32Array;
     const rows = logits.length / vocab;
     let nll = 0;
@@ -533,7 +503,7 @@ class Model implements CommerModel {
 
   continueText(text: string, options: GenerateOptions = {}): AsyncIterable<TokenEvent> {
     const ids = [this.spec.bosId, ...this.tokenizer.encode(this.checkText(text, 'text'))];
-    return this.run(null, 0, ids, options);
+    return this.stream({ prefix: null, prefixLen: 0, ids, docPositions: 0 }, this.generation(options), options);
   }
 
   forwardLast(ids: number[], loraScale: 0 | 1): Promise<{ logits: Float32Array; hidden: Float32Array }> {
@@ -552,7 +522,7 @@ class Model implements CommerModel {
           ),
           lora_scale: loraScale === 1 ? this.scale1 : this.scale0,
           ...this.logits1,
-          ...this.emptyPast(1),
+          ...this.kv.empty(1),
         },
         ['logits', 'last_hidden_state'],
       );
@@ -563,97 +533,53 @@ class Model implements CommerModel {
     });
   }
 
-  private resolveMaxNew(v: number | undefined): number {
-    const n = v ?? this.m.limits.max_new_tokens;
-    if (!Number.isInteger(n) || n < 1) throw new RuntimeInputError(`maxNewTokens must be a positive integer, got ${n}`);
-    return n;
-  }
-
-  /**
-   * Validate options eagerly (so bad input fails at the call, not mid-stream) and
-   * return the stream. The stream holds the model until it ends or is dropped.
-   */
-  private run(prefix: Float32Array | null, prefixLen: number, ids: number[], o: GenerateOptions): AsyncIterable<TokenEvent> {
+  /** The request's generation options, checked once here (with the model still open): bad input fails at the call, not mid-stream. */
+  private generation(o: GenerateOptions): GenerationConfig {
     this.checkOpen();
-    const n = o.n ?? 1;
-    if (!Number.isInteger(n) || n < 1 || n > 16) throw new RuntimeInputError(`n must be an integer from 1 to 16, got ${n}`);
-    const maxNewAsked = this.resolveMaxNew(o.maxNewTokens);
-    const minNew = o.minNewTokens ?? 0;
-    if (!Number.isInteger(minNew) || minNew < 0) throw new RuntimeInputError(`minNewTokens must be a non-negative integer, got ${minNew}`);
-    const seed = o.seed ?? Math.floor(Math.random() * 2 ** 32);
-    const samplers: TokenSampler[] = [];
     try {
-      const rng = createRng(seed);
-      for (let c = 0; c < n; c++) samplers.push(new TokenSampler(this.vocab, o, rng));
+      return resolveGeneration(o, { maxNewTokens: this.m.limits.max_new_tokens, randomSeed: () => Math.floor(Math.random() * 2 ** 32) });
     } catch (e) {
       throw new RuntimeInputError(e instanceof Error ? e.message : String(e));
     }
-    if (o.stop !== undefined && (!Array.isArray(o.stop) || o.stop.some((s) => typeof s !== 'string'))) {
-      throw new RuntimeInputError('stop must be an array of strings');
-    }
-    const prefillLen = prefixLen + ids.length;
+  }
+
+  /** Check the sequence fits and return the stream. The stream holds the model until it ends or is dropped. */
+  private stream(seq: PrefillSequence, config: GenerationConfig, o: GenerateOptions): AsyncIterable<TokenEvent> {
+    const prefillLen = seq.prefixLen + seq.ids.length;
     const room = this.m.backbone.max_positions - prefillLen;
     if (room < 1) throw new RuntimeInputError(`the prompt needs ${prefillLen} positions; the model supports ${this.m.backbone.max_positions}`);
-    const maxNew = Math.min(maxNewAsked, room);
+    const maxNew = Math.min(config.maxNewTokens, room);
     return {
-      [Symbol.asyncIterator]: () => this.decodeLoop(prefix, prefixLen, ids, n, maxNew, minNew, samplers, o),
+      [Symbol.asyncIterator]: () => this.decodeLoop(seq, { ...config, maxNewTokens: maxNew }, o.signal, o.onPrefill),
     };
   }
 
-  private async *decodeLoop(
-    prefix: Float32Array | null,
-    prefixLen: number,
-    ids: number[],
-    n: number,
-    maxNew: number,
-    minNew: number,
-    samplers: TokenSampler[],
-    o: GenerateOptions,
-  ): AsyncGenerator<TokenEvent> {
+  /** One sampler per candidate (all drawing from one seeded generator, in candidate order), banning stop ids until minNewTokens. */
+  private samplers(config: GenerationConfig, promptLength: number): TokenSampler[] {
+    const rng = createRng(config.seed);
+    const shared: LogitsProcessor[] = config.minNewTokens > 0 ? [new MinNewTokensProcessor(this.stopIds, config.minNewTokens, promptLength)] : [];
+    return Array.from({ length: config.n }, () => new TokenSampler(this.vocab, config.sampling, rng, shared));
+  }
+
+  private async *decodeLoop(seq: PrefillSequence, config: GenerationConfig, signal: AbortSignal | undefined, onPrefill: GenerateOptions['onPrefill']): AsyncGenerator<TokenEvent> {
     this.checkOpen();
     if (this.busy) throw new RuntimeInputError('the model is busy with another call; calls must not overlap');
     this.busy = true;
-    const { dim, vocab } = this;
-    const signal = o.signal;
-    const finished = new Uint8Array(n);
-    let live = n;
+    const { n, maxNewTokens: maxNew } = config;
     try {
-      // ---- prefill, batch 1
-      const T = prefixLen + ids.length;
-      const embeds = new Float32Array(T * dim);
-      if (prefix && prefixLen > 0) embeds.set(prefix.subarray(0, prefixLen * dim), 0);
-      this.embedInto(ids, embeds, prefixLen);
-      const maxTotal = T + maxNew;
-      // All ones: every position of every row is real, so one buffer serves every step.
-      const ones = new BigInt64Array(n * maxTotal).fill(1n);
-      const prefillPos = new BigInt64Array(T);
-      for (let t = 0; t < T; t++) prefillPos[t] = BigInt(t);
-      // Long prompts (the prompt-concat baseline) are prefilled in chunks through
-      // the KV cache: the same result, but attention scores and logits are
-      // [chunk, total] instead of [total, total], which bounds peak memory.
-      const chunk = this.prefillChunk;
-      let out: Record<string, OrtTensor> = {};
-      let lastChunkLen = 0;
+      const samplers = this.samplers(config, seq.ids.length);
+      const T = seq.prefixLen + seq.ids.length;
+      let first: PrefillResult;
       try {
-        let past: Feeds = this.emptyPast(1);
-        for (let s = 0; s < T; s += chunk) {
-          const e = Math.min(T, s + chunk);
-          out = await this.session.run(
-            {
-              inputs_embeds: floatTensor(embeds.subarray(s * dim, e * dim), [1, e - s, dim]),
-              attention_mask: int64Tensor(ones.subarray(0, e), [1, e]),
-              position_ids: int64Tensor(prefillPos.subarray(s, e), [1, e - s]),
-              lora_scale: this.scale0,
-              ...this.logits1,
-              ...past,
-            },
-            e === T ? this.decodeOutputs : this.presentNames,
-            signal,
-          );
-          lastChunkLen = e - s;
-          past = {};
-          for (let j = 0; j < this.presentNames.length; j++) past[this.pastNames[j]!] = out[this.presentNames[j]!]!;
-        }
+        first = await prefill(this.session, this.kv, {
+          embeds: this.sequenceEmbeds(seq, seq.ids),
+          dim: this.dim,
+          chunks: prefillChunks(T, this.prefillChunk),
+          constant: { lora_scale: this.scale0 },
+          numLogits: { before: this.logits0, last: this.logits1 },
+          lastOutputs: this.decodeOutputs,
+          signal,
+        });
       } catch (e) {
         if (e instanceof AbortError) {
           for (let c = 0; c < n; c++) yield { candidate: c, tokenId: -1, text: '', done: true, finishReason: 'aborted' };
@@ -661,126 +587,49 @@ class Model implements CommerModel {
         }
         throw e;
       }
-      o.onPrefill?.({ positions: T, prefix: prefixLen });
+      onPrefill?.({ positions: T, prefix: seq.prefixLen });
 
-      // ---- per-candidate state
-      const history: Int32Array[] = [];
-      const decoders: StreamDecoder[] = [];
-      const matchers: StopStringMatcher[] = [];
-      for (let c = 0; c < n; c++) {
-        const h = new Int32Array(ids.length + maxNew);
-        h.set(ids);
-        history.push(h);
-        decoders.push(this.tokenizer.createStreamDecoder());
-        matchers.push(new StopStringMatcher(o.stop ?? []));
-      }
-      let histLen = ids.length;
-
-      // The batch holds live candidates only: rows[r] is the candidate in row r.
-      // It starts as the single prefill row that every candidate shares (read with
-      // stride 0), is repeated to the live candidates after the first pick, and
-      // drops a candidate's row once it finishes, so early finishers cost nothing.
-      let rows: number[] = [];
-      for (let c = 0; c < n; c++) rows.push(c);
-      let cacheRows = 1;
-      let past: Feeds = {};
-      for (let j = 0; j < this.presentNames.length; j++) past[this.pastNames[j]!] = out[this.presentNames[j]!]!;
-      let logits = out.logits!.data as Float32Array;
-      let rowStride = 0;
-      // The prefill's last position: the only logits row when the graph takes num_logits.
-      let lastOffset = out.logits!.dims[1] === 1 ? 0 : (lastChunkLen - 1) * vocab;
-
-      let B = 0;
-      let stepEmbeds = EMPTY;
-      let stepPos = new BigInt64Array(0);
-      let embedsT: OrtTensor | null = null;
-      let posT: OrtTensor | null = null;
-      const picked = new Int32Array(n);
-      const table = this.table;
-      const stopList = [...this.stopIds];
+      const batch = new CandidateBatch({ n, promptIds: seq.ids, prefillPositions: T, maxNewTokens: maxNew, vocab: this.vocab, dim: this.dim, kv: this.kv }, first.out, first.lastChunkLength);
+      // Stop ids first: a stop token on the last allowed step still ends as 'eos'.
+      const criteria = new StoppingCriteriaList([new StopTokensCriterion(this.stopIds), new MaxNewTokensCriterion(maxNew)]);
+      const ends = Array.from({ length: n }, () => new CandidateStopping(criteria, this.tokenizer.createStreamDecoder(), config.stop));
+      const stepConstant: Feeds = { lora_scale: this.scale0, ...this.logits1 };
 
       for (let step = 0; step < maxNew; step++) {
         // Choose and report the next token of every live candidate.
-        for (let r = 0; r < rows.length; r++) {
-          const c = rows[r]!;
-          const at = r * rowStride + lastOffset;
-          if (step < minNew) for (const s of stopList) logits[at + s] = -Infinity;
-          const id = samplers[c]!.pick(logits, at, history[c]!, histLen);
-          picked[c] = id;
-          history[c]![histLen] = id;
-          let reason: FinishReason | null = null;
-          let text = '';
-          if (this.stopIds.has(id)) {
-            reason = 'eos';
-            text = matchers[c]!.push(decoders[c]!.flush()).text + matchers[c]!.flush();
-          } else {
-            const m = matchers[c]!.push(decoders[c]!.push(id));
-            text = m.text;
-            if (m.stopped) reason = 'stop';
-            else if (step === maxNew - 1) {
-              reason = 'length';
-              text += matchers[c]!.push(decoders[c]!.flush()).text;
-              if (!matchers[c]!.stopped) text += matchers[c]!.flush();
-            }
-          }
+        const logits = batch.logits;
+        const histLen = batch.historyLength;
+        for (let r = 0; r < batch.size; r++) {
+          const c = batch.candidate(r);
+          const id = samplers[c]!.pick(logits, batch.offset(r), batch.history(c), histLen);
+          batch.accept(c, id);
+          const { text, reason } = ends[c]!.next(id, step + 1);
           if (reason) {
-            finished[c] = 1;
-            live--;
+            batch.finish(c);
             yield { candidate: c, tokenId: id, text, done: true, finishReason: reason };
           } else {
             yield { candidate: c, tokenId: id, text };
           }
         }
-        histLen++;
-        if (live === 0 || step === maxNew - 1) break;
+        batch.endStep();
+        if (batch.live === 0 || step === maxNew - 1) break;
         if (signal?.aborted || this.disposed) break;
 
-        // Fit the cache to the live candidates (rare: at most n times per call).
-        const keep: number[] = [];
-        for (let r = 0; r < rows.length; r++) if (!finished[rows[r]!]) keep.push(r);
-        if (cacheRows !== keep.length || keep.length !== rows.length) {
-          const source = cacheRows === 1 ? keep.map(() => 0) : keep;
-          for (const name of this.pastNames) past[name] = gatherRows(past[name]!, source);
-          rows = keep.map((r) => rows[r]!);
-          cacheRows = rows.length;
-        }
-        if (B !== rows.length) {
-          B = rows.length;
-          stepEmbeds = new Float32Array(B * dim);
-          stepPos = new BigInt64Array(B);
-          embedsT = floatTensor(stepEmbeds, [B, 1, dim]);
-          posT = int64Tensor(stepPos, [B, 1]);
-        }
-
-        // Feed the picked tokens back.
-        for (let r = 0; r < B; r++) {
-          const id = picked[rows[r]!]!;
-          table.copyRow(id, stepEmbeds, r * dim);
-        }
-        const pastLen = T + step;
-        stepPos.fill(BigInt(pastLen));
-        const feeds: Feeds = past;
-        feeds.inputs_embeds = embedsT!;
-        feeds.attention_mask = int64Tensor(ones.subarray(0, B * (pastLen + 1)), [B, pastLen + 1]);
-        feeds.position_ids = posT!;
-        feeds.lora_scale = this.scale0;
-        Object.assign(feeds, this.logits1);
+        // Feed the picked tokens back, the cache fitted to the live candidates.
+        batch.fit();
+        let out: Record<string, OrtTensor>;
         try {
-          out = await this.session.run(feeds, this.decodeOutputs, signal);
+          out = await this.session.run(batch.stepFeeds(this.table, stepConstant), this.decodeOutputs, signal);
         } catch (e) {
           if (e instanceof AbortError) break;
           throw e;
         }
-        past = {};
-        for (let j = 0; j < this.presentNames.length; j++) past[this.pastNames[j]!] = out[this.presentNames[j]!]!;
-        logits = out.logits!.data as Float32Array;
-        rowStride = vocab;
-        lastOffset = 0;
+        batch.advance(out);
       }
       // Anything still live here was cancelled.
       for (let c = 0; c < n; c++) {
-        if (!finished[c]) {
-          finished[c] = 1;
+        if (!batch.isFinished(c)) {
+          batch.finish(c);
           yield { candidate: c, tokenId: -1, text: '', done: true, finishReason: 'aborted' };
         }
       }
@@ -797,15 +646,6 @@ class Model implements CommerModel {
     else this.released = new Promise((resolve, reject) => (this.releaseWhenIdle = () => this.session.dispose().then(resolve, reject)));
     return this.released;
   }
-}
-
-/** [b, ...rest] tensor -> [rows.length, ...rest] holding the given rows (repeats allowed). */
-function gatherRows(t: OrtTensor, rows: readonly number[]): OrtTensor {
-  const src = t.data as Float32Array;
-  const size = src.length / t.dims[0]!;
-  const dst = new Float32Array(size * rows.length);
-  rows.forEach((r, i) => dst.set(src.subarray(r * size, r * size + size), i * size));
-  return floatTensor(dst, [rows.length, ...t.dims.slice(1)]);
 }
 
 /**

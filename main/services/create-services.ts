@@ -7,7 +7,6 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OffensiveStreamFilter } from '../core/offensive-words.js';
 import { parsePackManifest } from '../core/pack-manifest.js';
-import { readPack } from '../runtime/pack-loader.js';
 import * as store from '../store/index.js';
 import { StoreError, type Database } from '../store/index.js';
 import { CompressionQueue, type Compressor } from '../jobs/compression-queue.js';
@@ -544,9 +543,11 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       list: () => scanPacks().map(summary),
       validate: async (dir) => {
         if (typeof dir !== 'string' || !dir.trim()) throw new ServiceError('INVALID_INPUT', 'dir must be a folder path');
+        // The same check loading does, graph included (in the inference host: it needs an onnxruntime session).
         try {
-          const pack = await readPack(resolve(dir));
-          const m = pack.manifest;
+          const r = await client.validate(resolve(dir));
+          if (!r.ok) return { ok: false as const, error: r.error.message };
+          const m = r.manifest;
           return {
             ok: true as const,
             pack: {
