@@ -20,6 +20,8 @@ export interface ModelInfo {
   /** The execution provider actually in use. */
   provider: string;
   maxNewTokens: number;
+  /** The pack's reference means by document kind (k*dim each; style strength's "generic" end); absent or null when it has none. */
+  reference?: { tweet?: Float32Array; article?: Float32Array } | null;
 }
 
 export interface GenerateParams {

@@ -29,7 +29,7 @@ const evaluation = {
   },
 };
 const packs: PackSummary[] = [
-  { id: 'fake-k4', name: 'Dev fake pack', description: 'Not a model: canned text for UI work.', dir: '/dev/packs/fake-k4', k: 4, dim: 64, valid: true, error: null, active: true, evaluation },
+  { id: 'fake-k4', name: 'Dev fake pack', description: 'Not a model: canned text for UI work.', dir: '/dev/packs/fake-k4', k: 4, dim: 64, valid: true, error: null, active: true, evaluation, referenceKinds: ['tweet', 'article'] },
   {
     id: 'broken',
     name: 'Broken pack',
@@ -151,7 +151,7 @@ const fake: Api = {
     let cancelled = false;
     const words = ['Proud', 'of', 'everyone', 'who', 'showed', 'up', 'today.', 'Let’s', 'keep', 'going', '—', 'together.'];
     const done = new Promise<Result<{ streamId: string }>>((resolve) => {
-      onEvent({ type: 'start', restyleId: 'r', packId: 'fake-k4', usedDocs: docs.length, n: 3 });
+      onEvent({ type: 'start', restyleId: 'r', packId: 'fake-k4', usedDocs: docs.length, n: 3, strength: req.strength ?? 1 });
       let step = 0;
       const tick = () => {
         if (cancelled) {

@@ -1,10 +1,32 @@
 import { create } from 'zustand';
 import { api, type DocSelection, type DocsUsed, type TaskId } from '../api';
 import { assertNever } from '../lib/assert-never';
+import { DEFAULT_STRENGTH, strengthProblem } from '../../../main/core/style-strength';
+import { useSettingsStore } from './use-settings-store';
 
 /** How many suggestions a run asks for unless the user picks another number (the service allows 1 to 5). */
 export const DEFAULT_CANDIDATES = 3;
 export const MAX_CANDIDATES = 5;
+
+const STRENGTH_KEY = 'commer.restyle.strength';
+/** The document kind whose reference a task's style strength blends towards (as the services choose it). */
+export const TASK_REFERENCE_KIND = { paraphrase: 'tweet', headline: 'article' } as const;
+
+function rememberedStrength(): number {
+  try {
+    const raw = localStorage.getItem(STRENGTH_KEY);
+    const v = raw === null ? DEFAULT_STRENGTH : Number(raw);
+    return strengthProblem(v) === null ? v : DEFAULT_STRENGTH;
+  } catch {
+    return DEFAULT_STRENGTH;
+  }
+}
+
+/** Whether the active pack can weaken a style for this task (it keeps a reference mean for the task's kind). */
+export function strengthAvailable(task: TaskId): boolean {
+  const pack = useSettingsStore.getState().packs.find((p) => p.active);
+  return pack?.referenceKinds?.includes(TASK_REFERENCE_KIND[task]) ?? false;
+}
 
 export interface Suggestion {
   text: string;
@@ -27,16 +49,19 @@ interface RestyleState {
   relevantN: number;
   /** Number of suggestions to ask for, 1 to 5. */
   count: number;
+  /** Style strength, 0 (generic) to 1 (fully me); remembered across restarts. */
+  strength: number;
   suggestions: Suggestion[];
   status: Status;
   error: string | null;
   /** The settings of the run the suggestions came from (shown beside them). */
-  lastRun: { task: TaskId; docs: DocSelection; usedDocs: number | null; packId: string | null; docsUsed: DocsUsed | null } | null;
+  lastRun: { task: TaskId; docs: DocSelection; usedDocs: number | null; packId: string | null; docsUsed: DocsUsed | null; strength?: number | null } | null;
   setDraft(draft: string): void;
   setTask(task: TaskId): void;
   setDocMode(mode: 'all' | 'relevant'): void;
   setRelevantN(n: number): void;
   setCount(n: number): void;
+  setStrength(s: number): void;
   run(profileId: number): void;
   stop(): void;
 }
@@ -55,6 +80,7 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
   docMode: 'all',
   relevantN: 8,
   count: DEFAULT_CANDIDATES,
+  strength: rememberedStrength(),
   suggestions: [],
   status: 'idle',
   error: null,
@@ -64,8 +90,19 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
   setDocMode: (docMode) => set({ docMode }),
   setRelevantN: (relevantN) => set({ relevantN: Math.max(1, Math.min(512, Math.round(relevantN) || 1)) }),
   setCount: (count) => set({ count: Math.max(1, Math.min(MAX_CANDIDATES, Math.round(count) || DEFAULT_CANDIDATES)) }),
+  setStrength: (strength) => {
+    if (strengthProblem(strength) !== null) return;
+    try {
+      localStorage.setItem(STRENGTH_KEY, String(strength));
+    } catch {
+      // Storage may be unavailable (private mode); the choice then lasts for this session.
+    }
+    set({ strength });
+  },
   run: (profileId) => {
     const { draft, task, docMode, relevantN, count } = get();
+    // A pack without the task's reference cannot weaken a style: the request then asks for the full one.
+    const strength = strengthAvailable(task) ? get().strength : undefined;
     if (!draft.trim()) return;
     current?.cancel();
     const run = ++latestRun;
@@ -84,11 +121,11 @@ export const useRestyleStore = create<RestyleState>((set, get) => ({
       counted.fill(0);
       set({ suggestions: next });
     };
-    const handle = api().restyle({ profileId, draft, task, docs, n: count }, (e) => {
+    const handle = api().restyle({ profileId, draft, task, docs, n: count, ...(strength === undefined ? {} : { strength }) }, (e) => {
       if (!isCurrent()) return;
       switch (e.type) {
         case 'start':
-          set({ lastRun: { task, docs, usedDocs: e.usedDocs, packId: e.packId, docsUsed: e.docs ?? null } });
+          set({ lastRun: { task, docs, usedDocs: e.usedDocs, packId: e.packId, docsUsed: e.docs ?? null, strength: e.strength ?? null } });
           break;
         case 'token':
           if (e.candidate >= 0 && e.candidate < count) {

@@ -9,6 +9,7 @@ import { useUiStore } from '../stores/use-ui-store';
 import { copyText } from '../lib/clipboard';
 import { TASK_LABELS, docsLabel, num, when } from '../lib/format';
 import type { GenerationItem } from '../api';
+import { strengthLabel } from '../../../main/core/style-strength';
 
 function HistoryItem({ g }: { g: GenerationItem }) {
   const [copied, setCopied] = useState(false);
@@ -27,6 +28,7 @@ function HistoryItem({ g }: { g: GenerationItem }) {
         <span className="chip">
           {docs} ({num(g.settings.usedDocs)} used)
         </span>
+        {g.settings.strength != null && g.settings.strength < 1 && <span className="chip">style {strengthLabel(g.settings.strength)}</span>}
         {g.settings.sampling.temperature != null && <span className="chip">temperature {g.settings.sampling.temperature}</span>}
         {g.profileName && <span className="chip">{g.profileName}</span>}
         <span className="chip" title="Model pack">
@@ -60,6 +62,8 @@ function HistoryItem({ g }: { g: GenerationItem }) {
             const d = g.settings.docs;
             st.setDocMode(typeof d === 'object' ? 'relevant' : 'all');
             if (typeof d === 'object') st.setRelevantN(d.relevant);
+            // Older rows (before style strength) were made at full strength.
+            st.setStrength(g.settings.strength ?? 1);
             setView('restyle');
           }}
         >

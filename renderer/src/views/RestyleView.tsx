@@ -3,6 +3,8 @@ import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
 import { SuggestionCard } from '../components/SuggestionCard';
+import { StyleStrength } from '../components/StyleStrength';
+import { strengthLabel } from '../../../main/core/style-strength';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useRestyleStore } from '../stores/use-restyle-store';
 import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
@@ -142,6 +144,7 @@ export function RestyleView() {
               ))}
             </select>
           </div>
+          <StyleStrength />
         </div>
 
         <label htmlFor={draftId} className="label">
@@ -205,6 +208,7 @@ export function RestyleView() {
                     {st.lastRun.usedDocs != null && <> ({plural(st.lastRun.usedDocs, 'document')} used)</>}
                   </>
                 )}
+                {st.lastRun.strength != null && st.lastRun.strength < 1 && <> · style {strengthLabel(st.lastRun.strength)}</>}
                 {pack && <> · {pack.name}</>}
               </span>
             )}
