@@ -259,7 +259,7 @@ export function buildProgram(): Command {
     .option('--methods <list>', 'subset of commer,prompt_concat,prompt_concat_budget', 'commer,prompt_concat,prompt_concat_budget')
     .option('--persons <list>', 'only these persons (comma-separated; default all with 2+ targets)')
     .option('--max-new-tokens <n>', 'greedy tokens per output for ROUGE-L (0: perplexity only)', nonNegativeInt, 24)
-    .option('--strengths <list>', 'also score these style strengths (0 generic .. 1 fully me, comma-separated) at the largest document count; needs the pack\'s reference mean')
+    .option('--strengths <list>', "also score these style strengths (0 generic .. 1 fully me, comma-separated) at the largest document count; needs the pack's reference mean")
     .option('--threads <n>', 'onnxruntime threads (0: default)', nonNegativeInt, 0)
     .action(async (o: Record<string, unknown>) => {
       const code = await runEvaluate(o, (id) => packDirOf(id));

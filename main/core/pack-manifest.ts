@@ -187,12 +187,13 @@ export const packManifestSchema = z
       if (new Set(kinds).size !== kinds.length) issue(['reference', 'kinds'], `lists a kind twice: ${kinds.join(', ')}`);
       for (const kind of kinds) if (!(kind in m.reference.documents)) issue(['reference', 'documents'], `has no count for "${kind}"`);
       const shape = [kinds.length, m.compression.k, b.dim];
-      if (!ref) issue(['files', REFERENCE_FILE], 'is required by the manifest\'s reference section but not listed');
+      if (!ref) issue(['files', REFERENCE_FILE], "is required by the manifest's reference section but not listed");
       else {
         const got = ref.shape ?? [];
         if (ref.dtype !== 'float32') issue(['files', REFERENCE_FILE, 'dtype'], 'must be "float32"');
         if (got.length !== 3 || got.some((v, i) => v !== shape[i])) issue(['files', REFERENCE_FILE, 'shape'], `is [${got.join(', ')}], expected [${shape.join(', ')}] (reference kinds, k, dim)`);
-        else if (ref.bytes !== 4 * shape[0]! * shape[1]! * shape[2]!) issue(['files', REFERENCE_FILE, 'bytes'], `is ${ref.bytes}, expected ${4 * shape[0]! * shape[1]! * shape[2]!} for float32 [${shape.join(', ')}]`);
+        else if (ref.bytes !== 4 * shape[0]! * shape[1]! * shape[2]!)
+          issue(['files', REFERENCE_FILE, 'bytes'], `is ${ref.bytes}, expected ${4 * shape[0]! * shape[1]! * shape[2]!} for float32 [${shape.join(', ')}]`);
       }
     } else if (ref) issue(['files', REFERENCE_FILE], 'is listed but the manifest has no reference section saying which kinds it holds');
     if (softLen === 0 && m.files['soft_prompt.f32']) {

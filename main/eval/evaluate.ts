@@ -111,7 +111,16 @@ export function bootstrapChange(a: Row, b: Row, draws = 2000, seed = 0): { low: 
 export function strengthCurve(
   rows: Row[],
   zero: Row | null,
-): { n_docs: number; strengths: number[]; ppl: number[]; monotonic: boolean; persons_monotonic: number; persons: number; by_person: Record<string, { ppl: number[]; monotonic: boolean }>; no_documents_ppl: number | null } {
+): {
+  n_docs: number;
+  strengths: number[];
+  ppl: number[];
+  monotonic: boolean;
+  persons_monotonic: number;
+  persons: number;
+  by_person: Record<string, { ppl: number[]; monotonic: boolean }>;
+  no_documents_ppl: number | null;
+} {
   const sorted = [...rows].sort((a, b) => a.strength! - b.strength!);
   const falls = (v: number[]): boolean => v.every((x, i) => i === 0 || x < v[i - 1]!);
   const persons = Object.keys(sorted[0]?.by_person ?? {}).filter((p) => sorted.every((r) => p in r.by_person));

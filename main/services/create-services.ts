@@ -187,7 +187,18 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
               }
             : { id: claimedId(json) ?? name, dir, name, description: '', k: null, dim: null, error: r.message, evaluation: null, source: null, referenceKinds: [] };
         } catch (err) {
-          entry = { id: name, dir, name, description: '', k: null, dim: null, error: `manifest.json is not valid JSON (${(err as Error).message})`, evaluation: null, source: null, referenceKinds: [] };
+          entry = {
+            id: name,
+            dir,
+            name,
+            description: '',
+            k: null,
+            dim: null,
+            error: `manifest.json is not valid JSON (${(err as Error).message})`,
+            evaluation: null,
+            source: null,
+            referenceKinds: [],
+          };
         }
         out.push(entry);
       }

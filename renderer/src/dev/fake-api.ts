@@ -29,7 +29,19 @@ const evaluation = {
   },
 };
 const packs: PackSummary[] = [
-  { id: 'fake-k4', name: 'Dev fake pack', description: 'Not a model: canned text for UI work.', dir: '/dev/packs/fake-k4', k: 4, dim: 64, valid: true, error: null, active: true, evaluation, referenceKinds: ['tweet', 'article'] },
+  {
+    id: 'fake-k4',
+    name: 'Dev fake pack',
+    description: 'Not a model: canned text for UI work.',
+    dir: '/dev/packs/fake-k4',
+    k: 4,
+    dim: 64,
+    valid: true,
+    error: null,
+    active: true,
+    evaluation,
+    referenceKinds: ['tweet', 'article'],
+  },
   {
     id: 'broken',
     name: 'Broken pack',

@@ -33,7 +33,25 @@ describe('commer reference-mean and evaluate --strengths', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('a pack without a reference cannot measure strength, and says how to build one', async () => {
-    const r = await cli('evaluate', '--pack', pack, '--data', TWEETS, '--persons', split.tweets.test[0]!, '--per-person', '2', '--methods', 'commer', '--max-new-tokens', '0', '--strengths', '0,1', '--out', join(dir, 'x.json'));
+    const r = await cli(
+      'evaluate',
+      '--pack',
+      pack,
+      '--data',
+      TWEETS,
+      '--persons',
+      split.tweets.test[0]!,
+      '--per-person',
+      '2',
+      '--methods',
+      'commer',
+      '--max-new-tokens',
+      '0',
+      '--strengths',
+      '0,1',
+      '--out',
+      join(dir, 'x.json'),
+    );
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /has no reference mean for tweet documents.*commer reference-mean/);
     const bad = await cli('evaluate', '--pack', pack, '--data', TWEETS, '--strengths', '0,1.5', '--out', join(dir, 'x.json'));
@@ -73,7 +91,10 @@ describe('commer reference-mean and evaluate --strengths', () => {
       // Batches of 16 vs one batch: left padding may move a compression by float rounding only.
       assert.ok(worst < 1e-4, `worst difference ${worst}`);
       const art = model.info.reference!.article!;
-      assert.ok(art.some((x, i) => x !== got[i]), 'the article mean is its own');
+      assert.ok(
+        art.some((x, i) => x !== got[i]),
+        'the article mean is its own',
+      );
     } finally {
       await model.dispose();
     }
@@ -93,7 +114,29 @@ describe('commer reference-mean and evaluate --strengths', () => {
   test('evaluate --strengths: a curve from the reference (0) to the plain merge (1), with its monotonic summary', async () => {
     const out = join(dir, 's', 'report.json');
     const persons = split.tweets.test.slice(0, 2).join(',');
-    const r = await cli('evaluate', '--pack', pack, '--data', TWEETS, '--persons', persons, '--per-person', '2', '--doc-counts', '0,4', '--methods', 'commer', '--max-new-tokens', '0', '--strengths', '0,0.5,1', '--threads', '1', '--out', out);
+    const r = await cli(
+      'evaluate',
+      '--pack',
+      pack,
+      '--data',
+      TWEETS,
+      '--persons',
+      persons,
+      '--per-person',
+      '2',
+      '--doc-counts',
+      '0,4',
+      '--methods',
+      'commer',
+      '--max-new-tokens',
+      '0',
+      '--strengths',
+      '0,0.5,1',
+      '--threads',
+      '1',
+      '--out',
+      out,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /paraphrase: style strength 0: ppl [\d.]+; 0.5: ppl [\d.]+; 1: ppl [\d.]+; (falls monotonically|NOT monotonic); monotonic for \d of 2 persons/);
     const sec = JSON.parse(readFileSync(out, 'utf8')).paraphrase;

@@ -38,7 +38,9 @@ describe('style strength in the services (tiny-random pack with a tweet referenc
     writeFileSync(join(tmp, 'train.jsonl'), people.join('\n') + '\n');
     const mine = ['Shipping the new build tonight, fingers crossed', 'Morning run done, now coffee', 'Reading about compilers again'];
     writeFileSync(join(tmp, 'mine.jsonl'), mine.map((text) => JSON.stringify({ text })).join('\n') + '\n');
-    const r = await finished(spawnCli(['--data-dir', join(tmp, 'cli'), 'reference-mean', '--pack', packDir, '--data', join(tmp, 'train.jsonl'), '--split', 'all', '--per-person', '2', '--threads', '1']));
+    const r = await finished(
+      spawnCli(['--data-dir', join(tmp, 'cli'), 'reference-mean', '--pack', packDir, '--data', join(tmp, 'train.jsonl'), '--split', 'all', '--per-person', '2', '--threads', '1']),
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /tweet: mean of 6 documents of 3 persons \(every person\)/);
     h = await harness({ packs: [join(tmp, 'packs')] });
