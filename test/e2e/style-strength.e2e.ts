@@ -98,6 +98,7 @@ describe('style strength, in a browser', { skip: hasChromium() ? false : `no Chr
     await app.go('Restyle');
     assert.equal(await app.restyle.strength.inputValue(), '0.75');
     await app.restyle.setStrengthSteps(4);
+    await app.restyle.chooseCount(1); // (the number of suggestions is not kept across a reload)
     await app.restyle.run('see you in Chicago on Saturday');
     await app.restyle.waitAllDone(300_000, 1);
     assert.doesNotMatch((await app.restyle.docsUsed.textContent()) ?? '', /style/);

@@ -45,7 +45,7 @@ export function StyleStrength() {
           fully me
         </span>
       </div>
-      <span id={hintId} className={available ? 'strength-value' : 'strength-value muted small'} data-testid="style-strength-value">
+      <span id={hintId} className={available ? 'strength-value' : 'strength-note'} data-testid="style-strength-value">
         {available ? strengthLabel(shown) : pack ? `always fully you: this model pack has no generic ${kind} style to blend with` : 'always fully you: no model pack is in use'}
       </span>
     </div>
