@@ -29,7 +29,11 @@ export function StrengthChart({ curve }: { curve: StrengthCurve }) {
   return (
     <figure className="chart" data-testid="strength-chart">
       <figcaption className="chart-title">
-        Perplexity by style strength <span className="muted small">(lower is better; {plural(curve.nDocs, 'document')})</span>
+        Perplexity by style strength{' '}
+        <span className="muted small">
+          (lower is better; {plural(curve.nDocs, 'document')}
+          {curve.targetsPerPerson != null && <>, {plural(curve.targetsPerPerson, 'target')} per person</>})
+        </span>
       </figcaption>
       <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${titleId} ${descId}`} className="chart-svg">
         <title id={titleId}>Perplexity against style strength</title>

@@ -26,6 +26,8 @@ export interface StrengthCurve {
   persons: number | null;
   /** Perplexity with no documents at all, beside it (null when not measured). */
   noDocumentsPpl: number | null;
+  /** Targets per person the curve was scored on, when the report says (it may be fewer than the other rows'). */
+  targetsPerPerson: number | null;
 }
 
 /** Reads a task section's commer_strength_curve leniently; null when absent or malformed. */
@@ -46,6 +48,7 @@ export function readStrengthCurve(section: unknown): StrengthCurve | null {
     personsMonotonic: num('persons_monotonic'),
     persons: num('persons'),
     noDocumentsPpl: num('no_documents_ppl'),
+    targetsPerPerson: typeof (section as Record<string, unknown>).strength_targets_per_person === 'number' ? ((section as Record<string, unknown>).strength_targets_per_person as number) : null,
   };
 }
 

@@ -24,6 +24,8 @@ describe('readStrengthCurve', () => {
     assert.equal(c.nDocs, 8);
     assert.equal(c.personsMonotonic, 1);
     assert.equal(c.noDocumentsPpl, 20);
+    assert.equal(c.targetsPerPerson, null);
+    assert.equal(readStrengthCurve({ ...section([3, 2, 1]), strength_targets_per_person: 6 })!.targetsPerPerson, 6);
     // The report's own flag is not trusted: a rise anywhere is not monotonic.
     assert.equal(readStrengthCurve(section([18, 19, 13]))!.monotonic, false);
   });
