@@ -35,6 +35,9 @@ export async function runEvaluate(o: Record<string, unknown>, packDirOf: (id: st
   const methods = list(o.methods);
   const unknown = methods.filter((m) => !(METHODS as readonly string[]).includes(m));
   if (!methods.length || unknown.length) return fail(2, `--methods: unknown ${unknown.join(', ') || '(none given)'}; choose from ${METHODS.join(', ')}`);
+  const strengths = o.strengths === undefined ? [] : list(o.strengths).map(Number);
+  if (o.strengths !== undefined && (!strengths.length || strengths.some((v) => !Number.isFinite(v) || v < 0 || v > 1)))
+    return fail(2, `--strengths must be numbers from 0 to 1, comma-separated, got "${String(o.strengths)}"`);
   const perPerson = o.perPerson as number;
   if (perPerson < 1) return fail(2, '--per-person must be at least 1');
   const persons = o.persons ? list(o.persons) : undefined;
@@ -69,11 +72,12 @@ export async function runEvaluate(o: Record<string, unknown>, packDirOf: (id: st
           perPerson,
           docCounts,
           methods: methods as Method[],
+          ...(strengths.length ? { strengths } : {}),
           ...(persons ? { persons } : {}),
           maxNewTokens: maxNew,
           signal: ac.signal,
           onProgress: (p) => {
-            const label = p.method === 'compress' ? `${p.task}: compressing profiles` : `${p.task} ${p.method} n=${p.n}`;
+            const label = p.method === 'compress' ? `${p.task}: compressing profiles` : `${p.task} ${p.method} n=${p.n}${p.strength === undefined ? '' : ` strength=${p.strength}`}`;
             const el = (Date.now() - t0) / 1000;
             if (tty) bar.update(p.done, p.total, label);
             else if (p.done === p.total) process.stderr.write(`[evaluate] ${label}: ${p.total} done (${el.toFixed(0)} s elapsed)\n`);
@@ -103,6 +107,11 @@ export async function runEvaluate(o: Record<string, unknown>, packDirOf: (id: st
       const c = (s.commer_by_docs as { n_docs: number; ppl: number; rouge_l: number | null }[] | undefined) ?? [];
       const rows = c.map((r) => `n=${r.n_docs} ppl ${r.ppl} rouge-L ${r.rouge_l ?? '-'}`).join('; ');
       process.stdout.write(`${task}: ${s.n_persons} persons, ${s.n_examples} targets; commer ${rows}; copy_input rouge-L ${(s.copy_input as { rouge_l: number }).rouge_l}\n`);
+      const sc = s.commer_strength_curve as { strengths: number[]; ppl: number[]; monotonic: boolean; persons_monotonic: number; persons: number } | undefined;
+      if (sc)
+        process.stdout.write(
+          `${task}: style strength ${sc.strengths.map((v, i) => `${v}: ppl ${sc.ppl[i]}`).join('; ')}; ${sc.monotonic ? 'falls monotonically' : 'NOT monotonic'}; monotonic for ${sc.persons_monotonic} of ${sc.persons} persons\n`,
+        );
     }
     process.stdout.write(`wrote ${outPath} and ${svg}\n`);
     return 0;

@@ -10,6 +10,7 @@ import { createServices, ServiceError, type DocsUsed, type ImportOptions, type I
 import { candidates, nonNegativeInt, num, positiveInt } from './args.js';
 import { ProgressBar } from './progress.js';
 import { runEvaluate } from './evaluate.js';
+import { runReferenceMean } from './reference-mean.js';
 import { isBusyError } from '../store/index.js';
 
 const EXIT_OK = 0;
@@ -55,6 +56,18 @@ export function buildProgram(): Command {
     });
 
   const globals = (): Globals => program.opts<Globals>();
+  /** A pack id's folder, through the services' pack list (a damaged pack is refused with its problem). */
+  const packDirOf = async (id: string): Promise<string> => {
+    const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
+    try {
+      const p = svc.packs.list().find((x) => x.id === id);
+      if (!p) throw new ServiceError('NOT_FOUND', `no model pack "${id}" (see: commer packs)`);
+      if (!p.valid) throw new ServiceError('PACK_INVALID', `pack "${id}" is damaged: ${p.error}`);
+      return p.dir;
+    } finally {
+      await svc.close();
+    }
+  };
 
   program
     .command('profiles')
@@ -251,19 +264,24 @@ export function buildProgram(): Command {
     .option('--methods <list>', 'subset of commer,prompt_concat,prompt_concat_budget', 'commer,prompt_concat,prompt_concat_budget')
     .option('--persons <list>', 'only these persons (comma-separated; default all with 2+ targets)')
     .option('--max-new-tokens <n>', 'greedy tokens per output for ROUGE-L (0: perplexity only)', nonNegativeInt, 24)
+    .option('--strengths <list>', "also score these style strengths (0 generic .. 1 fully me, comma-separated) at the largest document count; needs the pack's reference mean")
     .option('--threads <n>', 'onnxruntime threads (0: default)', nonNegativeInt, 0)
     .action(async (o: Record<string, unknown>) => {
-      const code = await runEvaluate(o, async (id) => {
-        const svc = await open(globals(), { loadModelAtStart: false, autoStartQueue: false });
-        try {
-          const p = svc.packs.list().find((x) => x.id === id);
-          if (!p) throw new ServiceError('NOT_FOUND', `no model pack "${id}" (see: commer packs)`);
-          if (!p.valid) throw new ServiceError('PACK_INVALID', `pack "${id}" is damaged: ${p.error}`);
-          return p.dir;
-        } finally {
-          await svc.close();
-        }
-      });
+      const code = await runEvaluate(o, (id) => packDirOf(id));
+      if (code !== EXIT_OK) throw new ExitCode(code);
+    });
+
+  program
+    .command('reference-mean')
+    .description("build a pack's reference means (style strength's \"generic\" end) from training persons' documents; writes reference.f32 into the pack and lists it in manifest.json")
+    .requiredOption('--pack <id|dir>', 'pack id (see: commer packs) or a pack folder (written in place)')
+    .requiredOption('--data <file...>', 'tweets JSONL {user,text}, a tweet CSV export, or news JSONL; one file per document kind')
+    .option('--per-person <n>', 'documents per person (each person weighs the same)', positiveInt, 16)
+    .option('--split <which>', "train: the training persons of models/commer/data.py's split (never a test person); all: every person of the file", 'train')
+    .option('--exclude <list>', 'persons never to use (comma-separated)')
+    .option('--threads <n>', 'onnxruntime threads (0: default)', nonNegativeInt, 0)
+    .action(async (o: Record<string, unknown>) => {
+      const code = await runReferenceMean(o, (id) => packDirOf(id));
       if (code !== EXIT_OK) throw new ExitCode(code);
     });
 

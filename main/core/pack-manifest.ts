@@ -54,6 +54,30 @@ const backboneQuantization = z.looseObject({
   accuracy_level: nonNegInt.optional(),
 });
 
+/** The document kinds a reference mean can be kept for (the store's kinds). */
+export const REFERENCE_KINDS = ['tweet', 'article'] as const;
+export type ReferenceKind = (typeof REFERENCE_KINDS)[number];
+/** The file holding the reference means, float32 [kinds, k, dim] in `reference.kinds` order. */
+export const REFERENCE_FILE = 'reference.f32';
+
+/**
+ * Optional: the pack's reference means (style strength's "generic" end), one per
+ * document kind: the mean compression over many training persons' documents,
+ * computed by `commer reference-mean` through the app runtime. Packs without one load.
+ */
+const referenceSection = z.object({
+  kinds: z.array(z.enum(REFERENCE_KINDS)).min(1),
+  /** Documents and persons each kind's mean was taken over. */
+  documents: z.record(z.string(), nonNegInt),
+  persons: z.record(z.string(), nonNegInt),
+  /** The command and data it was built with (informational). */
+  built_by: z.string().optional(),
+  data: z.string().optional(),
+  split: z.string().optional(),
+  created_at: z.string().optional(),
+});
+
+export type PackReference = z.infer<typeof referenceSection>;
 export type PackSource = z.infer<typeof backboneSource>;
 export type PackQuantization = z.infer<typeof backboneQuantization>;
 
@@ -106,6 +130,7 @@ export const packManifestSchema = z
       tasks: z.record(z.string(), taskTemplate).refine((t) => 'paraphrase' in t && 'headline' in t, 'must define the paraphrase and headline tasks'),
     }),
     files: z.record(z.string(), fileEntry),
+    reference: referenceSection.optional(),
     evaluation: z.record(z.string(), z.unknown()).nullable(),
   })
   .superRefine((m, ctx) => {
@@ -156,6 +181,21 @@ export const packManifestSchema = z
       if (!q) issue(['files', 'embeddings.q8'], 'is required in a format 2 pack but not listed');
       else q8EntryIssues(q, b.vocab_size, b.dim).forEach(([key, message]) => issue(['files', 'embeddings.q8', key], message));
     }
+    const ref = m.files[REFERENCE_FILE];
+    if (m.reference) {
+      const kinds = m.reference.kinds;
+      if (new Set(kinds).size !== kinds.length) issue(['reference', 'kinds'], `lists a kind twice: ${kinds.join(', ')}`);
+      for (const kind of kinds) if (!(kind in m.reference.documents)) issue(['reference', 'documents'], `has no count for "${kind}"`);
+      const shape = [kinds.length, m.compression.k, b.dim];
+      if (!ref) issue(['files', REFERENCE_FILE], "is required by the manifest's reference section but not listed");
+      else {
+        const got = ref.shape ?? [];
+        if (ref.dtype !== 'float32') issue(['files', REFERENCE_FILE, 'dtype'], 'must be "float32"');
+        if (got.length !== 3 || got.some((v, i) => v !== shape[i])) issue(['files', REFERENCE_FILE, 'shape'], `is [${got.join(', ')}], expected [${shape.join(', ')}] (reference kinds, k, dim)`);
+        else if (ref.bytes !== 4 * shape[0]! * shape[1]! * shape[2]!)
+          issue(['files', REFERENCE_FILE, 'bytes'], `is ${ref.bytes}, expected ${4 * shape[0]! * shape[1]! * shape[2]!} for float32 [${shape.join(', ')}]`);
+      }
+    } else if (ref) issue(['files', REFERENCE_FILE], 'is listed but the manifest has no reference section saying which kinds it holds');
     if (softLen === 0 && m.files['soft_prompt.f32']) {
       issue(['files', 'soft_prompt.f32'], 'is listed but the manifest declares no soft prompt');
     }

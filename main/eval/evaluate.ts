@@ -13,6 +13,8 @@ import { createHash } from 'node:crypto';
 import { createRng } from '../core/rng.js';
 import { meanOf } from '../core/running-mean.js';
 import { rougeL } from '../core/rouge.js';
+import { blendTowards, strengthProblem } from '../core/style-strength.js';
+import type { ReferenceKind } from '../core/pack-manifest.js';
 import { EVAL_MAX_DOCS, evalExamples, evalPersons, headlinePersons, paraphrasePersons, type EvalExample, type EvalTask } from '../core/eval/select.js';
 import type { CommerModel, TargetScore } from '../runtime/index.js';
 import type { EvalData } from './data.js';
@@ -30,20 +32,31 @@ export interface EvaluateOptions {
   persons?: string[];
   /** Greedy tokens per output for ROUGE-L (default 24); 0 skips generation. */
   maxNewTokens?: number;
+  /**
+   * Style strengths to score (perplexity only) at the largest document count:
+   * merged = reference + s * (mean - reference), the reference being the pack's mean
+   * for the task's document kind. Needs a pack with a reference; default none.
+   */
+  strengths?: number[];
   /** Bootstrap draws for the confidence intervals (default 2000). */
   draws?: number;
   signal?: AbortSignal;
-  onProgress?: (p: { task: EvalTask; method: Method | 'compress'; n: number; done: number; total: number }) => void;
+  onProgress?: (p: { task: EvalTask; method: Method | 'compress'; n: number; strength?: number; done: number; total: number }) => void;
 }
 
 export interface Row {
   n_docs: number;
+  /** Style strength of a strength row (absent on the plain rows, which are strength 1). */
+  strength?: number;
   ppl: number;
   rouge_l: number | null;
   prefix_tokens: number;
   by_person: Record<string, [number, number]>;
   samples: { person: string; input: string; target: string; output: string }[];
 }
+
+/** The document kind whose reference mean a task's strength blends towards. */
+export const TASK_REFERENCE_KIND: Record<EvalTask, ReferenceKind> = { paraphrase: 'tweet', headline: 'article' };
 
 const sha256hex = (s: string): string => createHash('sha256').update(s, 'utf8').digest('hex');
 const round = (v: number, d: number): number => Math.round(v * 10 ** d) / 10 ** d;
@@ -87,6 +100,47 @@ export function bootstrapChange(a: Row, b: Row, draws = 2000, seed = 0): { low: 
   vals.sort((x, y) => x - y);
   const at = (q: number): number => vals[Math.min(vals.length - 1, Math.max(0, Math.round(q * (vals.length - 1))))]!;
   return { low: round(at(0.025), 4), high: round(at(0.975), 4), persons: persons.length, draws };
+}
+
+/**
+ * The strength curve's summary: perplexity per strength (pooled over every target,
+ * and per person), whether it falls monotonically as strength rises (strictly, in
+ * the order given), and for how many persons it does. `no_documents_ppl` is the
+ * n = 0 row beside it, to tell the reference ("generic") apart from no conditioning.
+ */
+export function strengthCurve(
+  rows: Row[],
+  zero: Row | null,
+): {
+  n_docs: number;
+  strengths: number[];
+  ppl: number[];
+  monotonic: boolean;
+  persons_monotonic: number;
+  persons: number;
+  by_person: Record<string, { ppl: number[]; monotonic: boolean }>;
+  no_documents_ppl: number | null;
+} {
+  const sorted = [...rows].sort((a, b) => a.strength! - b.strength!);
+  const falls = (v: number[]): boolean => v.every((x, i) => i === 0 || x < v[i - 1]!);
+  const persons = Object.keys(sorted[0]?.by_person ?? {}).filter((p) => sorted.every((r) => p in r.by_person));
+  const by_person = Object.fromEntries(
+    persons.map((p) => {
+      const ppl = sorted.map((r) => round(Math.exp(r.by_person[p]![0] / r.by_person[p]![1]), 4));
+      return [p, { ppl, monotonic: falls(ppl) }];
+    }),
+  );
+  const ppl = sorted.map((r) => r.ppl);
+  return {
+    n_docs: sorted[0]?.n_docs ?? 0,
+    strengths: sorted.map((r) => r.strength!),
+    ppl,
+    monotonic: falls(ppl),
+    persons_monotonic: Object.values(by_person).filter((x) => x.monotonic).length,
+    persons: persons.length,
+    by_person,
+    no_documents_ppl: zero?.ppl ?? null,
+  };
 }
 
 /** ppl(n) = a * n^(-b), least squares in log-log space over n >= 1. */
@@ -137,7 +191,14 @@ export class PackEvaluator {
     );
   }
 
-  async row(method: Method, task: EvalTask, examples: EvalExample[], n: number, opts: { maxNewTokens: number; signal?: AbortSignal; onDone?: (done: number) => void }): Promise<Row> {
+  async row(
+    method: Method,
+    task: EvalTask,
+    examples: EvalExample[],
+    n: number,
+    opts: { maxNewTokens: number; signal?: AbortSignal; onDone?: (done: number) => void; strength?: { s: number; reference: Float32Array } },
+  ): Promise<Row> {
+    if (opts.strength && (method !== 'commer' || n < 1)) throw new RangeError('a style strength needs the commer method and at least one document');
     let total = 0,
       count = 0,
       prefix = 0;
@@ -151,7 +212,8 @@ export class PackEvaluator {
       const docs = ex.profile.slice(0, n);
       const base = { task, input: ex.input };
       const concat = { ...base, docs, ...(method === 'prompt_concat_budget' ? { docTokens: k } : {}) };
-      const merged = method === 'commer' ? this.merged(docs) : null;
+      const mean = method === 'commer' ? this.merged(docs) : null;
+      const merged = mean && opts.strength ? blendTowards(opts.strength.reference, mean, opts.strength.s) : mean;
       const s: TargetScore = method === 'commer' ? await this.model.score({ ...base, merged, target: ex.target }) : await this.model.scoreConcat({ ...concat, target: ex.target });
       const acc = (byPerson[ex.person] ??= [0, 0]);
       acc[0] += s.nll;
@@ -170,6 +232,7 @@ export class PackEvaluator {
     for (const p of Object.keys(byPerson)) byPerson[p] = [round(byPerson[p]![0], 4), byPerson[p]![1]];
     return {
       n_docs: n,
+      ...(opts.strength ? { strength: opts.strength.s } : {}),
       ppl: round(Math.exp(total / Math.max(1, count)), 4),
       rouge_l: rouge.length ? round(rouge.reduce((a, b) => a + b, 0) / rouge.length, 4) : null,
       prefix_tokens: round(prefix / Math.max(1, examples.length), 2),
@@ -188,6 +251,15 @@ export async function evaluateData(model: CommerModel, data: EvalData, source: s
   const { task, examples, persons } = examplesOf(data, perPerson, o.persons);
   if (!examples.length) throw new RangeError(`${source}: no person with at least 2 targets`);
   if (!(task in model.info.manifest.templates.tasks)) throw new RangeError(`the pack has no "${task}" task`);
+  const strengths = o.strengths ?? [];
+  const strengthDocs = Math.max(...docCounts);
+  const reference = strengths.length ? model.info.reference?.[TASK_REFERENCE_KIND[task]] : undefined;
+  if (strengths.length) {
+    const bad = strengths.map(strengthProblem).find((p) => p !== null);
+    if (bad) throw new RangeError(bad);
+    if (!reference) throw new RangeError(`the pack has no reference mean for ${TASK_REFERENCE_KIND[task]} documents, so style strength cannot be measured (build one: commer reference-mean)`);
+    if (strengthDocs < 1) throw new RangeError('style strengths are measured at the largest document count, which must be at least 1');
+  }
   const t0 = Date.now();
   const ev = new PackEvaluator(model);
   await ev.prepare(examples, Math.max(...docCounts), o.signal, (done, total) => o.onProgress?.({ task, method: 'compress', n: 0, done, total }));
@@ -218,6 +290,27 @@ export async function evaluateData(model: CommerModel, data: EvalData, source: s
       if (n === 0 && shareZero) zeroRow = rows[method]!.at(-1)!;
     }
     sec[`${method}_by_docs`] = rows[method];
+  }
+  if (strengths.length && reference) {
+    const plain = rows.commer?.find((r) => r.n_docs === strengthDocs);
+    const curve: Row[] = [];
+    for (const st of strengths) {
+      // s = 1 is the plain merge (blendTowards returns the mean itself): the commer row, when run, is that row.
+      if (st === 1 && plain) {
+        curve.push({ ...plain, strength: 1 });
+        continue;
+      }
+      curve.push(
+        await ev.row('commer', task, examples, strengthDocs, {
+          maxNewTokens: 0,
+          signal: o.signal,
+          strength: { s: st, reference },
+          onDone: (done) => o.onProgress?.({ task, method: 'commer', n: strengthDocs, strength: st, done, total: examples.length }),
+        }),
+      );
+    }
+    sec.commer_by_strength = curve;
+    sec.commer_strength_curve = strengthCurve(curve, rows.commer?.find((r) => r.n_docs === 0) ?? null);
   }
   sec.copy_input = { rouge_l: round(examples.reduce((s, e) => s + rougeL(e.input, e.target).f1, 0) / examples.length, 4) };
   const c = rows.commer;

@@ -146,6 +146,7 @@ export const restyleRequestSchema = z
     n: z.number().int('the number of suggestions must be a whole number').min(1, 'ask for 1 to 5 suggestions').max(5, 'ask for 1 to 5 suggestions').optional(),
     sampling: sampling.optional(),
     save: z.boolean().optional(),
+    strength: z.number().min(0, 'style strength is from 0 (generic) to 1 (fully me)').max(1, 'style strength is from 0 (generic) to 1 (fully me)').optional(),
   })
   .strict();
 

@@ -23,6 +23,8 @@ export interface ModelInfo {
   /** The intra-op threads the session really uses (the automatic choice when none was asked for). */
   threads?: number;
   maxNewTokens: number;
+  /** The pack's reference means by document kind (k*dim each; style strength's "generic" end); absent or null when it has none. */
+  reference?: { tweet?: Float32Array; article?: Float32Array } | null;
 }
 
 export interface GenerateParams {

@@ -49,6 +49,8 @@ export interface ModelInfo {
   providerAttempts: { provider: ProviderName; error: string }[];
   threads: number;
   hasSoftPrompt: boolean;
+  /** The pack's reference means by document kind (style strength's "generic" end), or null when it has none. */
+  reference: LoadedPack['reference'];
   /** The pack's format_version (2: quantized weights, embeddings as q8_0). */
   formatVersion: number;
   /** How the embedding table is stored: 'float32' (format 1) or 'q8_0' (format 2). */
@@ -267,6 +269,7 @@ class Model implements CommerModel {
       providerAttempts: attempts,
       threads: session.threads,
       hasSoftPrompt: pack.softPrompt !== null,
+      reference: pack.reference,
       formatVersion: m.format_version,
       embeddings: pack.embeddings.dtype,
       source: m.backbone.source ?? null,

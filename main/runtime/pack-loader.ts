@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parsePackManifest, type PackManifest } from '../core/pack-manifest.js';
+import { parsePackManifest, REFERENCE_FILE, type PackManifest, type ReferenceKind } from '../core/pack-manifest.js';
 import { Float32EmbeddingTable, Q8EmbeddingTable, type EmbeddingTable } from './embedding-table.js';
 import { PackError } from './errors.js';
 import type { SessionPort, ValueInfo } from './ort-session.js';
@@ -25,6 +25,8 @@ export interface LoadedPack {
   compression: Float32Array;
   /** Trained soft prompt for the prompt-concat baseline, [s, dim], or null. */
   softPrompt: Float32Array | null;
+  /** Reference means by document kind ([k*dim] each; style strength's "generic" end), or null when the pack has none. */
+  reference: Partial<Record<ReferenceKind, Float32Array>> | null;
   /** Absolute path of backbone.onnx, for session creation (external data resolves next to it). */
   backbonePath: string;
   /** Bytes of the graph and every file it reads as external data (sizes the thread pool). */
@@ -201,6 +203,14 @@ function embeddingTable(manifest: PackManifest, buffers: Map<string, Buffer | nu
   return new Q8EmbeddingTable(codes, scales, vocab, dim, block);
 }
 
+/** reference.f32 split into one [k*dim] mean per kind, in the manifest's kind order; null without a reference section. */
+function referenceMeans(manifest: PackManifest, buf: Buffer | null | undefined): LoadedPack['reference'] {
+  if (!manifest.reference || !buf) return null;
+  const all = finite(toFloat32(buf), REFERENCE_FILE);
+  const size = manifest.compression.k * manifest.backbone.dim;
+  return Object.fromEntries(manifest.reference.kinds.map((kind, i) => [kind, all.slice(i * size, (i + 1) * size)]));
+}
+
 /**
  * Read and validate a pack directory (everything except the ONNX graph's
  * signature, which needs a session: see checkGraph). Throws only PackError.
@@ -223,6 +233,7 @@ export async function readPack(dir: string): Promise<LoadedPack> {
     const softPrompt = soft ? finite(toFloat32(soft), 'soft_prompt.f32') : null;
     const embeddings = embeddingTable(manifest, buffers);
     return {
+      reference: referenceMeans(manifest, buffers.get(REFERENCE_FILE)),
       dir,
       manifest,
       tokenizer,

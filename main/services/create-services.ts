@@ -7,6 +7,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OffensiveStreamFilter } from '../core/offensive-words.js';
 import { parsePackManifest } from '../core/pack-manifest.js';
+import { blendTowards, DEFAULT_STRENGTH, strengthProblem } from '../core/style-strength.js';
 import * as store from '../store/index.js';
 import { StoreError, type Database } from '../store/index.js';
 import { CompressionQueue, type Compressor } from '../jobs/compression-queue.js';
@@ -42,6 +43,17 @@ import {
 
 const REPO_PACKS = fileURLToPath(new URL('../../models/packs', import.meta.url));
 const TASK_KIND: Record<'paraphrase' | 'headline', DocKind> = { paraphrase: 'tweet', headline: 'article' };
+
+/** The loaded pack's reference mean for a kind; a pack without one cannot weaken a style (the request says why it fails). */
+function referenceFor(info: { packId: string; reference?: { tweet?: Float32Array; article?: Float32Array } | null }, kind: DocKind): Float32Array {
+  const ref = info.reference?.[kind];
+  if (!ref)
+    throw new ServiceError(
+      'INVALID_INPUT',
+      `the model pack "${info.packId}" has no reference mean for ${kind}s, so a style strength below "fully me" cannot be applied (build one with: commer reference-mean)`,
+    );
+  return ref;
+}
 const UNDO_DAYS = 30;
 /** Documents shown beside each suggestion as the closest of the person's own. */
 const CLOSEST_DOCUMENTS = 3;
@@ -84,6 +96,7 @@ interface PackEntry {
   error: string | null;
   evaluation: unknown;
   source: BackboneSource | null;
+  referenceKinds: DocKind[];
 }
 
 /** The id an invalid manifest claims, when it is a usable one, so the pack is known by it in errors. */
@@ -180,10 +193,22 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
                 error: null,
                 evaluation: r.manifest.evaluation ?? null,
                 source: backboneSource(r.manifest.backbone.source),
+                referenceKinds: r.manifest.reference?.kinds ?? [],
               }
-            : { id: claimedId(json) ?? name, dir, name, description: '', k: null, dim: null, error: r.message, evaluation: null, source: null };
+            : { id: claimedId(json) ?? name, dir, name, description: '', k: null, dim: null, error: r.message, evaluation: null, source: null, referenceKinds: [] };
         } catch (err) {
-          entry = { id: name, dir, name, description: '', k: null, dim: null, error: `manifest.json is not valid JSON (${(err as Error).message})`, evaluation: null, source: null };
+          entry = {
+            id: name,
+            dir,
+            name,
+            description: '',
+            k: null,
+            dim: null,
+            error: `manifest.json is not valid JSON (${(err as Error).message})`,
+            evaluation: null,
+            source: null,
+            referenceKinds: [],
+          };
         }
         out.push(entry);
       }
@@ -212,6 +237,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       active: p.id === activePackId,
       evaluation: p.evaluation,
       source: p.source,
+      referenceKinds: p.referenceKinds,
     };
   }
 
@@ -562,6 +588,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
               active: m.id === activePackId,
               evaluation: m.evaluation ?? null,
               source: backboneSource(m.backbone.source),
+              referenceKinds: m.reference?.kinds ?? [],
             },
           };
         } catch (err) {
@@ -692,6 +719,9 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     if (typeof req.draft !== 'string' || !req.draft.trim()) throw new ServiceError('INVALID_INPUT', 'the draft is empty');
     if (req.draft.length > 20_000) throw new ServiceError('INVALID_INPUT', 'the draft is longer than 20,000 characters');
     const n = req.n === undefined ? 3 : int(req.n, 'n', 1, 5);
+    const strengthBad = req.strength === undefined ? null : strengthProblem(req.strength);
+    if (strengthBad) throw new ServiceError('INVALID_INPUT', strengthBad);
+    const strength = req.strength ?? DEFAULT_STRENGTH;
     await ensureActivated();
     const info = client.info;
     if (!info || !activePackId) throw new ServiceError('NO_PACK', activationError ?? 'no model pack is loaded; choose one in Settings');
@@ -716,7 +746,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       // No document shares a word with the draft: the whole profile is the next best evidence of style (docsUsed says so).
       mean ??= store.getMean(db, profile.id, info.packId, kinds);
       if (mean) {
-        merged = mean.mean;
+        merged = strength === 1 ? mean.mean : blendTowards(referenceFor(info, taskKind), mean.mean, strength);
         usedDocs = mean.count;
         docsUsed.count = mean.count;
       } else if (counts.tweet + counts.article > 0) {
@@ -733,6 +763,8 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
         docsUsed.used = 'none';
       }
     }
+    // Without documents there is no "me" to weigh: the strength is recorded as not applied.
+    const appliedStrength = merged ? strength : null;
     const sp = req.sampling ?? {};
     const params: GenerateParams = {
       merged,
@@ -765,7 +797,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     // Masked as they stream: the suggestions are sampled from a model trained on other people's tweets.
     const filters = Array.from({ length: n }, () => (filterOffensive ? new OffensiveStreamFilter() : null));
     const shown = (c: number, text: string) => filters[c]?.push(text) ?? text;
-    yield { type: 'start', restyleId: randomUUID(), packId: info.packId, usedDocs, n, docs: docsUsed, seed: params.seed };
+    yield { type: 'start', restyleId: randomUUID(), packId: info.packId, usedDocs, n, docs: docsUsed, seed: params.seed, strength: appliedStrength };
     let aborted = false;
     try {
       for await (const ev of client.generate(params, signal)) {
@@ -798,6 +830,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
                 docs: req.docs,
                 usedDocs,
                 docsUsed,
+                strength: appliedStrength,
                 hidden: masked.hidden,
                 sampling: { ...params, merged: undefined, input: undefined, task: undefined, n: undefined },
                 candidate: ev.candidate,

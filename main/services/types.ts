@@ -263,6 +263,13 @@ export interface RestyleRequest {
    * comparison passes false: a generic rewrite is not the person's suggestion.
    */
   save?: boolean;
+  /**
+   * Style strength, 0 ("generic") to 1 ("fully me", the default): the merge is
+   * reference + strength * (profile mean - reference), the reference being the
+   * pack's mean for the task's document kind (tweets for paraphrase, articles for
+   * headline). Below 1 it needs a pack with that reference; ignored with docs 'none'.
+   */
+  strength?: number;
 }
 
 /**
@@ -300,8 +307,7 @@ export interface DocsUsed {
 
 export type RestyleEvent =
   // `docs` and `hidden` are optional so that older fakes and recorded streams still type-check; the services always send them.
-  // `seed` is the seed the run sampled with, so a comparison run can repeat it.
-  | { type: 'start'; restyleId: string; packId: string; usedDocs: number; n: number; docs?: DocsUsed; seed?: number }
+  | { type: 'start'; restyleId: string; packId: string; usedDocs: number; n: number; docs?: DocsUsed; seed?: number; strength?: number | null }
   | { type: 'token'; candidate: number; tokenId: number; text: string }
   | {
       type: 'candidate-done';
@@ -327,7 +333,7 @@ export interface GenerationItem {
   draft: string;
   output: string;
   packId: string;
-  settings: { docs: RestyleRequest['docs']; usedDocs: number; sampling: SamplingOptions; candidate: number };
+  settings: { docs: RestyleRequest['docs']; usedDocs: number; sampling: SamplingOptions; candidate: number; strength?: number | null };
   createdAt: string;
 }
 
@@ -356,6 +362,8 @@ export interface PackSummary {
   evaluation: unknown;
   /** Where the frozen backbone's weights came from (manifest backbone.source), if the pack says. */
   source?: BackboneSource | null;
+  /** Document kinds the pack keeps a reference mean for (manifest reference.kinds): style strength works for their tasks. Empty or absent: none. */
+  referenceKinds?: DocKind[];
 }
 
 export interface BackboneSource {

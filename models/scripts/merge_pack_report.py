@@ -9,10 +9,19 @@ hours, so the shipped report is assembled from runs on the same persons and pack
   --methods commer,prompt_concat_budget --doc-counts 0,8 --per-person N. Selection takes
   each person's targets in hash order, so these are the first N of the 20.
 
+- optionally the style-strength curve (perplexity only): a run with --strengths
+  0,0.25,0.5,0.75,1 --doc-counts 0,8 --methods commer --max-new-tokens 0 on the same
+  persons (its own, usually fewer, targets per person); its commer_by_strength rows
+  and commer_strength_curve summary are copied into each task as they are.
+
 Intervals are recomputed over the merged rows (evaluate.bootstrap_change, persons resampled).
+With --manifest the report also becomes that pack manifest's `evaluation` (nothing
+else in the manifest changes).
 
     .venv/bin/python models/scripts/merge_pack_report.py --ppl models/eval/precision-int4.json \\
-        --baselines models/eval/baselines-int4.json --rouge models/eval/rouge-int4.json --out models/eval/report.json
+        --baselines models/eval/baselines-int4.json --rouge models/eval/rouge-int4.json \\
+        --strength models/eval/strength-int4.json --out models/eval/report.json \\
+        --manifest models/packs/smollm2-135m-k4/manifest.json
 """
 
 from __future__ import annotations
@@ -31,7 +40,7 @@ def rows(sec: dict, method: str) -> dict:
     return {r["n_docs"]: r for r in sec.get(f"{method}_by_docs", [])}
 
 
-def merge(ppl: dict, baselines: dict, rouge: dict) -> dict:
+def merge(ppl: dict, baselines: dict, rouge: dict, strength: dict | None = None) -> dict:
     out = copy.deepcopy(ppl)
     per = {t: rouge[t]["n_examples"] // rouge[t]["n_persons"] for t in ("paraphrase", "headline") if t in rouge}
     pp = {t: ppl[t]["n_examples"] // ppl[t]["n_persons"] for t in ("paraphrase", "headline") if t in ppl}
@@ -79,6 +88,17 @@ def merge(ppl: dict, baselines: dict, rouge: dict) -> dict:
             sec["commer_vs_full_concat_ppl_8"] = round(c[8]["ppl"] / f[8]["ppl"] - 1, 4)
         sec["eval_seconds"] = round(ppl[task]["eval_seconds"] + baselines[task]["eval_seconds"] + rouge[task]["eval_seconds"], 1)
         sec.pop("n0_shared", None)
+        if strength and task in strength and "commer_strength_curve" in strength[task]:
+            st = strength[task]
+            sec["commer_by_strength"] = st["commer_by_strength"]
+            sec["commer_strength_curve"] = st["commer_strength_curve"]
+            sec["strength_targets_per_person"] = st["n_examples"] // st["n_persons"]
+    if strength:
+        per = {t: strength[t]["n_examples"] // strength[t]["n_persons"] for t in ("paraphrase", "headline") if t in strength}
+        out["assembled_from"]["strength"] = (
+            f"{per} targets per person (the first of the same hash order), perplexity only: merged = reference + s * (mean of 8 documents - reference), "
+            "the reference being the pack's reference.f32 for the task's kind (training persons only; commer reference-mean)"
+        )
     return out
 
 
@@ -87,11 +107,17 @@ def main(argv=None) -> int:
     ap.add_argument("--ppl", required=True)
     ap.add_argument("--baselines", required=True)
     ap.add_argument("--rouge", required=True)
+    ap.add_argument("--strength", help="a --strengths run of commer evaluate (optional)")
     ap.add_argument("--out", required=True)
+    ap.add_argument("--manifest", help="also write the report as this pack manifest's evaluation")
     a = ap.parse_args(argv)
     load = lambda p: json.loads(Path(p).read_text(encoding="utf-8"))
-    report = merge(load(a.ppl), load(a.baselines), load(a.rouge))
+    report = merge(load(a.ppl), load(a.baselines), load(a.rouge), load(a.strength) if a.strength else None)
     Path(a.out).write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    if a.manifest:
+        man = load(a.manifest)
+        man["evaluation"] = report
+        Path(a.manifest).write_text(json.dumps(man, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     for task in ("paraphrase", "headline"):
         s = report.get(task)
         if s:

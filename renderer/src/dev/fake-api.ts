@@ -30,7 +30,19 @@ const evaluation = {
   },
 };
 const packs: PackSummary[] = [
-  { id: 'fake-k4', name: 'Dev fake pack', description: 'Not a model: canned text for UI work.', dir: '/dev/packs/fake-k4', k: 4, dim: 64, valid: true, error: null, active: true, evaluation },
+  {
+    id: 'fake-k4',
+    name: 'Dev fake pack',
+    description: 'Not a model: canned text for UI work.',
+    dir: '/dev/packs/fake-k4',
+    k: 4,
+    dim: 64,
+    valid: true,
+    error: null,
+    active: true,
+    evaluation,
+    referenceKinds: ['tweet', 'article'],
+  },
   {
     id: 'broken',
     name: 'Broken pack',
@@ -205,7 +217,7 @@ const fake: Api = {
     const done = new Promise<Result<{ streamId: string }>>((resolve) => {
       const mine = req.docs === 'none' ? 0 : docs.filter((d) => d.profileId === req.profileId).length;
       const seed = req.sampling?.seed ?? 7;
-      onEvent({ type: 'start', restyleId: 'r', packId: 'fake-k4', usedDocs: mine, n: 3, seed });
+      onEvent({ type: 'start', restyleId: 'r', packId: 'fake-k4', usedDocs: mine, n: 3, seed, strength: req.strength ?? 1 });
       let step = 0;
       const tick = () => {
         if (cancelled) {

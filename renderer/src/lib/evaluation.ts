@@ -12,6 +12,44 @@ export interface TaskEvaluation {
   /** Held-out persons and examples the figures were measured on, when the report says. */
   nPersons: number | null;
   nExamples: number | null;
+  /** The style-strength curve (commer_strength_curve), when the report measured one. */
+  strength: StrengthCurve | null;
+}
+
+/** Perplexity of the persons' own targets against style strength, at a fixed document count. */
+export interface StrengthCurve {
+  nDocs: number;
+  points: { strength: number; ppl: number }[];
+  /** Whether perplexity falls at every step as strength rises (pooled over all targets). */
+  monotonic: boolean;
+  personsMonotonic: number | null;
+  persons: number | null;
+  /** Perplexity with no documents at all, beside it (null when not measured). */
+  noDocumentsPpl: number | null;
+  /** Targets per person the curve was scored on, when the report says (it may be fewer than the other rows'). */
+  targetsPerPerson: number | null;
+}
+
+/** Reads a task section's commer_strength_curve leniently; null when absent or malformed. */
+export function readStrengthCurve(section: unknown): StrengthCurve | null {
+  const c = section && typeof section === 'object' ? (section as Record<string, unknown>).commer_strength_curve : null;
+  if (!c || typeof c !== 'object') return null;
+  const r = c as Record<string, unknown>;
+  const xs = Array.isArray(r.strengths) ? r.strengths : [];
+  const ys = Array.isArray(r.ppl) ? r.ppl : [];
+  const points = xs.flatMap((x, i) => (typeof x === 'number' && typeof ys[i] === 'number' && Number.isFinite(ys[i]) ? [{ strength: x, ppl: ys[i] as number }] : []));
+  if (points.length < 2) return null;
+  points.sort((a, b) => a.strength - b.strength);
+  const num = (k: string) => (typeof r[k] === 'number' ? (r[k] as number) : null);
+  return {
+    nDocs: num('n_docs') ?? 0,
+    points,
+    monotonic: points.every((p, i) => i === 0 || p.ppl < points[i - 1]!.ppl),
+    personsMonotonic: num('persons_monotonic'),
+    persons: num('persons'),
+    noDocumentsPpl: num('no_documents_ppl'),
+    targetsPerPerson: typeof (section as Record<string, unknown>).strength_targets_per_person === 'number' ? ((section as Record<string, unknown>).strength_targets_per_person as number) : null,
+  };
 }
 
 /** The report-level notes that say what the numbers mean. */
@@ -59,7 +97,7 @@ export function readEvaluation(evaluation: unknown): TaskEvaluation[] {
       if (rows.length) series.push({ key, label, rows: [...rows].sort((a, b) => a.n_docs - b.n_docs) });
     }
     const count = (k: string) => (typeof t[k] === 'number' ? (t[k] as number) : null);
-    if (series.some((s) => s.key === 'commer_by_docs')) out.push({ task, series, nPersons: count('n_persons'), nExamples: count('n_examples') });
+    if (series.some((s) => s.key === 'commer_by_docs')) out.push({ task, series, nPersons: count('n_persons'), nExamples: count('n_examples'), strength: readStrengthCurve(t) });
   }
   return out;
 }

@@ -2,10 +2,32 @@ import { create } from 'zustand';
 import { api, type ClosestDocument, type DocSelection, type DocsUsed, type TaskId } from '../api';
 import type { RequestIn, RestyleStreamEvent } from '../../../main/ipc/contract';
 import { assertNever } from '../lib/assert-never';
+import { DEFAULT_STRENGTH, strengthProblem } from '../../../main/core/style-strength';
+import { useSettingsStore } from './use-settings-store';
 
 /** How many suggestions a run asks for unless the user picks another number (the service allows 1 to 5). */
 export const DEFAULT_CANDIDATES = 3;
 export const MAX_CANDIDATES = 5;
+
+const STRENGTH_KEY = 'commer.restyle.strength';
+/** The document kind whose reference a task's style strength blends towards (as the services choose it). */
+export const TASK_REFERENCE_KIND = { paraphrase: 'tweet', headline: 'article' } as const;
+
+function rememberedStrength(): number {
+  try {
+    const raw = localStorage.getItem(STRENGTH_KEY);
+    const v = raw === null ? DEFAULT_STRENGTH : Number(raw);
+    return strengthProblem(v) === null ? v : DEFAULT_STRENGTH;
+  } catch {
+    return DEFAULT_STRENGTH;
+  }
+}
+
+/** Whether the active pack can weaken a style for this task (it keeps a reference mean for the task's kind). */
+export function strengthAvailable(task: TaskId): boolean {
+  const pack = useSettingsStore.getState().packs.find((p) => p.active);
+  return pack?.referenceKinds?.includes(TASK_REFERENCE_KIND[task]) ?? false;
+}
 
 export interface Suggestion {
   text: string;
@@ -35,6 +57,8 @@ export interface LastRun {
   docsUsed: DocsUsed | null;
   /** The seed the host sampled with (null until 'start' says, or from a host that does not). */
   seed: number | null;
+  /** The style strength the host applied (null when no documents were merged, or from a host that does not say). */
+  strength: number | null;
 }
 
 interface RestyleState {
@@ -44,6 +68,8 @@ interface RestyleState {
   relevantN: number;
   /** Number of suggestions to ask for, 1 to 5. */
   count: number;
+  /** Style strength, 0 (generic) to 1 (fully me); remembered across restarts. */
+  strength: number;
   suggestions: Suggestion[];
   status: Status;
   error: string | null;
@@ -60,6 +86,7 @@ interface RestyleState {
   setRelevantN(n: number): void;
   setCount(n: number): void;
   setCompare(on: boolean): void;
+  setStrength(s: number): void;
   run(profileId: number): void;
   stop(): void;
 }
@@ -177,6 +204,7 @@ export const useRestyleStore = create<RestyleState>((set, get) => {
     docMode: 'all',
     relevantN: 8,
     count: DEFAULT_CANDIDATES,
+    strength: rememberedStrength(),
     suggestions: [],
     status: 'idle',
     error: null,
@@ -190,6 +218,15 @@ export const useRestyleStore = create<RestyleState>((set, get) => {
     setDocMode: (docMode) => set({ docMode }),
     setRelevantN: (relevantN) => set({ relevantN: Math.max(1, Math.min(512, Math.round(relevantN) || 1)) }),
     setCount: (count) => set({ count: Math.max(1, Math.min(MAX_CANDIDATES, Math.round(count) || DEFAULT_CANDIDATES)) }),
+    setStrength: (strength) => {
+      if (strengthProblem(strength) !== null) return;
+      try {
+        localStorage.setItem(STRENGTH_KEY, String(strength));
+      } catch {
+        // Storage may be unavailable (private mode); the choice then lasts for this session.
+      }
+      set({ strength });
+    },
     setCompare: (compare) => {
       set({ compare });
       // Turned on after a run: compare its suggestions, without generating them again.
@@ -199,11 +236,13 @@ export const useRestyleStore = create<RestyleState>((set, get) => {
     run: (profileId) => {
       const { draft, task, docMode, relevantN, count } = get();
       if (!draft.trim()) return;
+      // A pack without the task's reference cannot weaken a style: the request then asks for the full one.
+      const strength = strengthAvailable(task) ? get().strength : undefined;
       const docs: DocSelection = docMode === 'all' ? 'all' : { relevant: relevantN };
       const base = { profileId, task, draft, n: count, docs };
-      set({ lastRun: { ...base, usedDocs: null, packId: null, docsUsed: null, seed: null }, baseline: [], baselineStatus: 'idle', baselineError: null });
-      void stream({ profileId, draft, task, docs, n: count }, count, MAIN, (e) =>
-        set({ lastRun: { ...base, usedDocs: e.usedDocs, packId: e.packId, docsUsed: e.docs ?? null, seed: e.seed ?? null } }),
+      set({ lastRun: { ...base, usedDocs: null, packId: null, docsUsed: null, seed: null, strength: null }, baseline: [], baselineStatus: 'idle', baselineError: null });
+      void stream({ profileId, draft, task, docs, n: count, ...(strength === undefined ? {} : { strength }) }, count, MAIN, (e) =>
+        set({ lastRun: { ...base, usedDocs: e.usedDocs, packId: e.packId, docsUsed: e.docs ?? null, seed: e.seed ?? null, strength: e.strength ?? null } }),
       ).then((how) => {
         if (how === 'done' && get().compare) runBaseline();
       });

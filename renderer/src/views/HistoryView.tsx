@@ -11,6 +11,7 @@ import { TASK_LABELS, docsLabel, num, when } from '../lib/format';
 import { useSearchFocus } from '../lib/use-search-focus';
 import { ExpandableText, Highlight } from '../components/ExpandableText';
 import type { GenerationItem } from '../api';
+import { strengthLabel } from '../../../main/core/style-strength';
 
 function HistoryItem({ g, query }: { g: GenerationItem; query: string }) {
   const [copied, setCopied] = useState(false);
@@ -31,6 +32,7 @@ function HistoryItem({ g, query }: { g: GenerationItem; query: string }) {
       <div className="history-meta">
         <span className="chip">{TASK_LABELS[g.task]}</span>
         <span className="chip">{generic ? 'generic: no documents yet' : `${docs} (${num(g.settings.usedDocs)} used)`}</span>
+        {g.settings.strength != null && g.settings.strength < 1 && <span className="chip">style {strengthLabel(g.settings.strength)}</span>}
         {g.settings.sampling.temperature != null && <span className="chip">temperature {g.settings.sampling.temperature}</span>}
         {g.profileName && <span className="chip">{g.profileName}</span>}
         <span className="chip" title="Model pack">
@@ -64,6 +66,8 @@ function HistoryItem({ g, query }: { g: GenerationItem; query: string }) {
             const d = g.settings.docs;
             st.setDocMode(typeof d === 'object' ? 'relevant' : 'all');
             if (typeof d === 'object') st.setRelevantN(d.relevant);
+            // Older rows (before style strength) were made at full strength.
+            st.setStrength(g.settings.strength ?? 1);
             setView('restyle');
           }}
         >

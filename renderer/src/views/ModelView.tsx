@@ -1,6 +1,7 @@
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { ChartLegend, EvalChart } from '../components/EvalChart';
+import { StrengthChart } from '../components/StrengthChart';
 import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore } from '../stores/use-ui-store';
 import { readEvaluation, readEvaluationNotes } from '../lib/evaluation';
@@ -102,6 +103,7 @@ export function ModelView() {
             <div className="charts">
               <EvalChart title="Perplexity" metric="ppl" series={t.series} better="lower" />
               <EvalChart title="ROUGE-L" metric="rouge_l" series={t.series} better="higher" />
+              {t.strength && <StrengthChart curve={t.strength} />}
             </div>
             {(notes.pplIs || notes.rougeLIs) && (
               <p className="muted small eval-notes">

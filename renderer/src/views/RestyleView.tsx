@@ -5,6 +5,8 @@ import { Icon } from '../components/Icon';
 import { SuggestionCard } from '../components/SuggestionCard';
 import { ClosestDocuments } from '../components/ClosestDocuments';
 import { CompareToggle, WithoutVoice } from '../components/VoiceComparison';
+import { StyleStrength } from '../components/StyleStrength';
+import { strengthLabel } from '../../../main/core/style-strength';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useRestyleStore } from '../stores/use-restyle-store';
 import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
@@ -146,6 +148,7 @@ export function RestyleView() {
               ))}
             </select>
           </div>
+          <StyleStrength />
         </div>
 
         <label htmlFor={draftId} className="label">
@@ -209,6 +212,7 @@ export function RestyleView() {
                     {st.lastRun.usedDocs != null && <> ({plural(st.lastRun.usedDocs, 'document')} used)</>}
                   </>
                 )}
+                {st.lastRun.strength != null && st.lastRun.strength < 1 && <> · style {strengthLabel(st.lastRun.strength)}</>}
                 {pack && <> · {pack.name}</>}
               </span>
             )}

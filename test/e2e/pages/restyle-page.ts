@@ -56,6 +56,19 @@ export class RestylePage {
   closestDocs(i: number): Locator {
     return this.suggestions.nth(i).getByTestId('closest-doc');
   }
+  /** The style-strength slider ("generic" .. "fully me") and the words beside it. */
+  get strength(): Locator {
+    return this.page.getByLabel('Style strength');
+  }
+  get strengthValue(): Locator {
+    return this.page.getByTestId('style-strength-value');
+  }
+  /** Moves the slider with the keyboard, as a user would: Home (generic), then `steps` steps up. */
+  async setStrengthSteps(steps: number): Promise<void> {
+    await this.strength.focus();
+    await this.strength.press('Home');
+    for (let i = 0; i < steps; i++) await this.strength.press('ArrowRight');
+  }
 
   async useAll(): Promise<void> {
     await this.page.getByLabel('All', { exact: true }).check();

@@ -223,3 +223,44 @@ describe('parsePackManifest, format 2 (quantized)', () => {
     rejects(m, 'invalid_manifest', /dim 48 is not a multiple of the q8_0 block \(32\)/);
   });
 });
+
+describe('the optional reference means (style strength)', () => {
+  const withReference = () => {
+    const m = valid();
+    m.reference = { kinds: ['tweet', 'article'], documents: { tweet: 10, article: 12 }, persons: { tweet: 5, article: 6 } };
+    m.files['reference.f32'] = { sha256: hex, bytes: 2 * 4 * 64 * 4, dtype: 'float32', shape: [2, 4, 64] };
+    return m;
+  };
+  const problem = (m: unknown) => {
+    const r = parsePackManifest(m);
+    return r.ok ? null : r.message;
+  };
+
+  test('a pack without one is valid; with one of the right shape too, and it is kept', () => {
+    assert.equal(problem(valid()), null);
+    const r = parsePackManifest(withReference());
+    assert.ok(r.ok);
+    assert.deepEqual(r.ok && r.manifest.reference?.kinds, ['tweet', 'article']);
+  });
+
+  test('a reference section without its file, a file without a section, a wrong shape or size are refused by name', () => {
+    const noFile = withReference();
+    delete noFile.files['reference.f32'];
+    assert.match(problem(noFile)!, /files\.reference\.f32: is required by the manifest's reference section but not listed/);
+    const noSection = withReference();
+    delete noSection.reference;
+    assert.match(problem(noSection)!, /files\.reference\.f32: is listed but the manifest has no reference section/);
+    const shape = withReference();
+    shape.files['reference.f32'].shape = [1, 4, 64];
+    assert.match(problem(shape)!, /files\.reference\.f32\.shape: is \[1, 4, 64\], expected \[2, 4, 64\] \(reference kinds, k, dim\)/);
+    const bytes = withReference();
+    bytes.files['reference.f32'].bytes = 100;
+    assert.match(problem(bytes)!, /files\.reference\.f32\.bytes: is 100, expected 2048/);
+    const twice = withReference();
+    twice.reference.kinds = ['tweet', 'tweet'];
+    assert.match(problem(twice)!, /reference\.kinds: lists a kind twice/);
+    const kind = withReference();
+    kind.reference.kinds = ['email', 'tweet'];
+    assert.match(problem(kind)!, /reference\.kinds\.0/);
+  });
+});
