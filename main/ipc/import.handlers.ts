@@ -2,7 +2,7 @@ import { ServiceError, toErrorData } from '../services/errors.js';
 import type { HandlerTable } from './dispatch.js';
 import type { HandlerDeps, ResolvedFile } from './handler-deps.js';
 
-type Channels = 'import:start' | 'import:list' | 'import:cancel';
+type Channels = 'import:start' | 'import:list' | 'import:cancel' | 'import:undo' | 'import:resume';
 
 export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<HandlerTable, Channels> {
   return {
@@ -39,5 +39,7 @@ export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<Han
       services.imports.cancel(jobId);
       return null;
     },
+    'import:undo': ({ jobId }) => services.imports.undo(jobId),
+    'import:resume': ({ jobId }) => services.imports.resume(jobId),
   };
 }

@@ -147,6 +147,8 @@ const fake: Api = {
   },
   listImports: () => ok([]),
   cancelImport: () => ok(null),
+  undoImport: () => ok({ removed: 0 }),
+  resumeImport: () => fail('CONFLICT', 'the dev fake has no import jobs to learn'),
   restyle: (req, onEvent) => {
     let cancelled = false;
     const words = ['Proud', 'of', 'everyone', 'who', 'showed', 'up', 'today.', 'Let’s', 'keep', 'going', '—', 'together.'];
