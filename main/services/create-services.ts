@@ -421,6 +421,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
             writtenAt: d.written_at,
             importedAt: d.imported_at,
             compressed: d.compressed === 1,
+            held: d.held === 1,
           }));
           return { items, total: r.total, offset, limit };
         }),

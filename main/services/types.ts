@@ -65,6 +65,8 @@ export interface DocumentItem {
   importedAt: string;
   /** Compressed with the active pack. */
   compressed: boolean;
+  /** Kept from an import the user cancelled: not learned, and not waiting to be. */
+  held?: boolean;
 }
 
 export interface DocumentListRequest {
