@@ -58,10 +58,13 @@ describe('import cancel, undo and progress, in a browser', { skip: hasChromium()
     await app.dropFiles([{ name: 'first.js', bytes: Buffer.from(first.text), type: 'text/javascript' }]);
     assert.equal(await app.importPage.waitFinished(['first.js'], 300_000), 'done', host.log().slice(-2000));
     assert.equal(await app.importPage.stat('stored'), 20);
-    assert.equal(await app.importPage.stat('compressed'), 20, 'learned before it says finished');
-    await app.toast(/^Import finished\. 20 new documents\./).waitFor();
+    // While the pack is still loading an import ends once stored, and says what is left to learn.
+    await app.toast(/^Import finished\. 20 new documents(; 20 still to learn)?\./).waitFor();
     await app.clearToasts();
     await app.importPage.dismiss();
+    await app.go('Restyle');
+    await page.getByText('20 documents learned').waitFor({ timeout: 300_000 });
+    await app.go('Import');
   });
 
   test('cancel while learning: learning stops, card and toast say the same counts, one click removes what the import added and keeps what was there', { timeout: 600_000 }, async (t) => {
@@ -111,7 +114,6 @@ describe('import cancel, undo and progress, in a browser', { skip: hasChromium()
     await app.toast(`Import removed. The ${stored.toLocaleString('en-US')} documents this import added were removed, with what was learned from them.`).waitFor();
     assert.equal(await app.importPage.progress.getByRole('button', { name: 'Remove what this import added' }).count(), 0, 'nothing left to remove');
     await libraryHas(20);
-    assert.deepEqual(await app.library.rowTexts().then((r) => r.length), 20);
     await app.go('Profiles');
     await page.waitForFunction(() => /100%/.test(document.querySelector('[data-testid=profile-card]')?.textContent ?? ''));
     assert.match((await app.profiles.card('Obama').textContent()) ?? '', /Style up to date\./);
@@ -138,7 +140,7 @@ describe('import cancel, undo and progress, in a browser', { skip: hasChromium()
     const csv = Buffer.from(
       'text\n' +
         texts
-          .slice(3000, 3120)
+          .slice(3000, 3060)
           .map((x) => `"${x.replace(/"/g, '""')}"`)
           .join('\n') +
         '\n',
@@ -158,9 +160,9 @@ describe('import cancel, undo and progress, in a browser', { skip: hasChromium()
     });
     const files = ['alpha.jsonl', 'beta.csv', 'gamma.jsonl'];
     await app.dropFiles([
-      { name: 'alpha.jsonl', bytes: jsonl(2000, 2080), type: 'application/json' },
+      { name: 'alpha.jsonl', bytes: jsonl(2000, 2040), type: 'application/json' },
       { name: 'beta.csv', bytes: csv, type: 'text/csv' },
-      { name: 'gamma.jsonl', bytes: jsonl(4000, 4060), type: 'application/json' },
+      { name: 'gamma.jsonl', bytes: jsonl(4000, 4030), type: 'application/json' },
     ]);
     for (const f of files) await app.importPage.file(f).waitFor();
     await app.importPage.waitPhase('compressing', 120_000);
@@ -168,15 +170,12 @@ describe('import cancel, undo and progress, in a browser', { skip: hasChromium()
 
     // At any one moment the sidebar and the card show the very same learned count and time left.
     for (let i = 0; i < 4; i++) {
+      // One evaluate reads the whole page at one instant (no named helpers in here: the page gets the bare source).
       const seen = await page.evaluate(() => {
-        const text = (id: string) => document.querySelector(`[data-testid=${id}]`)?.textContent?.replace(/\s+/g, ' ').trim() ?? null;
-        return {
-          card: text('stat-compressed'),
-          cardEta: text('stat-eta'),
-          side: text('sidebar-learned'),
-          sideEta: text('sidebar-eta'),
-          phase: document.querySelector('[data-testid=import-progress]')?.getAttribute('data-phase'),
-        };
+        const [card, cardEta, side, sideEta] = ['stat-compressed', 'stat-eta', 'sidebar-learned', 'sidebar-eta'].map(
+          (id) => document.querySelector(`[data-testid=${id}]`)?.textContent?.replace(/\s+/g, ' ').trim() ?? null,
+        );
+        return { card, cardEta, side, sideEta, phase: document.querySelector('[data-testid=import-progress]')?.getAttribute('data-phase') };
       });
       if (seen.phase !== 'compressing') break;
       assert.ok(seen.side, `the sidebar shows the learning while the card does: ${JSON.stringify(seen)}`);
@@ -190,14 +189,14 @@ describe('import cancel, undo and progress, in a browser', { skip: hasChromium()
       assert.match((await app.importPage.fileCount(f).textContent()) ?? '', /^\d[\d,]* (\/ \d[\d,]* learned|new · \d[\d,]* learned)$/);
     }
     const perFile = await Promise.all(files.map((f) => app.importPage.fileBar(f).getAttribute('aria-valuemax').then(Number)));
-    assert.deepEqual(perFile, [80, 120, 60], 'each bar counts its own file');
+    assert.deepEqual(perFile, [40, 60, 30], 'each bar counts its own file');
     await app.clearToasts();
     await page.screenshot({ path: join(screenshotDir, '12-import-progress-per-file.png') });
 
     assert.equal(await app.importPage.waitFinished(files, 600_000), 'done');
-    assert.equal(await app.importPage.stat('compressed'), 260);
-    for (const f of files) assert.match((await app.importPage.fileCount(f).textContent()) ?? '', /^(80|120|60) new · \1 learned$/);
-    await app.toast(/^Import finished\. 260 new documents\./).waitFor();
+    assert.equal(await app.importPage.stat('compressed'), 130);
+    for (const f of files) assert.match((await app.importPage.fileCount(f).textContent()) ?? '', /^(40|60|30) new · \1 learned$/);
+    await app.toast(/^Import finished\. 130 new documents\./).waitFor();
     const log = await page.evaluate(() => (window as unknown as { toastLog: Array<{ text: string; phase: string | null; title: string | null }> }).toastLog);
     const finished = log.filter((e) => e.text.startsWith('Import finished'));
     assert.ok(finished.length >= 1, JSON.stringify(log));

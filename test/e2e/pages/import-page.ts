@@ -79,7 +79,12 @@ export class ImportPage {
 
   /** Waits until the card's phase is `phase` (the data-phase the card itself carries). */
   async waitPhase(phase: string, timeout = 60_000): Promise<void> {
-    await this.page.waitForFunction((ph) => document.querySelector('[data-testid=import-progress]')?.getAttribute('data-phase') === ph, phase, { timeout });
+    await this.page
+      .waitForFunction((ph) => document.querySelector('[data-testid=import-progress]')?.getAttribute('data-phase') === ph, phase, { timeout })
+      .catch(async (e: unknown) => {
+        const card = (await this.progress.count()) ? `phase ${await this.phase()}: ${await this.progress.textContent()}` : 'no import card';
+        throw new Error(`the import card did not reach phase ${phase}; ${card}`, { cause: e });
+      });
   }
 
   async dismiss(): Promise<void> {
