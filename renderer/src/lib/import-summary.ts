@@ -50,7 +50,7 @@ export function summarize(files: ImportFile[]): ImportSummary {
     const k = keptOf(p);
     kept += k;
     removed += p.removed ?? 0;
-    if (k > 0 && f.jobId && p.phase !== 'failed') canUndo = true;
+    if (k > 0 && f.jobId) canUndo = true;
     if (p.phase === 'cancelled' && k > p.compressed) canResume = true;
   }
   const learned = `${num(t.compressed)} of ${plural(kept, 'document')} learned`;
