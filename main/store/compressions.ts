@@ -68,16 +68,40 @@ export function compressionTotals(db: Database, packId: string): { total: number
   return { total: done + pending, done, pending, held };
 }
 
-/** Documents (of one profile, or all) that are not compressed with the pack because their import was cancelled. */
+/**
+ * Documents (of one profile, or all) that are not compressed with the pack because
+ * their import was cancelled. Counting them walks every held document (tens of ms for
+ * a cancelled 50,000-tweet import), and the queue asks with every batch; but the count
+ * can only change when documents come or go, compressions of the pack come or go, or a
+ * hold is set or lifted. So it is kept per database and recounted only when the
+ * cheap fingerprint of those changes (all read from indexes) moves.
+ */
 function heldUncompressed(db: Database, packId: string, profileId: number | null): number {
-  return (
+  const f = stmt(
+    db,
+    `SELECT (SELECT count(*) || ':' || total(id) FROM imports WHERE held = 1) AS holds,
+       (SELECT count(*) FROM documents) AS docs, (SELECT max(id) FROM documents) AS last,
+       (SELECT count(*) FROM compressions WHERE pack_id = ?) AS comps`,
+  ).get(packId) as { holds: string; docs: number; last: number | null; comps: number };
+  if (f.holds.startsWith('0:')) return 0;
+  const fingerprint = `${f.holds}|${f.docs}|${f.last}|${f.comps}`;
+  let cache = heldCounts.get(db);
+  if (!cache) heldCounts.set(db, (cache = new Map()));
+  const key = `${packId}\u0000${profileId ?? ''}`;
+  const hit = cache.get(key);
+  if (hit?.fingerprint === fingerprint) return hit.n;
+  const n = (
     stmt(
       db,
-      `SELECT count(*) AS n FROM imports i JOIN documents d ON d.import_id = i.id
-       WHERE i.held = 1 AND (? IS NULL OR d.profile_id = ?) AND ${UNCOMPRESSED}`,
+      `SELECT count(*) AS n FROM documents d
+       WHERE d.import_id IN (SELECT id FROM imports WHERE held = 1) AND (? IS NULL OR d.profile_id = ?) AND ${UNCOMPRESSED}`,
     ).get(profileId, profileId, packId) as { n: number }
   ).n;
+  if (cache.size > 256) cache.clear();
+  cache.set(key, { fingerprint, n });
+  return n;
 }
+const heldCounts = new WeakMap<Database, Map<string, { fingerprint: string; n: number }>>();
 
 /** Compressed / pending / held counts of one profile for a pack (held: kept from a cancelled import, not learned, not pending). */
 export function profileCompressionCounts(db: Database, profileId: number, packId: string): { compressed: number; pending: number; held: number } {
