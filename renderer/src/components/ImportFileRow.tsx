@@ -27,7 +27,8 @@ export function ImportFileRow({ file, showBar }: { file: ImportFile; showBar: bo
       <span className="muted small import-file-count" data-testid="import-file-count">
         {fig.count}
       </span>
-      {showBar && <ProgressBar value={fig.value} max={fig.max} label={`${fig.label}: ${file.name}`} />}
+      {/* Keyed by what it measures, so switching from reading to learning starts a new bar instead of gliding the old one. */}
+      {showBar && <ProgressBar key={fig.label} value={fig.value} max={fig.max} label={`${fig.label}: ${file.name}`} />}
     </li>
   );
 }

@@ -82,7 +82,12 @@ export function ImportProgressPanel() {
           <dd data-testid="stat-eta">{running ? duration(s.etaSec) : '—'}</dd>
         </div>
       </dl>
-      {reading ? <ProgressBar value={s.bytesRead} max={Math.max(s.bytesTotal, 1)} label="Files read" /> : <ProgressBar value={s.compressed} max={Math.max(s.kept, 1)} label="Documents learned" />}
+      {/* Two bars, not one that changes meaning: a reused bar would glide from "75 % read" down to "0 learned". */}
+      {reading ? (
+        <ProgressBar key="read" value={s.bytesRead} max={Math.max(s.bytesTotal, 1)} label="Files read" />
+      ) : (
+        <ProgressBar key="learned" value={s.compressed} max={Math.max(s.kept, 1)} label="Documents learned" />
+      )}
 
       <ul className="file-list" aria-label="Files">
         {files.map((f, i) => (
