@@ -176,6 +176,8 @@ export const requestSchemas = {
     .strict(),
   'import:list': noInput,
   'import:cancel': z.object({ jobId: z.string().min(1).max(128) }).strict(),
+  'import:undo': z.object({ jobId: z.string().min(1).max(128) }).strict(),
+  'import:resume': z.object({ jobId: z.string().min(1).max(128) }).strict(),
 
   'library:list': z.object({ profileId: id, kind: docKind.optional(), search: z.string().max(1000).optional(), ...page }).strict(),
   'library:delete': z.object({ ids }).strict(),
@@ -255,6 +257,9 @@ export interface ResponseMap {
   'import:inspect': ImportInspection[];
   'import:list': ImportProgress[];
   'import:cancel': null;
+  /** How many documents the import had added that are now gone. */
+  'import:undo': { removed: number };
+  'import:resume': ImportProgress;
   'library:list': Page<DocumentItem>;
   'library:delete': { deleted: number; undoToken: string | null };
   'library:locate': DocumentLocation;
@@ -312,6 +317,8 @@ export const invokeMethods = {
   inspectImport: 'import:inspect',
   listImports: 'import:list',
   cancelImport: 'import:cancel',
+  undoImport: 'import:undo',
+  resumeImport: 'import:resume',
   listDocuments: 'library:list',
   deleteDocuments: 'library:delete',
   locateDocument: 'library:locate',

@@ -5,7 +5,7 @@ import type { ImportInspection } from '../services/types.js';
 import type { HandlerTable } from './dispatch.js';
 import type { HandlerDeps, ResolvedFile } from './handler-deps.js';
 
-type Channels = 'import:start' | 'import:inspect' | 'import:list' | 'import:cancel';
+type Channels = 'import:start' | 'import:inspect' | 'import:list' | 'import:cancel' | 'import:undo' | 'import:resume';
 
 export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<HandlerTable, Channels> {
   return {
@@ -59,5 +59,7 @@ export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<Han
       services.imports.cancel(jobId);
       return null;
     },
+    'import:undo': ({ jobId }) => services.imports.undo(jobId),
+    'import:resume': ({ jobId }) => services.imports.resume(jobId),
   };
 }

@@ -25,6 +25,8 @@ export interface QueueSnapshot {
   total: number;
   done: number;
   pending: number;
+  /** Documents kept from cancelled imports and not learned: in neither total nor pending. */
+  held: number;
   docsPerSec: number;
   etaSec: number | null;
   /** Documents this session gave up on (each failed alone while others compressed); not counted in pending. */
@@ -105,6 +107,16 @@ export class CompressionQueue {
     return this.status();
   }
 
+  /**
+   * Drops the batch in flight and starts over from the first pending document, so
+   * documents that just stopped being pending (their import was cancelled) are not
+   * worked on a moment longer. Nothing is lost: the batch's documents are fetched again.
+   */
+  async restart(): Promise<void> {
+    await this.stopLoop();
+    this.kick();
+  }
+
   /** Stops the current batch; the queue stays paused until resume(). */
   cancel(): QueueSnapshot {
     return this.pause();
@@ -112,7 +124,7 @@ export class CompressionQueue {
 
   status(): QueueSnapshot {
     const c = this.compressor;
-    const t = c ? compressionTotals(this.db, c.packId) : { total: 0, done: 0, pending: 0 };
+    const t = c ? compressionTotals(this.db, c.packId) : { total: 0, done: 0, pending: 0, held: 0 };
     const pending = Math.max(0, t.pending - this.skipped.size);
     const s: QueueSnapshot = {
       state: this.state,
@@ -120,6 +132,7 @@ export class CompressionQueue {
       total: t.total,
       done: t.done,
       pending,
+      held: t.held,
       skipped: this.skipped.size,
       docsPerSec: Math.round(this.rate * 10) / 10,
       etaSec: this.rate > 0 && pending > 0 ? Math.round(pending / this.rate) : pending === 0 ? 0 : null,

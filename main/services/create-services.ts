@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { OffensiveStreamFilter } from '../core/offensive-words.js';
 import { parsePackManifest } from '../core/pack-manifest.js';
@@ -31,6 +32,8 @@ import {
   type DocumentItem,
   type GenerationItem,
   type ImportFormat,
+  type ImportPhase,
+  type ImportProgress,
   type PackSummary,
   type ProfileSummary,
   type QueueStatus,
@@ -143,7 +146,17 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
 
   const client = new InferenceClient(opts.createInferenceTransport ?? (() => createWorkerTransport()));
   let lastJobUpdate = 0;
-  const jobs = new Map<string, { ctx: ImportJobContext; ac: AbortController; finished: Promise<void>; settled: Array<() => void> }>();
+  interface Job {
+    ctx: ImportJobContext;
+    ac: AbortController;
+    finished: Promise<void>;
+    settled: Array<() => void>;
+    /** The user cancelled it before it had read the whole file: learning its kept documents later does not make it 'done'. */
+    readCancelled: boolean;
+  }
+  const jobs = new Map<string, Job>();
+  const READING: ReadonlySet<ImportPhase> = new Set(['queued', 'parsing', 'storing']);
+  const snapshot = (p: ImportProgress): ImportProgress => ({ ...p, errors: [...p.errors] });
 
   const queue = new CompressionQueue(db, {
     batchSize: opts.compressBatchSize ?? 8,
@@ -153,7 +166,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
       const now = Date.now();
       if (st.state !== 'running' || now - lastJobUpdate > 250) {
         lastJobUpdate = now;
-        updateCompressingJobs();
+        updateJobLearning(st as QueueStatus);
       }
     },
   });
@@ -320,7 +333,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   function profileSummary(row: store.ProfileRow): ProfileSummary {
     const counts = store.countDocuments(db, row.id);
     const packId = activePackId;
-    const compression = packId ? { packId, ...store.profileCompressionCounts(db, row.id, packId) } : { packId: null, compressed: 0, pending: counts.tweet + counts.article };
+    const compression = packId ? { packId, ...store.profileCompressionCounts(db, row.id, packId) } : { packId: null, compressed: 0, pending: counts.tweet + counts.article, held: 0 };
     return { id: row.id, name: row.name, createdAt: row.created_at, docCounts: counts, compression };
   }
 
@@ -331,19 +344,73 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
     return row;
   }
 
-  function updateCompressingJobs(): void {
+  function job(jobId: unknown): Job {
+    const j = typeof jobId === 'string' ? jobs.get(jobId) : undefined;
+    if (!j) throw new ServiceError('NOT_FOUND', `no import job ${String(jobId)}`);
+    return j;
+  }
+
+  /**
+   * The learning side of every job's progress, from one queue snapshot (the one just
+   * sent as a 'queue' event), so an import's figures and the queue's never disagree:
+   * its rate is the queue's, and its time left is the queue's estimate for the
+   * documents up to its last one.
+   */
+  function updateJobLearning(st: QueueStatus = queueStatus()): void {
     for (const j of jobs.values()) {
       const p = j.ctx.progress;
-      if (p.phase !== 'compressing' || j.ctx.importId === undefined || !activePackId) continue;
-      const docs = (db.prepare('SELECT count(*) AS n FROM documents WHERE import_id = ?').get(j.ctx.importId) as { n: number }).n;
-      p.compressed = store.importCompressedCount(db, j.ctx.importId, activePackId);
-      const st = queue.status();
+      const id = j.ctx.importId;
+      if (id === undefined || !activePackId) continue;
+      if (p.phase === 'storing') {
+        // The queue learns batches while the file is still being read; the reader emits this with its next batch.
+        p.compressed = store.importCompressedCount(db, id, activePackId);
+        continue;
+      }
+      if (p.phase !== 'compressing') continue;
+      const docs = store.importDocumentCount(db, id);
+      p.compressed = store.importCompressedCount(db, id, activePackId);
+      const left = store.pendingThroughImport(db, id, activePackId);
+      p.docsPerSec = st.docsPerSec;
+      p.etaSec = left === 0 ? 0 : st.etaSec !== null && st.pending > 0 ? Math.round((st.etaSec * left) / st.pending) : null;
       if (p.compressed >= docs || st.state === 'paused' || st.state === 'error' || st.state === 'no-pack') {
-        p.phase = 'done';
+        p.phase = j.readCancelled ? 'cancelled' : 'done';
+        p.etaSec = null;
+        p.docsPerSec = 0;
         for (const r of j.settled.splice(0)) r();
       }
-      emit({ type: 'import', progress: { ...p, errors: [...p.errors] } });
+      emit({ type: 'import', progress: snapshot(p) });
     }
+  }
+
+  /**
+   * Holds a job's documents back from learning, at once: the queue drops the batch it
+   * has in flight, and a batch that still arrives adds nothing of them (addCompressions
+   * skips held documents). From here on the job's learned count no longer changes.
+   */
+  function holdJob(j: Job): void {
+    const id = j.ctx.importId;
+    if (id === undefined) return;
+    s(() => store.setImportHeld(db, id, true));
+    void queue.restart();
+    j.ctx.progress.compressed = activePackId ? store.importCompressedCount(db, id, activePackId) : 0;
+  }
+
+  /** What a cancelled job turns back into when its kept documents may be learned. */
+  function resumeJob(j: Job): ImportProgress {
+    const p = j.ctx.progress;
+    const id = j.ctx.importId;
+    if (p.phase !== 'cancelled' || id === undefined) throw new ServiceError('CONFLICT', `${basename(j.ctx.path)}: only a cancelled import can be learned after all (this one is ${p.phase})`);
+    s(() => store.setImportHeld(db, id, false));
+    const st = queue.status();
+    const left = store.importDocumentCount(db, id) - (activePackId ? store.importCompressedCount(db, id, activePackId) : 0);
+    if (left > 0 && st.packId && st.state !== 'paused' && st.state !== 'error') {
+      p.phase = 'compressing';
+      queue.notify();
+      updateJobLearning();
+    }
+    emit({ type: 'import', progress: snapshot(p) });
+    emit({ type: 'queue', status: queueStatus() });
+    return snapshot(p);
   }
 
   const services: Services = {
@@ -390,6 +457,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
             writtenAt: d.written_at,
             importedAt: d.imported_at,
             compressed: d.compressed === 1,
+            held: d.held === 1,
           }));
           return { items, total: r.total, offset, limit };
         }),
@@ -459,16 +527,24 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
             const st = queue.status();
             return p.stored > 0 && st.packId && st.state !== 'paused' && st.state !== 'error' ? 'compressing' : 'done';
           },
+          onCancelled: () => {
+            j.readCancelled = true;
+            try {
+              holdJob(j);
+            } catch {
+              // The database refused even this (disk full, locked for longer than we wait): cancel() held it already if it could.
+            }
+          },
         };
-        const job = { ctx, ac, settled: [] as Array<() => void>, finished: Promise.resolve() };
-        job.finished = runImport(ctx).then(() => {
+        const j: Job = { ctx, ac, settled: [], finished: Promise.resolve(), readCancelled: false };
+        j.finished = runImport(ctx).then(() => {
           emit({ type: 'data-changed', what: 'documents', profileId: profile.id });
           if (progress.phase === 'compressing') {
             queue.notify();
-            updateCompressingJobs();
+            updateJobLearning();
           }
         });
-        jobs.set(jobId, job);
+        jobs.set(jobId, j);
         return { jobId };
       },
       inspect: async (req) => {
@@ -484,27 +560,55 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           throw new ServiceError('INTERNAL', `${name}: ${hidePath(err instanceof Error ? err.message : String(err), resolve(req.path), name)}`);
         }
       },
-      get: (jobId) => {
-        const j = jobs.get(jobId);
-        if (!j) throw new ServiceError('NOT_FOUND', `no import job ${jobId}`);
-        return { ...j.ctx.progress, errors: [...j.ctx.progress.errors] };
-      },
-      list: () => [...jobs.values()].map((j) => ({ ...j.ctx.progress, errors: [...j.ctx.progress.errors] })),
+      get: (jobId) => snapshot(job(jobId).ctx.progress),
+      list: () => [...jobs.values()].map((j) => snapshot(j.ctx.progress)),
       cancel: (jobId) => {
-        const j = jobs.get(jobId);
-        if (!j) throw new ServiceError('NOT_FOUND', `no import job ${jobId}`);
-        j.ac.abort();
-        if (j.ctx.progress.phase === 'compressing') {
-          // Its documents are stored; the queue keeps learning them in the background.
-          // The job stops waiting for that, and says so to whoever shows its progress.
-          j.ctx.progress.phase = 'done';
-          for (const r of j.settled.splice(0)) r();
-          emit({ type: 'import', progress: { ...j.ctx.progress, errors: [...j.ctx.progress.errors] } });
+        const j = job(jobId);
+        const p = j.ctx.progress;
+        if (READING.has(p.phase)) {
+          // Hold what it stored so far at once (the queue learns batches while the file is read);
+          // the reader stops at its next row and ends the job 'cancelled' (onCancelled above).
+          holdJob(j);
+          j.ac.abort();
+          return;
         }
+        if (p.phase !== 'compressing') return;
+        holdJob(j);
+        p.phase = 'cancelled';
+        p.etaSec = null;
+        p.docsPerSec = 0;
+        s(() => store.markImportCancelled(db, j.ctx.importId!, 'cancelled while learning: the documents it stored stay, not learned'));
+        for (const r of j.settled.splice(0)) r();
+        emit({ type: 'import', progress: snapshot(p) });
+        emit({ type: 'queue', status: queueStatus() });
       },
+      undo: async (jobId) => {
+        const j = job(jobId);
+        const p = j.ctx.progress;
+        if (READING.has(p.phase) || p.phase === 'compressing') services.imports.cancel(jobId as string);
+        await j.finished;
+        const id = j.ctx.importId;
+        if (id === undefined) return { removed: 0 };
+        // Held first, so that the queue leaves the documents alone while they go.
+        holdJob(j);
+        let removed = 0;
+        for (;;) {
+          const n = s(() => store.removeImportDocuments(db, id, 1000));
+          if (!n) break;
+          removed += n;
+          // A big import goes in many transactions; the host answers other calls between them.
+          await yieldToLoop();
+        }
+        p.removed = (p.removed ?? 0) + removed;
+        p.compressed = activePackId ? store.importCompressedCount(db, id, activePackId) : 0;
+        emit({ type: 'import', progress: snapshot(p) });
+        emit({ type: 'data-changed', what: 'documents', profileId: p.profileId });
+        emit({ type: 'queue', status: queueStatus() });
+        return { removed };
+      },
+      resume: (jobId) => resumeJob(job(jobId)),
       wait: async (jobId, o) => {
-        const j = jobs.get(jobId);
-        if (!j) throw new ServiceError('NOT_FOUND', `no import job ${jobId}`);
+        const j = job(jobId);
         await j.finished;
         if (o?.waitForCompression && j.ctx.progress.phase === 'compressing') await new Promise<void>((r) => j.settled.push(r));
         return { ...j.ctx.progress, errors: [...j.ctx.progress.errors] };

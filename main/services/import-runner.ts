@@ -77,6 +77,12 @@ export interface ImportJobContext {
    * a 'done' that is about to turn into 'compressing'. Default 'done'.
    */
   afterParse?(p: ImportProgress): 'done' | 'compressing';
+  /**
+   * Called when the job ends cancelled, before its last progress event: the host
+   * holds the stored documents back from learning and sets the final counts, so the
+   * 'cancelled' event already carries the figures that stay.
+   */
+  onCancelled?(p: ImportProgress): void;
 }
 
 interface Source {
@@ -300,6 +306,7 @@ export async function runImport(ctx: ImportJobContext): Promise<void> {
       await retryWhileBusy(() => updateImport(ctx.db, id, counts(p), status, e.message), { retries: BUSY_RETRIES }).catch(() => undefined);
     }
     if (p.phase === 'done' && ctx.afterParse) p.phase = ctx.afterParse(p);
+    if (p.phase === 'cancelled') ctx.onCancelled?.(p);
     emit(true);
   }
 }

@@ -39,6 +39,8 @@ export interface CompressionStatus {
   packId: string | null;
   compressed: number;
   pending: number;
+  /** Documents kept from a cancelled import and not learned (not pending either: nothing will learn them unless asked). */
+  held?: number;
 }
 
 export interface ProfileSummary {
@@ -63,6 +65,8 @@ export interface DocumentItem {
   importedAt: string;
   /** Compressed with the active pack. */
   compressed: boolean;
+  /** Kept from an import the user cancelled: not learned, and not waiting to be. */
+  held?: boolean;
 }
 
 export interface DocumentListRequest {
@@ -201,11 +205,23 @@ export interface ImportProgress {
   lost: number;
   /** Some file or archive entry was not read to its end (truncated, damaged): more records than `lost` may be missing. */
   incomplete: boolean;
-  /** Of the stored documents, how many have a committed compression with the active pack. */
+  /**
+   * Of the stored documents, how many have a committed compression with the active
+   * pack. Counted while storing too (the queue learns batches as they commit); after
+   * a cancel it no longer changes.
+   */
   compressed: number;
+  /** Documents this import added that the user removed again (undo); set once they asked. */
+  removed?: number;
   bytesRead: number;
   bytesTotal: number;
+  /** Reading: documents read per second. Learning: the background queue's rate, the same figure the queue reports. */
   docsPerSec: number;
+  /**
+   * Reading: time left to read the file. Learning: time until this import's last
+   * document is learned at the queue's rate (the documents before it included), so
+   * it equals the queue's own estimate when this import is all that is left.
+   */
   etaSec: number | null;
   /** Set when phase is 'failed'. */
   error?: ServiceErrorData;
@@ -222,6 +238,8 @@ export interface QueueStatus {
   total: number;
   done: number;
   pending: number;
+  /** Documents kept from cancelled imports and not learned; in neither total nor pending. */
+  held?: number;
   /** Documents skipped this session because they failed on their own while others compressed (retried after a restart). */
   skipped?: number;
   docsPerSec: number;
@@ -471,7 +489,21 @@ export interface ImportService {
   inspect(req: ImportInspectRequest): Promise<ImportInspection>;
   get(jobId: string): ImportProgress;
   list(): ImportProgress[];
+  /**
+   * Stops the job at once: reading stops, and none of its documents is learned from
+   * now on (the batch the queue had in flight is dropped). What it already stored
+   * stays, held back from learning, and the job ends in phase 'cancelled' with its
+   * final counts. A job that already ended is left as it is.
+   */
   cancel(jobId: string): void;
+  /**
+   * Removes what the job's import added: the documents it inserted (never one that was
+   * in the profile before, counted as a duplicate), their compressions, and their share
+   * of the profile's running mean. A job still reading is cancelled first.
+   */
+  undo(jobId: string): Promise<{ removed: number }>;
+  /** Lets a cancelled job's kept documents be learned after all; the job goes back to 'compressing' while they are. */
+  resume(jobId: string): ImportProgress;
   /** Resolves with the final progress once the job leaves parsing/storing (and compressing when waitForCompression). */
   wait(jobId: string, opts?: { waitForCompression?: boolean }): Promise<ImportProgress>;
 }

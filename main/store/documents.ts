@@ -1,6 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import { hash } from 'node:crypto';
 import { stmt } from './db.js';
+import { NOT_HELD } from './compressions.js';
 import { applyToMean } from './means.js';
 import { blobToF32 } from './vectors.js';
 
@@ -68,6 +69,8 @@ export interface ListDocumentsQuery {
 
 export interface ListedDocument extends DocumentRow {
   compressed: number;
+  /** 1 when its import was cancelled: it is kept but not learned. */
+  held: number;
 }
 
 /**
@@ -100,7 +103,8 @@ export function listDocuments(db: Database, q: ListDocumentsQuery): { items: Lis
   const items = stmt(
     db,
     `SELECT d.id, d.profile_id, d.kind, d.text, d.source, d.written_at, d.imported_at,
-       EXISTS (SELECT 1 FROM compressions c WHERE c.document_id = d.id AND c.pack_id = @packId) AS compressed
+       EXISTS (SELECT 1 FROM compressions c WHERE c.document_id = d.id AND c.pack_id = @packId) AS compressed,
+       NOT ${NOT_HELD} AS held
      FROM documents d WHERE ${w} ORDER BY d.id DESC LIMIT @limit OFFSET @offset`,
   ).all(params) as ListedDocument[];
   return { items, total };

@@ -21,6 +21,8 @@ export interface ImportRow {
   finished_at: string | null;
   /** The session (store/sessions.ts) running it; null for rows written before schema v2. */
   owner: string | null;
+  /** 1 when the user cancelled it: its documents stay but are not learned (schema v3). */
+  held: number;
 }
 
 /** Records the start of an import by a session (its owner); its documents point at the returned id. */
@@ -99,4 +101,35 @@ export function recoverInterruptedImports(db: Database, ownerAlive: (owner: stri
 /** Recent imports, newest first. */
 export function listImports(db: Database, limit = 50): ImportRow[] {
   return stmt(db, 'SELECT * FROM imports ORDER BY id DESC LIMIT ?').all(limit) as ImportRow[];
+}
+
+/**
+ * Holds an import's documents back from learning (the user cancelled it), or lets
+ * them be learned again (held false). Documents it stores later are held too: the
+ * flag is on the import, not on each document. Returns false when there is no such import.
+ */
+export function setImportHeld(db: Database, id: number, held: boolean): boolean {
+  return stmt(db, 'UPDATE imports SET held = ? WHERE id = ?').run(held ? 1 : 0, id).changes === 1;
+}
+
+/**
+ * Removes part of what an import added: up to `limit` of the documents it inserted,
+ * with their compressions, each subtracted from its running mean (deleteDocuments),
+ * in one transaction. A document that was in the profile before the import (counted
+ * as a duplicate) was never inserted by it and stays. Returns how many were removed;
+ * call again until 0 (a host yields between calls).
+ */
+export function removeImportDocuments(db: Database, id: number, limit = 1000): number {
+  const ids = (stmt(db, 'SELECT id FROM documents WHERE import_id = ? ORDER BY id LIMIT ?').all(id, limit) as Array<{ id: number }>).map((r) => r.id);
+  return ids.length ? deleteDocuments(db, ids) : 0;
+}
+
+/** Marks a finished import as cancelled after the fact (the user stopped the learning of its documents), with why. */
+export function markImportCancelled(db: Database, id: number, message: string): void {
+  stmt(db, "UPDATE imports SET status = 'cancelled', message = ? WHERE id = ?").run(message, id);
+}
+
+/** How many documents of an import are still in the store. */
+export function importDocumentCount(db: Database, id: number): number {
+  return (stmt(db, 'SELECT count(*) AS n FROM documents WHERE import_id = ?').get(id) as { n: number }).n;
 }

@@ -84,7 +84,8 @@ describe('ComMer Studio in a browser', { skip }, () => {
     await app.settings
       .pack(preferredPack)
       .locator('.chip', { hasText: 'in use' })
-      .waitFor()
+      // The switch waits for the start-up load (the broken pack fails, then SmolLM2 loads): 30 s on a busy machine.
+      .waitFor({ timeout: 180_000 })
       .catch(async (e: unknown) => {
         const toasts = await page.locator('.toast').allTextContents();
         throw new Error(`${preferredPack} was not put in use; toasts: ${JSON.stringify(toasts)}; host log: ${host.log().slice(-2000)}`, { cause: e });

@@ -2,6 +2,8 @@ import { useId } from 'react';
 import { useActiveProfile, useProfilesStore } from '../stores/use-profiles-store';
 import { useActivePack, useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore, type View } from '../stores/use-ui-store';
+import { useImportStore } from '../stores/use-import-store';
+import { summarize } from '../lib/import-summary';
 import { Icon, type IconName } from './Icon';
 import { ProgressBar } from './ProgressBar';
 import { duration, num } from '../lib/format';
@@ -26,7 +28,17 @@ export function Sidebar() {
   const pack = useActivePack();
   const ep = useSettingsStore((s) => s.settings?.provider);
   const queue = useSettingsStore((s) => s.queue);
+  const importFiles = useImportStore((s) => s.files);
   const selectId = useId();
+  // While a drop is being learned, this box shows the drop's own figures, the ones its card shows:
+  // one source, so the two never disagree. Otherwise it shows what the queue has left.
+  const drop = importFiles.length ? summarize(importFiles) : null;
+  const learning =
+    drop?.phase === 'compressing'
+      ? { done: drop.compressed, total: drop.kept, etaSec: drop.etaSec }
+      : queue?.state === 'running' && queue.pending > 0
+        ? { done: queue.done, total: queue.total, etaSec: queue.etaSec }
+        : null;
 
   return (
     <aside className="sidebar">
@@ -73,13 +85,20 @@ export function Sidebar() {
         </span>
       </button>
 
-      {queue?.state === 'running' && queue.pending > 0 && (
-        <div className="queue-status" role="status" aria-label="Background learning">
+      {learning && (
+        <div className="queue-status" role="status" aria-label="Background learning" data-testid="sidebar-learning">
           <span className="label-small">Learning the style</span>
-          <ProgressBar value={queue.done} max={Math.max(queue.total, 1)} label="Documents learned" />
+          <ProgressBar value={learning.done} max={Math.max(learning.total, 1)} label="Documents learned" />
           <span className="muted small">
-            {num(queue.done)} / {num(queue.total)}
-            {queue.etaSec != null && <> · {duration(queue.etaSec)} left</>}
+            <span data-testid="sidebar-learned">
+              {num(learning.done)} / {num(learning.total)}
+            </span>
+            {learning.etaSec != null && (
+              <>
+                {' '}
+                · <span data-testid="sidebar-eta">{duration(learning.etaSec)}</span> left
+              </>
+            )}
           </span>
         </div>
       )}

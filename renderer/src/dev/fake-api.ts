@@ -211,6 +211,8 @@ const fake: Api = {
   startImport: ({ profileId, files }) => fake.importFiles({ profileId, files: files.map((r) => ('path' in r ? held.get(r.path) : undefined)).filter((f): f is File => !!f) }),
   listImports: () => ok([]),
   cancelImport: () => ok(null),
+  undoImport: () => ok({ removed: 0 }),
+  resumeImport: () => fail('CONFLICT', 'the dev fake has no import jobs to learn'),
   restyle: (req, onEvent) => {
     let cancelled = false;
     const words = ['Proud', 'of', 'everyone', 'who', 'showed', 'up', 'today.', 'Let’s', 'keep', 'going', '—', 'together.'];

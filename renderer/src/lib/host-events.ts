@@ -1,12 +1,13 @@
 import { api, type ImportProgress } from '../api';
 import { useHistoryStore } from '../stores/use-history-store';
-import { isRunning, totals, useImportStore } from '../stores/use-import-store';
+import { isRunning, useImportStore } from '../stores/use-import-store';
 import { useLibraryStore } from '../stores/use-library-store';
 import { useProfilesStore } from '../stores/use-profiles-store';
 import { useSettingsStore } from '../stores/use-settings-store';
 import { useUiStore } from '../stores/use-ui-store';
 import { assertNever } from './assert-never';
-import { plural } from './format';
+import { finishedMessage, summarize } from './import-summary';
+import { undoImports } from './import-actions';
 
 const ACTIVE_PHASES = new Set(['queued', 'parsing', 'storing', 'compressing']);
 
@@ -46,18 +47,21 @@ export function subscribeToHost(): () => void {
     const store = useImportStore.getState();
     for (const p of batch.values()) store.apply(p);
   };
-  // However a drop ends (its last event, or the start call finding it already over), say how it went.
+  // However a drop ends (its last event, or the start call finding it already over), say how it went:
+  // the card's own heading and line, word for word, and the same undo the card offers.
   const offFinished = useImportStore.subscribe((s, prev) => {
     const files = s.files;
     if (isRunning(prev.files) && !isRunning(files) && files.length > 0) {
-      const t = totals(files);
-      const failed = t.phase === 'failed';
-      useUiStore.getState().toast({
-        tone: t.errorCount ? 'error' : 'success',
-        message: failed
-          ? `Import failed: ${plural(t.errorCount, 'problem')}. Nothing already imported was changed.`
-          : `Import finished: ${plural(t.stored, 'new document')}${t.errorCount ? `, ${plural(t.errorCount, 'problem')}` : ''}.`,
-      });
+      const summary = summarize(files);
+      const jobIds = files.flatMap((f) => (f.jobId ? [f.jobId] : []));
+      useUiStore.getState().toast(
+        {
+          tone: summary.tone,
+          message: finishedMessage(summary),
+          action: summary.canUndo ? { label: 'Undo', run: () => void undoImports(jobIds) } : undefined,
+        },
+        summary.canUndo ? 12_000 : 5000,
+      );
       void useProfilesStore.getState().refresh();
     }
   });

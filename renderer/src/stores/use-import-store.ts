@@ -63,6 +63,15 @@ interface ImportState {
   /** Answers the question a file waits on; the file is imported once nothing more is to be asked. */
   answer(key: number, a: ImportAnswer): Promise<void>;
   cancel(): Promise<void>;
+  /**
+   * Removes what imports added (the jobs given, else every file on the card): their
+   * documents, never ones that were there before. Resolves with how many went.
+   */
+  undo(jobIds?: string[]): Promise<number>;
+  /** Lets the kept documents of the card's cancelled imports be learned after all. */
+  resume(): Promise<void>;
+  /** An undo or resume under way (its button waits for it). */
+  busy: 'undo' | 'resume' | null;
   dismiss(): void;
   /** Applies a progress event from the host. */
   apply(p: ImportProgress): void;
@@ -215,6 +224,30 @@ export const useImportStore = create<ImportState>((set, get) => ({
         .files.filter((f) => f.jobId && fileActive(f))
         .map((f) => unwrap(api().cancelImport({ jobId: f.jobId! })).catch(() => undefined)),
     );
+  },
+  busy: null,
+  undo: async (jobIds) => {
+    const ids = jobIds ?? get().files.flatMap((f) => (f.jobId ? [f.jobId] : []));
+    set({ busy: 'undo' });
+    try {
+      // One after another: each removes its documents in many small transactions, and the host stays responsive between them.
+      let removed = 0;
+      for (const jobId of ids) removed += (await unwrap(api().undoImport({ jobId }))).removed;
+      return removed;
+    } finally {
+      set({ busy: null });
+    }
+  },
+  resume: async () => {
+    set({ busy: 'resume' });
+    try {
+      for (const f of get().files) {
+        if (!f.jobId || f.progress?.phase !== 'cancelled') continue;
+        get().apply(await unwrap(api().resumeImport({ jobId: f.jobId })));
+      }
+    } finally {
+      set({ busy: null });
+    }
   },
   dismiss: () => set({ files: [] }),
   apply: (p) => {

@@ -2,35 +2,13 @@ import { useRef } from 'react';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
-import { ProgressBar } from '../components/ProgressBar';
+import { ImportProgressPanel } from '../components/ImportProgressPanel';
 import { ImportErrors } from '../components/ImportErrors';
 import { ImportReview } from '../components/ImportReview';
-import { ACCEPTED_EXTENSIONS, isRunning, totals, useImportStore } from '../stores/use-import-store';
+import { ACCEPTED_EXTENSIONS, useImportStore } from '../stores/use-import-store';
+import { summarize } from '../lib/import-summary';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useUiStore } from '../stores/use-ui-store';
-import { useSettingsStore } from '../stores/use-settings-store';
-import { duration, num, plural } from '../lib/format';
-import type { ImportPhase } from '../api';
-
-const PHASE_LABEL: Record<ImportPhase, string> = {
-  queued: 'Waiting to start…',
-  parsing: 'Reading files…',
-  storing: 'Saving documents…',
-  compressing: 'Learning the style…',
-  done: 'Import finished',
-  cancelled: 'Import cancelled',
-  failed: 'Import failed',
-};
-
-const FILE_PHASE: Record<ImportPhase, string> = {
-  queued: 'waiting',
-  parsing: 'reading',
-  storing: 'saving',
-  compressing: 'learning',
-  done: 'done',
-  cancelled: 'cancelled',
-  failed: 'failed',
-};
 
 const FORMATS: [string, string][] = [
   ['.zip / .js', 'Twitter/X archive as downloaded, or its data/tweets.js'],
@@ -51,10 +29,8 @@ const ENCODINGS: [string, string][] = [
 export function ImportView() {
   const profile = useActiveProfile();
   const setView = useUiStore((s) => s.setView);
-  const { files, start, cancel, dismiss, choices, setChoices } = useImportStore();
+  const { files, start, choices, setChoices } = useImportStore();
   const inputRef = useRef<HTMLInputElement>(null);
-  // While documents are being learned, the background queue knows best how long is left.
-  const queue = useSettingsStore((s) => s.queue);
 
   if (!profile) {
     return (
@@ -75,13 +51,10 @@ export function ImportView() {
     );
   }
 
-  const running = isRunning(files);
   // Once a drop is under way the progress matters more than the instructions.
   const compact = files.length > 0;
-  const t = totals(files);
-  const reading = t.phase === 'queued' || t.phase === 'parsing' || t.phase === 'storing';
-  // Reading is measured by the import job; learning by the background queue that does it.
-  const speed = t.phase === 'compressing' && queue ? queue.docsPerSec : t.docsPerSec;
+  // The card, its heading and the toast at the end share one summary of the drop.
+  const t = summarize(files);
   const pick = (files: FileList | null) => {
     if (!files || files.length === 0) return;
     void start(profile.id, Array.from(files));
@@ -150,67 +123,7 @@ export function ImportView() {
 
       {files.length > 0 && (
         <section className="card import-job" aria-label="Import progress" data-testid="import-progress" data-phase={t.phase}>
-          <div className="section-head">
-            <h2 className="section-title">{PHASE_LABEL[t.phase]}</h2>
-            {running ? (
-              <button type="button" className="btn btn-small" onClick={() => void cancel()}>
-                <Icon name="x" size={16} /> Cancel
-              </button>
-            ) : (
-              <button type="button" className="btn btn-small btn-ghost" onClick={dismiss}>
-                Dismiss
-              </button>
-            )}
-          </div>
-
-          <dl className="stats">
-            <div>
-              <dt>Parsed</dt>
-              <dd data-testid="stat-parsed">{num(t.parsed)}</dd>
-            </div>
-            <div>
-              <dt>Stored</dt>
-              <dd data-testid="stat-stored">{num(t.stored)}</dd>
-            </div>
-            <div>
-              <dt>Already there</dt>
-              <dd data-testid="stat-duplicates">{num(t.duplicates)}</dd>
-            </div>
-            <div>
-              <dt>Learned</dt>
-              <dd data-testid="stat-compressed">
-                {num(t.compressed)}
-                <span className="muted"> / {num(t.stored)}</span>
-              </dd>
-            </div>
-            <div>
-              <dt>Speed</dt>
-              <dd>{running && speed > 0 ? `${speed.toFixed(speed < 10 ? 1 : 0)} docs/s` : '—'}</dd>
-            </div>
-            <div>
-              <dt>Time left</dt>
-              <dd>{running ? duration(t.phase === 'compressing' && queue?.etaSec != null ? Math.max(queue.etaSec, t.etaSec ?? 0) : t.etaSec) : '—'}</dd>
-            </div>
-          </dl>
-          {reading ? (
-            <ProgressBar value={t.bytesRead} max={Math.max(t.bytesTotal, 1)} label="Files read" />
-          ) : (
-            <ProgressBar value={t.compressed} max={Math.max(t.stored, 1)} label="Documents learned" />
-          )}
-
-          <ul className="file-list" aria-label="Files">
-            {files.map((f, i) => {
-              const phase = f.startError ? 'failed' : (f.progress?.phase ?? 'queued');
-              return (
-                <li key={i} className="file-row" data-testid="import-file" data-phase={phase}>
-                  <Icon name="file" size={16} />
-                  <span className="truncate file-name">{f.name}</span>
-                  <span className={`chip ${phase === 'failed' ? 'chip-bad' : phase === 'done' ? 'chip-ok' : phase === 'cancelled' ? '' : 'chip-live'}`}>{FILE_PHASE[phase]}</span>
-                  {f.progress && <span className="muted small">{plural(f.progress.stored, 'new document')}</span>}
-                </li>
-              );
-            })}
-          </ul>
+          <ImportProgressPanel />
 
           <ImportErrors files={files} />
         </section>

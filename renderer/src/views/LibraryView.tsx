@@ -20,7 +20,7 @@ function DocRow({ doc, focused, onDelete }: { doc: DocumentItem; focused: boolea
           <span className="truncate">{doc.source}</span>
           <span aria-hidden="true">·</span>
           <span>{when(doc.writtenAt ?? doc.importedAt)}</span>
-          {!doc.compressed && <span className="chip chip-live">learning</span>}
+          {!doc.compressed && (doc.held ? <span className="chip">not learned (import cancelled)</span> : <span className="chip chip-live">learning</span>)}
         </p>
       </div>
       <button type="button" className="icon-btn" aria-label="Delete document" title="Delete document" onClick={() => onDelete(doc)}>

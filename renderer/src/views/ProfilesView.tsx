@@ -73,7 +73,11 @@ function ProfileCard({ p, active }: { p: ProfileSummary; active: boolean }) {
         </div>
       </dl>
       <ProgressBar value={p.compression.compressed} max={Math.max(total, 1)} label={`Style learned for ${p.name}`} />
-      <p className="muted small">{total === 0 ? 'No documents yet.' : p.compression.pending > 0 ? `${plural(p.compression.pending, 'document')} waiting to be learned.` : 'Style up to date.'}</p>
+      <p className="muted small">
+        {total === 0 ? 'No documents yet.' : p.compression.pending > 0 ? `${plural(p.compression.pending, 'document')} waiting to be learned.` : 'Style up to date.'}
+        {/* Kept from an import the user cancelled: not waiting, and not in the style either. */}
+        {(p.compression.held ?? 0) > 0 && ` ${plural(p.compression.held!, 'document')} from a cancelled import ${p.compression.held === 1 ? 'is' : 'are'} kept but not learned.`}
+      </p>
       <div className="profile-actions">
         {!active && (
           <button type="button" className="btn btn-small btn-primary" onClick={() => select(p.id)}>

@@ -99,6 +99,40 @@ export class ImportPage {
     await this.page.locator('#import-file-input').setInputFiles(paths);
   }
 
+  /** The card's one-sentence summary (the toast at the end says the same). */
+  get summary(): Locator {
+    return this.page.getByTestId('import-summary');
+  }
+  get title(): Locator {
+    return this.progress.locator('.section-title').first();
+  }
+  /** A file row's own count ("12 / 40 learned", "40 kept · 12 learned"). */
+  fileCount(name: string): Locator {
+    return this.file(name).getByTestId('import-file-count');
+  }
+  /** A file row's own bar (shown when several files were dropped). */
+  fileBar(name: string): Locator {
+    return this.file(name).getByRole('progressbar');
+  }
+
+  async cancel(): Promise<void> {
+    await this.progress.getByRole('button', { name: 'Cancel' }).click();
+  }
+
+  async removeWhatItAdded(): Promise<void> {
+    await this.progress.getByRole('button', { name: 'Remove what this import added' }).click();
+  }
+
+  /** Waits until the card's phase is `phase` (the data-phase the card itself carries). */
+  async waitPhase(phase: string, timeout = 60_000): Promise<void> {
+    await this.page
+      .waitForFunction((ph) => document.querySelector('[data-testid=import-progress]')?.getAttribute('data-phase') === ph, phase, { timeout })
+      .catch(async (e: unknown) => {
+        const card = (await this.progress.count()) ? `phase ${await this.phase()}: ${await this.progress.textContent()}` : 'no import card';
+        throw new Error(`the import card did not reach phase ${phase}; ${card}`, { cause: e });
+      });
+  }
+
   async dismiss(): Promise<void> {
     await this.progress.getByRole('button', { name: 'Dismiss' }).click();
   }

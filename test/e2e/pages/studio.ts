@@ -63,6 +63,11 @@ export class Studio {
     await this.heading.filter({ hasText: view }).waitFor();
   }
 
+  /** The sidebar's "Learning the style" box (shown while documents are being learned). */
+  get sidebarLearning(): Locator {
+    return this.page.getByTestId('sidebar-learning');
+  }
+
   /** The profile the sidebar says is in use. */
   async activeProfileName(): Promise<string> {
     const select = this.page.getByLabel('Writing as');

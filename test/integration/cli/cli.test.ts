@@ -148,7 +148,7 @@ describe('commer CLI with damaged packs', () => {
     assert.match(r.stderr, /error \(PACK_INVALID\): compression\.f32 holds 64 non-finite values/);
     const p = await run('--json', 'profiles');
     const [me] = JSON.parse(p.stdout) as Array<{ compression: { compressed: number; pending: number } }>;
-    assert.deepEqual(me!.compression, { packId: 'tiny-random', compressed: 0, pending: 4 });
+    assert.deepEqual(me!.compression, { packId: 'tiny-random', compressed: 0, pending: 4, held: 0 });
     const restyle = await run('restyle', 'coffee before code', '--profile', 'me');
     assert.equal(restyle.code, 1);
     assert.match(restyle.stderr, /compression\.f32 holds 64 non-finite values/);

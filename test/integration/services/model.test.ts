@@ -25,7 +25,7 @@ describe('services with the real model (tiny-random and stories260k packs)', () 
     assert.equal(st.pending, 0);
     assert.equal(st.packId, 'tiny-random');
     const prof = h.svc.profiles.get(pid);
-    assert.deepEqual(prof.compression, { packId: 'tiny-random', compressed: 5, pending: 0 });
+    assert.deepEqual(prof.compression, { packId: 'tiny-random', compressed: 5, pending: 0, held: 0 });
     assert.ok(h.svc.documents.list({ profileId: pid }).items.every((d) => d.compressed));
     const rc = h.svc.settings.recompute();
     assert.equal(rc.documents, 5);

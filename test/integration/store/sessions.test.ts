@@ -11,6 +11,7 @@ import BetterSqlite3 from 'better-sqlite3';
 import {
   openDatabase,
   schemaVersion,
+  LATEST_SCHEMA_VERSION,
   createProfile,
   insertDocuments,
   beginImport,
@@ -136,24 +137,25 @@ test('recovery touches only imports whose owner is gone, removes what an abort-m
   }
 });
 
-test('a v1 database migrates to v2 with its imports kept (owner unknown)', () => {
+test('a v1 database migrates to the latest schema with its imports kept (owner unknown, not held)', () => {
   const t = tempDir();
   try {
     const file = join(t.dir, 'old.db');
     const db = openDatabase(file);
     createProfile(db, 'me');
     beginImport(db, 1, 'x.js', 'tweets-js', {}, 'someone');
-    // Back to what v1 wrote: no owner column.
-    db.exec('DROP INDEX imports_running; ALTER TABLE imports DROP COLUMN owner');
+    // Back to what v1 wrote: no owner column (v2), no held column (v3).
+    db.exec('DROP INDEX imports_held; ALTER TABLE imports DROP COLUMN held; DROP INDEX imports_running; ALTER TABLE imports DROP COLUMN owner');
     db.pragma('user_version = 1');
     db.close();
     const again = openDatabase(file);
     try {
-      assert.equal(schemaVersion(again), 2);
+      assert.equal(schemaVersion(again), LATEST_SCHEMA_VERSION);
       const rows = listImports(again);
       assert.equal(rows.length, 1);
       assert.equal(rows[0]!.owner, null);
       assert.equal(rows[0]!.status, 'running');
+      assert.equal(rows[0]!.held, 0);
     } finally {
       again.close();
     }

@@ -68,6 +68,8 @@ export function fakeServices(): FakeServices {
       get: unsupported,
       list: () => [],
       cancel: unsupported,
+      undo: unsupported,
+      resume: unsupported,
       wait: (jobId) => jobs.get(jobId) ?? Promise.reject(new ServiceError('NOT_FOUND', jobId)),
     },
     queue: { status: unsupported, pause: unsupported, resume: unsupported, cancel: unsupported, drain: unsupported },
