@@ -124,7 +124,7 @@ describe('style strength, in a browser', { skip: hasChromium() ? false : `no Chr
       assert.equal(await app.model.strengthCharts.nth(i).locator('.chart-series.s-commer circle').count(), 5);
     }
     await app.model.strengthCharts.first().scrollIntoViewIfNeeded();
-    await shot('20-model-style-strength.png');
+    await shot('23-model-style-strength.png');
   });
 
   test('on a pack without a reference the slider is disabled and says why; runs are fully me', { timeout: 300_000 }, async () => {
@@ -135,7 +135,7 @@ describe('style strength, in a browser', { skip: hasChromium() ? false : `no Chr
     assert.equal(await app.restyle.strength.isDisabled(), true);
     assert.equal(await app.restyle.strength.inputValue(), '1');
     assert.equal(await app.restyle.strengthValue.textContent(), 'always fully you: this model pack has no generic tweet style to blend with');
-    await shot('21-style-strength-unavailable.png');
+    await shot('24-style-strength-unavailable.png');
     assert.deepEqual(pageErrors, []);
   });
 });
