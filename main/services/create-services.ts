@@ -494,7 +494,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
           const d = found.row;
           const compressed = activePackId ? store.hasCompression(db, d.id, activePackId) : false;
           return {
-            document: { id: d.id, profileId: d.profile_id, kind: d.kind, text: d.text, source: d.source, writtenAt: d.written_at, importedAt: d.imported_at, compressed },
+            document: { id: d.id, profileId: d.profile_id, kind: d.kind, text: d.text, source: d.source, writtenAt: d.written_at, importedAt: d.imported_at, compressed, held: d.held === 1 },
             index: found.index,
           };
         }),

@@ -216,8 +216,9 @@ export function closestDocuments(db: Database, q: ClosestQuery): ClosestDocument
  * Where a document sits in its profile's Library list (newest first, no filter): the
  * number of the profile's documents added after it. Null when there is no such document.
  */
-export function documentPosition(db: Database, id: number): { row: DocumentRow; index: number } | null {
-  const row = stmt(db, 'SELECT id, profile_id, kind, text, source, written_at, imported_at FROM documents WHERE id = ?').get(id) as DocumentRow | undefined;
+export function documentPosition(db: Database, id: number): { row: DocumentRow & { held: number }; index: number } | null {
+  const row = stmt(db, `SELECT d.id, d.profile_id, d.kind, d.text, d.source, d.written_at, d.imported_at, NOT ${NOT_HELD} AS held FROM documents d WHERE d.id = ?`).get(id) as
+    (DocumentRow & { held: number }) | undefined;
   if (!row) return null;
   const { n } = stmt(db, 'SELECT count(*) AS n FROM documents WHERE profile_id = ? AND id > ?').get(row.profile_id, id) as { n: number };
   return { row, index: n };

@@ -155,7 +155,7 @@ test('a library delete is undone exactly: same document, id, compression and run
     assert.deepEqual(h.svc.documents.restore(del.undoToken), { restored: 1, alreadyThere: 0, profileGone: 0 });
     const after = h.svc.documents.list({ profileId: pid, limit: 500 }).items;
     assert.deepEqual(after, before, 'the same rows, ids and compressed flags come back');
-    assert.deepEqual(h.svc.profiles.get(pid).compression, { packId: 'stories260k', compressed: before.length, pending: 0 });
+    assert.deepEqual(h.svc.profiles.get(pid).compression, { packId: 'stories260k', compressed: before.length, pending: 0, held: 0 });
     assert.equal(h.svc.queue.status().pending, statusBefore.pending, 'nothing to learn again');
     // The running mean holds it again: agrees with a full recompute.
     assert.ok(h.svc.settings.recompute().maxAbsDiff <= 1e-6);
