@@ -16,13 +16,6 @@ export function positiveInt(v: string): number {
   return n;
 }
 
-/** How many suggestions restyle writes: 1 to 5. */
-export function candidates(v: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1 || n > 5) throw new InvalidArgumentError('ask for 1 to 5 candidates');
-  return n;
-}
-
 /** Any finite number. */
 export function num(v: string): number {
   const n = Number(v);

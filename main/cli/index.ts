@@ -7,7 +7,9 @@ import '../runtime/no-telemetry.js';
 import { delimiter } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { createServices, ServiceError, type DocsUsed, type ImportOptions, type ImportProgress, type ImportRowError, type PackSummary, type Services, type ServicesOptions } from '../services/index.js';
-import { candidates, nonNegativeInt, num, positiveInt } from './args.js';
+import { DOC_KINDS, IMPORT_FORMATS, TASKS } from '../core/inputs.js';
+import { parseRequest, parseWith, requestSchemas, type Parsed } from '../ipc/contract.js';
+import { nonNegativeInt, num, positiveInt } from './args.js';
 import { ProgressBar } from './progress.js';
 import { runEvaluate } from './evaluate.js';
 import { runReferenceMean } from './reference-mean.js';
@@ -38,6 +40,18 @@ function profileId(svc: Services, name: string, create: boolean): number {
   if (!create) throw new ServiceError('NOT_FOUND', `no profile named "${name}" (see: commer profiles)`);
   return svc.profiles.create(name).id;
 }
+
+/**
+ * A request parsed with the schema IPC and the web host parse it with, so a bad value gets
+ * the same message here (as a usage error, exit 2) as it does there.
+ */
+function must<T>(r: Parsed<T>): T {
+  if (!r.ok) throw new ServiceError('INVALID_INPUT', r.error.message);
+  return r.value;
+}
+
+/** import:start's options as the CLI passes them (its files are paths it reads one at a time, with no count limit). */
+const importOptionsOnly = requestSchemas['import:start'].pick({ options: true });
 
 function out(g: Globals, value: unknown, text: () => string): void {
   process.stdout.write(g.json ? `${JSON.stringify(value, null, 2)}\n` : `${text()}\n`);
@@ -96,8 +110,8 @@ export function buildProgram(): Command {
     .description('import tweets or articles from files into a profile, then compress them')
     .argument('<files...>', 'Twitter/X archive .zip (or a zip of .md/.html/.txt articles), tweets.js, .csv, .tsv, .json, .jsonl, .txt, .md or .html')
     .requiredOption('-p, --profile <name>', 'profile to import into (created if missing)')
-    .addOption(new Option('--kind <kind>', 'document kind').choices(['tweet', 'article']))
-    .addOption(new Option('--format <format>', 'override format detection').choices(['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html']))
+    .addOption(new Option('--kind <kind>', 'document kind').choices(DOC_KINDS))
+    .addOption(new Option('--format <format>', 'override format detection').choices(IMPORT_FORMATS))
     .option('--replies', 'keep replies from Twitter archives')
     .option('--retweets', 'keep retweets')
     .option('--column <name>', 'CSV column / JSON field holding the text')
@@ -111,20 +125,27 @@ export function buildProgram(): Command {
     )
     .action(async (files: string[], o: Record<string, string | boolean | undefined>) => {
       const g = globals();
+      // Checked before anything is opened or created: the profile name as profiles:create takes it, the options as import:start does.
+      const profileName = must(parseRequest('profiles:create', { name: o.profile })).name;
+      const options: ImportOptions =
+        must(
+          parseWith('import:start', importOptionsOnly, {
+            options: {
+              kind: o.kind,
+              format: o.format,
+              includeReplies: o.replies === true,
+              includeRetweets: o.retweets === true,
+              textColumn: o.column,
+              encoding: o.encoding,
+              textSplit: o.split,
+              onBadRow: o.onBadRow,
+            },
+          }),
+        ).options ?? {};
       const svc = await open(g, { autoStartQueue: o.compress !== false, loadModelAtStart: o.compress !== false });
       let code = EXIT_OK;
       try {
-        const pid = profileId(svc, String(o.profile), true);
-        const options: ImportOptions = {
-          kind: o.kind as ImportOptions['kind'],
-          format: o.format as ImportOptions['format'],
-          includeReplies: o.replies === true,
-          includeRetweets: o.retweets === true,
-          textColumn: o.column as string | undefined,
-          encoding: o.encoding as string | undefined,
-          textSplit: o.split as ImportOptions['textSplit'],
-          onBadRow: o.onBadRow as 'skip' | 'abort',
-        };
+        const pid = profileId(svc, profileName, true);
         const jobs: string[] = [];
         for (const file of files) {
           const bar = new ProgressBar(`import ${file}`);
@@ -185,8 +206,8 @@ export function buildProgram(): Command {
     .description("rewrite a draft in a profile's voice (streams the text)")
     .argument('<draft>', 'the draft text')
     .requiredOption('-p, --profile <name>', 'whose voice')
-    .addOption(new Option('-t, --task <task>', 'what to write').choices(['paraphrase', 'headline']).default('paraphrase'))
-    .option('-n, --candidates <n>', 'number of candidates (1-5)', candidates, 1)
+    .addOption(new Option('-t, --task <task>', 'what to write').choices(TASKS).default('paraphrase'))
+    .option('-n, --candidates <n>', 'number of candidates (1-5)', num, 1)
     .option('--relevant <n>', 'merge only the N documents most relevant to the draft', positiveInt)
     .option('--no-personal', 'no personalization (the baseline)')
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', num)
@@ -196,34 +217,31 @@ export function buildProgram(): Command {
     .option('--max-new-tokens <n>', 'length limit', positiveInt)
     .action(async (draft: string, o: Record<string, unknown>) => {
       const g = globals();
+      // profileId 1 stands in for the profile, looked up by name once the data folder is open; every other field is checked here first.
+      const parse = (profileId: number) =>
+        must(
+          parseRequest('restyle:start', {
+            profileId,
+            task: o.task,
+            draft,
+            docs: o.personal === false ? 'none' : o.relevant ? { relevant: o.relevant } : 'all',
+            n: o.candidates,
+            sampling: { temperature: o.temperature, topK: o.topK, topP: o.topP, seed: o.seed, maxNewTokens: o.maxNewTokens },
+          }),
+        );
+      parse(1);
       const svc = await open(g, { autoStartQueue: false, loadModelAtStart: false });
       const ac = new AbortController();
       const onSig = () => ac.abort();
       process.once('SIGINT', onSig);
       try {
-        const pid = profileId(svc, String(o.profile), false);
-        const n = o.candidates as number;
+        const req = parse(profileId(svc, String(o.profile), false));
+        const n = req.n ?? 1;
         const texts: string[] = [];
         const hidden: number[] = [];
         let usedDocs = 0;
         let docs: DocsUsed | undefined;
-        for await (const ev of svc.restyle.run(
-          {
-            profileId: pid,
-            task: o.task as 'paraphrase' | 'headline',
-            draft,
-            docs: o.personal === false ? 'none' : o.relevant ? { relevant: o.relevant as number } : 'all',
-            n,
-            sampling: {
-              temperature: o.temperature as number | undefined,
-              topK: o.topK as number | undefined,
-              topP: o.topP as number | undefined,
-              seed: o.seed as number | undefined,
-              maxNewTokens: o.maxNewTokens as number | undefined,
-            },
-          },
-          ac.signal,
-        )) {
+        for await (const ev of svc.restyle.run(req, ac.signal)) {
           if (ev.type === 'start') {
             usedDocs = ev.usedDocs;
             docs = ev.docs;

@@ -5,6 +5,7 @@
 // needs the file system (presence, bytes, sha256) is the pack loader's job.
 
 import { z } from 'zod';
+import type { Task } from './inputs.js';
 
 /**
  * The newest pack format this build understands. 1: float32 graph and
@@ -224,7 +225,7 @@ function q8EntryIssues(f: FileEntry, vocab: number, dim: number): [string, strin
 }
 
 export type PackManifest = z.infer<typeof packManifestSchema>;
-export type TaskName = 'paraphrase' | 'headline';
+export type TaskName = Task;
 
 export type ManifestParseResult = { ok: true; manifest: PackManifest } | { ok: false; code: 'not_a_pack' | 'newer_format' | 'invalid_manifest'; message: string };
 

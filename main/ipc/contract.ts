@@ -9,6 +9,7 @@
 // The renderer bundle imports this module too: it may import zod and type-only
 // modules, never node:* or electron.
 import { z } from 'zod';
+import { docKindSchema, idSchema, idsSchema, importFormatSchema, profileNameSchema, taskSchema } from '../core/inputs.js';
 import type {
   DeleteAllResult,
   DocumentItem,
@@ -86,17 +87,18 @@ export const fail = (code: ErrorCode, message: string, details?: unknown): Resul
 
 // ---------------------------------------------------------------- request schemas
 
-const id = z.number().int().positive().max(Number.MAX_SAFE_INTEGER);
-const ids = z.array(id).min(1, 'give at least one id').max(10_000, 'at most 10000 ids per call');
-const docKind = z.enum(['tweet', 'article']);
-const task = z.enum(['paraphrase', 'headline']);
-const profileName = z.string().trim().min(1, 'a profile needs a name').max(80, 'a profile name has at most 80 characters');
+// The pieces more than one layer checks live in main/core/inputs.ts (the store parses profile names with the same schema).
+const id = idSchema;
+const ids = idsSchema;
+const docKind = docKindSchema;
+const task = taskSchema;
+const profileName = profileNameSchema;
 const noInput = z.undefined();
 
 const importOptions = z
   .object({
     kind: docKind.optional(),
-    format: z.enum(['twitter-zip', 'tweets-js', 'csv', 'json', 'jsonl', 'text', 'markdown', 'html']).optional(),
+    format: importFormatSchema.optional(),
     includeReplies: z.boolean().optional(),
     includeRetweets: z.boolean().optional(),
     textColumn: z.string().min(1).max(200).optional(),
@@ -391,4 +393,27 @@ export type Api = { [M in keyof typeof invokeMethods]: Call<(typeof invokeMethod
 /** Formats a zod error as one readable sentence naming the offending fields. */
 export function describeZodError(error: z.ZodError): string {
   return error.issues.map((i) => (i.path.length ? `${i.path.map(String).join('.')}: ${i.message}` : i.message)).join('; ');
+}
+
+/** The INVALID_INPUT message every host gives for a request its channel's schema refused. */
+export function invalidInputMessage(channel: InvokeChannel, error: z.ZodError): string {
+  return `${channel}: ${describeZodError(error)}`;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; error: AppError };
+
+/**
+ * Parses a request with its channel's schema; the error is the one IPC and the web host
+ * answer with. Every host parses its inputs through here (or parseWith).
+ */
+export function parseRequest<C extends InvokeChannel>(channel: C, raw: unknown): Parsed<RequestOf<C>> {
+  const schema: z.ZodType = requestSchemas[channel];
+  return parseWith(channel, schema, raw) as Parsed<RequestOf<C>>;
+}
+
+/** As parseRequest, with a schema derived from the channel's for a host that fills some fields in itself (the CLI's profile id). */
+export function parseWith<T>(channel: InvokeChannel, schema: z.ZodType<T>, raw: unknown): Parsed<T> {
+  const parsed = schema.safeParse(raw);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, error: { code: 'INVALID_INPUT', message: invalidInputMessage(channel, parsed.error) } };
 }

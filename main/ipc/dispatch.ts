@@ -3,7 +3,7 @@
 // and the web host both go through here, so a bad payload gets the same answer on
 // either host.
 import { toErrorData } from '../services/errors.js';
-import { describeZodError, fail, requestSchemas, type AppError, type InvokeChannel, type RequestOf, type ResponseOf, type Result } from './contract.js';
+import { parseRequest, requestSchemas, type AppError, type InvokeChannel, type RequestOf, type ResponseOf, type Result } from './contract.js';
 
 export type Handler<C extends InvokeChannel> = (input: RequestOf<C>) => ResponseOf<C> | Promise<ResponseOf<C>>;
 export type HandlerTable = { [C in InvokeChannel]: Handler<C> };
@@ -22,10 +22,10 @@ export function toAppError(err: unknown): AppError {
 }
 
 export async function dispatch<C extends InvokeChannel>(table: Pick<HandlerTable, C>, channel: C, rawInput: unknown): Promise<Result<ResponseOf<C>>> {
-  const parsed = requestSchemas[channel].safeParse(rawInput);
-  if (!parsed.success) return fail('INVALID_INPUT', `${channel}: ${describeZodError(parsed.error)}`);
+  const parsed = parseRequest(channel, rawInput);
+  if (!parsed.ok) return parsed;
   try {
-    const value = await table[channel](parsed.data as RequestOf<C>);
+    const value = await table[channel](parsed.value as RequestOf<C>);
     return { ok: true, value };
   } catch (err) {
     return { ok: false, error: toAppError(err) };

@@ -5,6 +5,7 @@
 // row for this pack", so a restart (or a crash) resumes exactly where the last
 // committed batch ended. Another process on the same data folder holding the
 // write lock only makes it wait (it says so in `waiting`), never stop.
+import type { QueueState } from '../core/inputs.js';
 import { firstNonFinite } from '../core/running-mean.js';
 import { ThroughputWindow } from '../core/throughput.js';
 import { addCompressions, busyMessage, compressionTotals, pendingDocuments, retryWhileBusy, type Database } from '../store/index.js';
@@ -17,7 +18,7 @@ export interface Compressor {
   compress(texts: string[], signal?: AbortSignal): Promise<Float32Array[]>;
 }
 
-export type QueueState = 'idle' | 'running' | 'paused' | 'no-pack' | 'error';
+export type { QueueState };
 
 export interface QueueSnapshot {
   state: QueueState;

@@ -7,15 +7,7 @@ import type { GenerateParams, HostPort, InferenceRequest, LoadOptions, ModelInfo
 
 /** What the host needs from a loaded model; the runtime's CommerModel satisfies it. */
 export interface HostModel {
-  readonly info: {
-    packId: string;
-    k: number;
-    dim: number;
-    provider: string;
-    threads?: number;
-    manifest?: { limits?: { max_new_tokens?: number } };
-    reference?: { tweet?: Float32Array; article?: Float32Array } | null;
-  };
+  readonly info: Omit<ModelInfo, 'maxNewTokens'> & { manifest?: { limits?: { max_new_tokens?: number } } };
   compress(texts: string[], options?: { batchSize?: number; signal?: AbortSignal }): Promise<Float32Array[]>;
   generate(request: GenerateParams & { signal?: AbortSignal }): AsyncIterable<TokenEvent>;
   dispose(): Promise<void>;
@@ -82,7 +74,7 @@ export function serveInference(port: HostPort, load: ModelLoader, validate: Pack
             provider: model.info.provider,
             threads: model.info.threads,
             maxNewTokens: model.info.manifest?.limits?.max_new_tokens ?? 64,
-            reference: model.info.reference ?? null,
+            reference: model.info.reference,
           };
           port.postMessage({ id: msg.id, type: 'loaded', info });
           break;

@@ -3,9 +3,11 @@
 // request it answers. Generation streams many 'token' messages and one 'end'.
 // Payloads are structured-clone friendly (Float32Array included), so the same
 // protocol runs over worker_threads and utilityProcess ports.
+import type { Task } from '../core/inputs.js';
 import type { PackManifest } from '../core/pack-manifest.js';
+import type { ModelInfo as RuntimeModelInfo, TokenEvent as RuntimeTokenEvent } from '../runtime/model.js';
 
-export type InferenceTask = 'paraphrase' | 'headline';
+export type InferenceTask = Task;
 
 export interface LoadOptions {
   /** onnxruntime intra-op threads; 0 or absent = runtime default. */
@@ -14,18 +16,12 @@ export interface LoadOptions {
   provider?: string;
 }
 
-export interface ModelInfo {
-  packId: string;
-  k: number;
-  dim: number;
-  /** The execution provider actually in use. */
-  provider: string;
-  /** The intra-op threads the session really uses (the automatic choice when none was asked for). */
-  threads?: number;
-  maxNewTokens: number;
-  /** The pack's reference means by document kind (k*dim each; style strength's "generic" end); absent or null when it has none. */
-  reference?: { tweet?: Float32Array; article?: Float32Array } | null;
-}
+/**
+ * What the host reports about the model it loaded: the runtime's ModelInfo, cut to what
+ * crosses the channel (provider: the one actually in use; threads: what the session
+ * really uses; reference: k*dim per document kind, or null), plus the pack's length limit.
+ */
+export type ModelInfo = Pick<RuntimeModelInfo, 'packId' | 'k' | 'dim' | 'provider' | 'threads' | 'reference'> & { maxNewTokens: number };
 
 export interface GenerateParams {
   /** Mean of the chosen compressions, k*dim floats; null = no personalization. */
@@ -41,13 +37,8 @@ export interface GenerateParams {
   maxNewTokens: number;
 }
 
-export interface TokenEvent {
-  candidate: number;
-  tokenId: number;
-  text: string;
-  done?: boolean;
-  finishReason?: 'eos' | 'stop' | 'length' | 'aborted';
-}
+/** One generated token of one candidate, as the runtime streams it (see runtime/model.ts). */
+export type TokenEvent = RuntimeTokenEvent;
 
 export interface ProtocolError {
   /** 'PACK_INVALID' for a bad pack, 'CANCELLED' when aborted, otherwise 'INFERENCE_FAILED'. */

@@ -4,10 +4,10 @@
 // are AbortSignals and callbacks, which each host maps onto its own transport.
 // Failures are thrown as ServiceError with a stable code (see errors.ts).
 
-export type DocKind = 'tweet' | 'article';
-export const DOC_KINDS: readonly DocKind[] = ['tweet', 'article'];
-export type Task = 'paraphrase' | 'headline';
-export const TASKS: readonly Task[] = ['paraphrase', 'headline'];
+import type { DocKind, ImportFormat, QueueState, Task } from '../core/inputs.js';
+
+// Declared once in the pure core (with the input schemas every host parses with).
+export { DOC_KINDS, TASKS, type DocKind, type ImportFormat, type QueueState, type Task } from '../core/inputs.js';
 
 export type ServiceErrorCode =
   | 'NOT_FOUND'
@@ -94,8 +94,6 @@ export interface Page<T> {
 }
 
 // ---------------------------------------------------------------- import
-
-export type ImportFormat = 'twitter-zip' | 'tweets-js' | 'csv' | 'json' | 'jsonl' | 'text' | 'markdown' | 'html';
 
 export interface ImportOptions {
   /** Overrides the kind the format implies (tweets for archives/CSV/JSON, articles for md/html/txt). */
@@ -228,8 +226,6 @@ export interface ImportProgress {
 }
 
 // ---------------------------------------------------------------- compression queue
-
-export type QueueState = 'idle' | 'running' | 'paused' | 'no-pack' | 'error';
 
 export interface QueueStatus {
   state: QueueState;

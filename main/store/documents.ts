@@ -1,11 +1,12 @@
 import type { Database } from 'better-sqlite3';
 import { hash } from 'node:crypto';
+import type { DocKind } from '../core/inputs.js';
 import { stmt } from './db.js';
 import { NOT_HELD } from './compressions.js';
 import { applyToMean } from './means.js';
 import { blobToF32 } from './vectors.js';
 
-export type DocKind = 'tweet' | 'article';
+export type { DocKind };
 
 export interface NewDocument {
   kind: DocKind;

@@ -1,10 +1,11 @@
 import type { Database } from 'better-sqlite3';
+import type { Task } from '../core/inputs.js';
 import { stmt } from './db.js';
 
 export interface NewGeneration {
   profileId: number | null;
   profileName: string | null;
-  task: 'paraphrase' | 'headline';
+  task: Task;
   draft: string;
   output: string;
   packId: string;
@@ -15,7 +16,7 @@ export interface GenerationRow {
   id: number;
   profile_id: number | null;
   profile_name: string | null;
-  task: 'paraphrase' | 'headline';
+  task: Task;
   draft: string;
   output: string;
   pack_id: string;

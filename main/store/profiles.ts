@@ -1,5 +1,6 @@
 import type { Database } from 'better-sqlite3';
 import { stmt } from './db.js';
+import { profileNameSchema } from '../core/inputs.js';
 import { StoreError } from './errors.js';
 
 export interface ProfileRow {
@@ -8,11 +9,11 @@ export interface ProfileRow {
   created_at: string;
 }
 
+/** The name as stored (NFC, trimmed), checked with the same schema every host parses it with. */
 function cleanName(name: string): string {
-  const n = name.normalize('NFC').trim();
-  if (!n) throw new StoreError('INVALID_INPUT', 'a profile name cannot be empty');
-  if (n.length > 100) throw new StoreError('INVALID_INPUT', 'a profile name can have at most 100 characters');
-  return n;
+  const r = profileNameSchema.safeParse(typeof name === 'string' ? name.normalize('NFC') : name);
+  if (!r.success) throw new StoreError('INVALID_INPUT', r.error.issues[0]?.message ?? 'not a profile name');
+  return r.data;
 }
 
 /** All profiles, oldest first. */

@@ -3,10 +3,11 @@
 // eval_sets' filtering), ported so `commer evaluate` in TypeScript scores exactly the
 // examples Python scores. Pure: the sha256 the selection orders by is a parameter
 // (node:crypto lives above the core), called as sha256hex(utf-8 of the string).
+import type { Task } from '../inputs.js';
 import { neutralize } from './neutralize.js';
 import { pyCollapseSpaces } from './py-text.js';
 
-export type EvalTask = 'paraphrase' | 'headline';
+export type EvalTask = Task;
 /** sha256 of the string's UTF-8 bytes, as 64 lowercase hex digits. */
 export type Sha256Hex = (s: string) => string;
 

@@ -1,4 +1,6 @@
-export type ImportFormat = 'twitter-zip' | 'tweets-js' | 'csv' | 'json' | 'jsonl' | 'text' | 'markdown' | 'html';
+import type { ImportFormat } from '../inputs.js';
+
+export type { ImportFormat };
 
 /**
  * Picks a format from the file name and its first decoded characters. Content

@@ -7,6 +7,7 @@ import { useProfilesStore } from '../stores/use-profiles-store';
 import { useUiStore } from '../stores/use-ui-store';
 import { num, plural } from '../lib/format';
 import type { ProfileSummary } from '../api';
+import { PROFILE_NAME_MAX } from '../../../main/core/inputs';
 
 function ProfileCard({ p, active }: { p: ProfileSummary; active: boolean }) {
   const { select, rename, remove } = useProfilesStore();
@@ -37,7 +38,7 @@ function ProfileCard({ p, active }: { p: ProfileSummary; active: boolean }) {
             <label htmlFor={nameId} className="sr-only">
               Profile name
             </label>
-            <input id={nameId} className="input" value={name} onChange={(e) => setName(e.target.value)} autoFocus maxLength={80} />
+            <input id={nameId} className="input" value={name} onChange={(e) => setName(e.target.value)} autoFocus maxLength={PROFILE_NAME_MAX} />
             <button type="submit" className="btn btn-small btn-primary" disabled={!name.trim()}>
               Save
             </button>
@@ -142,7 +143,7 @@ export function ProfilesView() {
           {first ? 'Name your first profile' : 'New profile'}
         </label>
         <div className="inline-form">
-          <input id={newId} className="input" placeholder="e.g. Me, @work, Newsletter" value={name} onChange={(e) => setName(e.target.value)} maxLength={80} />
+          <input id={newId} className="input" placeholder="e.g. Me, @work, Newsletter" value={name} onChange={(e) => setName(e.target.value)} maxLength={PROFILE_NAME_MAX} />
           <button type="submit" className="btn btn-primary" disabled={!name.trim() || busy}>
             <Icon name="plus" size={16} /> Create
           </button>

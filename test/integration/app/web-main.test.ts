@@ -128,9 +128,9 @@ describe('web host over the real services', () => {
   });
 
   test('a bad payload is refused with the schema message, and nothing is created', async () => {
-    const r = await invoke('profiles:create', { name: 'x'.repeat(81) });
+    const r = await invoke('profiles:create', { name: 'x'.repeat(101) });
     assert.equal(r.status, 400);
-    assert.match(r.json.error.message, /at most 80 characters/);
+    assert.match(r.json.error.message, /at most 100 characters/);
     const list = await invoke('profiles:list');
     assert.deepEqual(
       list.json.value.map((p: { name: string }) => p.name),

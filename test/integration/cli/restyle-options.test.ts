@@ -20,10 +20,16 @@ describe('commer restyle options', () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   test('-n 0 and -n 6 are refused as a usage error that names the range; -n 5 gives five', async () => {
-    for (const n of ['0', '6', '2.5']) {
+    // The restyle:start schema's messages, as IPC and the web host give them.
+    const cases: [string, string][] = [
+      ['0', 'ask for 1 to 5 suggestions'],
+      ['6', 'ask for 1 to 5 suggestions'],
+      ['2.5', 'the number of suggestions must be a whole number'],
+    ];
+    for (const [n, why] of cases) {
       const r = await run('restyle', 'coffee', '--profile', 'me', '-n', n);
       assert.equal(r.code, 2, `-n ${n}: ${r.stderr}`);
-      assert.match(r.stderr, /ask for 1 to 5 candidates/);
+      assert.match(r.stderr, new RegExp(`error \\(INVALID_INPUT\\): restyle:start: n: ${why}`));
     }
     const r = await run('--json', 'restyle', 'coffee before code', '--profile', 'me', '-n', '5', '--seed', '3', '--max-new-tokens', '4');
     assert.equal(r.code, 0, r.stderr);

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InvalidArgumentError } from 'commander';
-import { candidates, nonNegativeInt, num, positiveInt } from '../../../main/cli/args.js';
+import { nonNegativeInt, num, positiveInt } from '../../../main/cli/args.js';
 
 test('nonNegativeInt takes 0 and up, and nothing else', () => {
   assert.equal(nonNegativeInt('0'), 0);
@@ -17,9 +17,8 @@ test('positiveInt refuses 0 (and an empty value, which Number() reads as 0)', ()
   for (const bad of ['0', '-3', '2.5', 'x', '', '  ']) assert.throws(() => positiveInt(bad), /positive integer/, bad);
 });
 
-test('candidates is 1 to 5; num is any finite number', () => {
-  assert.deepEqual(['1', '5'].map(candidates), [1, 5]);
-  for (const bad of ['0', '6', '2.5']) assert.throws(() => candidates(bad), /1 to 5/, bad);
+// restyle's -n is read with num and range-checked by the restyle:start schema (test/integration/app/same-errors.test.ts).
+test('num is any finite number', () => {
   assert.equal(num('-0.25'), -0.25);
   assert.throws(() => num('Infinity'), /a number/);
 });
