@@ -3,7 +3,11 @@
 // request starts a fresh host and reloads the last pack first.
 import type { GenerateParams, InferenceRequest, InferenceResponse, InferenceTransport, LoadOptions, ModelInfo, PackValidation, ProtocolError, TokenEvent } from './inference-protocol.js';
 
+/** How long dispose waits for the host to finish what it is doing (a pack load cannot be interrupted) before killing it. */
+const DISPOSE_WAIT_MS = 180_000;
+
 /** A failed inference request; code follows ProtocolError plus 'HOST_CRASHED'. */
+
 export class InferenceError extends Error {
   override readonly name = 'InferenceError';
   constructor(
@@ -135,8 +139,11 @@ export class InferenceClient {
       await Promise.race([
         this.request(t, { type: 'dispose' }, 'disposing', (m) => (m.type === 'disposed' ? true : undefined)),
         // The host answers dispose after any load in progress: terminating a worker in the middle of
-        // onnxruntime's session creation aborts the whole process, so give it time.
-        new Promise((r) => setTimeout(r, 20_000).unref()),
+        // onnxruntime's session creation aborts the whole process ("terminate called after throwing an
+        // instance of 'Napi::Error'"), so give it time. Loading the 135M pack took over 20 s at a load
+        // average of 18 (a Ctrl+C during start-up then crashed the host); a load always ends, so the
+        // bound is only for a host that hangs.
+        new Promise((r) => setTimeout(r, DISPOSE_WAIT_MS).unref()),
       ]);
     } catch {
       // A host that fails to dispose is killed below anyway.
