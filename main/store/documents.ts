@@ -4,8 +4,9 @@ import { stmt } from './db.js';
 import { NOT_HELD } from './compressions.js';
 import { applyToMean } from './means.js';
 import { blobToF32 } from './vectors.js';
+import type { DocKind } from './kinds.js';
 
-export type DocKind = 'tweet' | 'article';
+export type { DocKind } from './kinds.js';
 
 export interface NewDocument {
   kind: DocKind;
