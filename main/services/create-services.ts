@@ -42,7 +42,7 @@ export async function createServices(opts: ServicesOptions = {}): Promise<Servic
   }
   store.attachSession(db, session);
   const storeCall = storeCalls(() => store.busyMessage(db));
-  const exporter = createExports({ db, dbPath, dataDir, s: storeCall });
+  const exporter = createExports({ db, dbPath, dataDir, storeCall });
   startupCleanup(db, dataDir);
 
   const events = createEvents();
