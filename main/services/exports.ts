@@ -9,6 +9,7 @@ import * as store from '../store/index.js';
 import type { Database } from '../store/index.js';
 import { ServiceError } from './errors.js';
 import type { ExportFile } from './types.js';
+import type { StoreCall } from './validate.js';
 
 /** The settings key holding the export files written ({path, bytes, exportedAt}[]); never itself exported. */
 const EXPORTS_KEY = 'exports';
@@ -21,7 +22,7 @@ export interface ExportsDeps {
   dbPath: string;
   dataDir: string;
   /** The services' store-call wrapper (StoreError and busy mapping). */
-  s: <T>(fn: () => T) => T;
+  storeCall: StoreCall;
 }
 
 export interface Exports {
@@ -35,7 +36,7 @@ export interface Exports {
   afterDeleteAll(files: readonly ExportFile[], deleteThem: boolean): { exportsDeleted: number; exportsKept: ExportFile[] };
 }
 
-export function createExports({ db, dbPath, dataDir, s }: ExportsDeps): Exports {
+export function createExports({ db, dbPath, dataDir, storeCall }: ExportsDeps): Exports {
   const running = new Set<{ ac: AbortController; finished: Promise<void> }>();
 
   /**
@@ -62,7 +63,7 @@ export function createExports({ db, dbPath, dataDir, s }: ExportsDeps): Exports 
       if (!ws.write(chunk)) await once(ws, 'drain');
     };
     try {
-      reader = s(() => store.openReadOnly(dbPath));
+      reader = storeCall(() => store.openReadOnly(dbPath));
       const r = reader;
       r.exec('BEGIN');
       const settings = store.allSettings(r);
@@ -95,7 +96,7 @@ export function createExports({ db, dbPath, dataDir, s }: ExportsDeps): Exports 
       if (ac.signal.aborted) throw new ServiceError('CANCELLED', 'the export was stopped: all data was deleted, or the app is closing');
       // Recorded, so that deleting all data can find (and offer to delete) this copy of it.
       const record: ExportFile = { path: out, bytes, exportedAt: new Date().toISOString() };
-      s(() => store.setSetting(db, EXPORTS_KEY, [...recordedExports().filter((e) => e.path !== out), record]));
+      storeCall(() => store.setSetting(db, EXPORTS_KEY, [...recordedExports().filter((e) => e.path !== out), record]));
     } catch (err) {
       ws.destroy();
       // Half a file is no export: never leave one behind.
@@ -123,7 +124,7 @@ export function createExports({ db, dbPath, dataDir, s }: ExportsDeps): Exports 
       const st = statSync(path);
       found.set(path, { path, bytes: st.size, exportedAt: exportedAt ?? st.mtime.toISOString() });
     };
-    for (const e of s(() => recordedExports())) add(e.path, e.exportedAt);
+    for (const e of storeCall(() => recordedExports())) add(e.path, e.exportedAt);
     const own = join(dataDir, store.EXPORTS_DIR_NAME);
     if (existsSync(own)) for (const name of readdirSync(own).sort()) if (EXPORT_FILE_NAME.test(name)) add(join(own, name));
     return [...found.values()].sort((a, b) => a.exportedAt.localeCompare(b.exportedAt));
@@ -145,7 +146,7 @@ export function createExports({ db, dbPath, dataDir, s }: ExportsDeps): Exports 
         else if (existsSync(f.path)) exportsKept.push(f);
       }
       // The files kept stay listed, so a later delete still offers them.
-      if (exportsKept.length) s(() => store.setSetting(db, EXPORTS_KEY, exportsKept));
+      if (exportsKept.length) storeCall(() => store.setSetting(db, EXPORTS_KEY, exportsKept));
       return { exportsDeleted, exportsKept };
     },
   };

@@ -21,7 +21,7 @@ import {
   type ImportFormat,
   type ParseEvent,
 } from '../core/import/index.js';
-import { beginImport, busyMessage, deleteDocuments, insertDocuments, isBusyError, retryWhileBusy, updateImport, StoreError, type Database, type NewDocument } from '../store/index.js';
+import { beginImport, busyMessage, insertDocuments, isBusyError, retryWhileBusy, rollbackImport, updateImport, StoreError, type Database, type NewDocument } from '../store/index.js';
 import { checkEncoding, decodeBytes, fileBytes, readHead, zipTextEntries, type ByteCounter } from './import-source.js';
 import { ServiceError } from './errors.js';
 import type { DocKind, ImportOptions, ImportProgress, ImportRowError } from './types.js';
@@ -361,11 +361,6 @@ async function* guard(src: Source): AsyncGenerator<ParseEvent> {
     if (err.message.startsWith(src.label)) throw new LabelledParseError(src.label, bare, err.line, err.message);
     throw new LabelledParseError(src.label, bare, err.line);
   }
-}
-
-function rollbackImport(db: Database, importId: number): number {
-  const ids = (db.prepare('SELECT id FROM documents WHERE import_id = ?').all(importId) as Array<{ id: number }>).map((r) => r.id);
-  return ids.length ? deleteDocuments(db, ids) : 0;
 }
 
 function counts(p: ImportProgress) {

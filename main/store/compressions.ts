@@ -4,7 +4,7 @@ import { stmt } from './db.js';
 import { StoreError } from './errors.js';
 import { applyToMean } from './means.js';
 import { f32ToBlob } from './vectors.js';
-import type { DocKind } from './documents.js';
+import type { DocKind } from '../core/inputs.js';
 
 /** SQL condition on a documents row `d`: its import was not cancelled (imports.held), so it may be learned. */
 export const NOT_HELD = 'NOT EXISTS (SELECT 1 FROM imports i WHERE i.id = d.import_id AND i.held = 1)';

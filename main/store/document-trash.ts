@@ -7,7 +7,8 @@ import type { Database } from 'better-sqlite3';
 import { stmt } from './db.js';
 import { applyToMean } from './means.js';
 import { blobToF32 } from './vectors.js';
-import type { DocKind, DocumentRow } from './documents.js';
+import type { DocKind } from '../core/inputs.js';
+import type { DocumentRow } from './documents.js';
 
 export interface DeletedDocument {
   row: DocumentRow & { sha256: string; import_id: number | null };

@@ -124,6 +124,12 @@ export function removeImportDocuments(db: Database, id: number, limit = 1000): n
   return ids.length ? deleteDocuments(db, ids) : 0;
 }
 
+/** Removes every document an import inserted, in one transaction (a failed import leaves nothing behind). Returns how many. */
+export function rollbackImport(db: Database, importId: number): number {
+  const ids = (stmt(db, 'SELECT id FROM documents WHERE import_id = ?').all(importId) as Array<{ id: number }>).map((r) => r.id);
+  return ids.length ? deleteDocuments(db, ids) : 0;
+}
+
 /** Marks a finished import as cancelled after the fact (the user stopped the learning of its documents), with why. */
 export function markImportCancelled(db: Database, id: number, message: string): void {
   stmt(db, "UPDATE imports SET status = 'cancelled', message = ? WHERE id = ?").run(message, id);

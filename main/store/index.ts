@@ -13,4 +13,5 @@ export * from './means.js';
 export * from './generations.js';
 export * from './settings.js';
 export * from './imports.js';
+export { deleteUserData, checkpointWal } from './delete-all.js';
 export { blobToF32, f32ToBlob } from './vectors.js';

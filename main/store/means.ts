@@ -2,7 +2,7 @@ import type { Database } from 'better-sqlite3';
 import { firstNonFinite, RunningMean } from '../core/running-mean.js';
 import { stmt } from './db.js';
 import { blobToF32, blobToF64, f64ToBlob } from './vectors.js';
-import type { DocKind } from './documents.js';
+import type { DocKind } from '../core/inputs.js';
 
 interface MeanRow {
   count: number;

@@ -1,0 +1,250 @@
+// The import jobs: starting, inspecting, cancelling, undoing and resuming them, and
+// the learning side of their progress, which follows the compression queue.
+import { randomUUID } from 'node:crypto';
+import { basename, resolve } from 'node:path';
+import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import * as store from '../store/index.js';
+import { ImportParseError } from '../core/import/index.js';
+import { IMPORT_FORMATS } from '../core/inputs.js';
+import { hidePath, queuedProgress, runImport, type ImportJobContext } from './import-runner.js';
+import { inspectImport } from './import-inspect.js';
+import { requireProfile } from './library.js';
+import { ServiceError } from './errors.js';
+import type { ServiceContext } from './context.js';
+import { DOC_KINDS, type ImportPhase, type ImportProgress, type ImportService, type QueueStatus } from './types.js';
+
+const READING: ReadonlySet<ImportPhase> = new Set(['queued', 'parsing', 'storing']);
+const snapshot = (p: ImportProgress): ImportProgress => ({ ...p, errors: [...p.errors] });
+
+interface Job {
+  ctx: ImportJobContext;
+  ac: AbortController;
+  finished: Promise<void>;
+  settled: Array<() => void>;
+  /** The user cancelled it before it had read the whole file: learning its kept documents later does not make it 'done'. */
+  readCancelled: boolean;
+}
+
+export interface ImportsDeps {
+  /** The session id recorded as each import's owner (crash recovery leaves a live owner's imports alone). */
+  owner: string;
+  activePackId: () => string | null;
+  queueStatus: () => QueueStatus;
+}
+
+export type Imports = ReturnType<typeof createImports>;
+
+export function createImports({ db, storeCall, emit, queue }: ServiceContext, { owner, activePackId, queueStatus }: ImportsDeps) {
+  const jobs = new Map<string, Job>();
+  let lastJobUpdate = 0;
+
+  function job(jobId: unknown): Job {
+    const j = typeof jobId === 'string' ? jobs.get(jobId) : undefined;
+    if (!j) throw new ServiceError('NOT_FOUND', `no import job ${String(jobId)}`);
+    return j;
+  }
+
+  /**
+   * The learning side of every job's progress, from one queue snapshot (the one just
+   * sent as a 'queue' event), so an import's figures and the queue's never disagree:
+   * its rate is the queue's, and its time left is the queue's estimate for the
+   * documents up to its last one.
+   */
+  function updateJobLearning(st: QueueStatus = queueStatus()): void {
+    for (const j of jobs.values()) {
+      const p = j.ctx.progress;
+      const id = j.ctx.importId;
+      const packId = activePackId();
+      if (id === undefined || !packId) continue;
+      if (p.phase === 'storing') {
+        // The queue learns batches while the file is still being read; the reader emits this with its next batch.
+        p.compressed = store.importCompressedCount(db, id, packId);
+        continue;
+      }
+      if (p.phase !== 'compressing') continue;
+      const docs = store.importDocumentCount(db, id);
+      p.compressed = store.importCompressedCount(db, id, packId);
+      const left = store.pendingThroughImport(db, id, packId);
+      p.docsPerSec = st.docsPerSec;
+      p.etaSec = left === 0 ? 0 : st.etaSec !== null && st.pending > 0 ? Math.round((st.etaSec * left) / st.pending) : null;
+      if (p.compressed >= docs || st.state === 'paused' || st.state === 'error' || st.state === 'no-pack') {
+        p.phase = j.readCancelled ? 'cancelled' : 'done';
+        p.etaSec = null;
+        p.docsPerSec = 0;
+        for (const r of j.settled.splice(0)) r();
+      }
+      emit({ type: 'import', progress: snapshot(p) });
+    }
+  }
+
+  /**
+   * Holds a job's documents back from learning, at once: the queue drops the batch it
+   * has in flight, and a batch that still arrives adds nothing of them (addCompressions
+   * skips held documents). From here on the job's learned count no longer changes.
+   */
+  function holdJob(j: Job): void {
+    const id = j.ctx.importId;
+    if (id === undefined) return;
+    storeCall(() => store.setImportHeld(db, id, true));
+    void queue.restart();
+    const packId = activePackId();
+    j.ctx.progress.compressed = packId ? store.importCompressedCount(db, id, packId) : 0;
+  }
+
+  /** What a cancelled job turns back into when its kept documents may be learned. */
+  function resumeJob(j: Job): ImportProgress {
+    const p = j.ctx.progress;
+    const id = j.ctx.importId;
+    if (p.phase !== 'cancelled' || id === undefined) throw new ServiceError('CONFLICT', `${basename(j.ctx.path)}: only a cancelled import can be learned after all (this one is ${p.phase})`);
+    storeCall(() => store.setImportHeld(db, id, false));
+    const st = queue.status();
+    const packId = activePackId();
+    const left = store.importDocumentCount(db, id) - (packId ? store.importCompressedCount(db, id, packId) : 0);
+    if (left > 0 && st.packId && st.state !== 'paused' && st.state !== 'error') {
+      p.phase = 'compressing';
+      queue.notify();
+      updateJobLearning();
+    }
+    emit({ type: 'import', progress: snapshot(p) });
+    emit({ type: 'queue', status: queueStatus() });
+    return snapshot(p);
+  }
+
+  const service: ImportService = {
+    start: (req) => {
+      const profile = storeCall(() => requireProfile(db, req?.profileId));
+      if (typeof req.path !== 'string' || !req.path.trim()) throw new ServiceError('INVALID_INPUT', 'path must be a file path');
+      const options = { ...(req.options ?? {}) };
+      if (options.onBadRow !== undefined && options.onBadRow !== 'skip' && options.onBadRow !== 'abort') throw new ServiceError('INVALID_INPUT', "onBadRow must be 'skip' or 'abort'");
+      if (options.kind !== undefined && !DOC_KINDS.includes(options.kind)) throw new ServiceError('INVALID_INPUT', `kind must be one of ${DOC_KINDS.join(', ')}`);
+      if (options.format !== undefined && !IMPORT_FORMATS.includes(options.format)) throw new ServiceError('INVALID_INPUT', `format must be one of ${IMPORT_FORMATS.join(', ')}`);
+      if (options.textSplit !== undefined && options.textSplit !== 'blocks' && options.textSplit !== 'file') throw new ServiceError('INVALID_INPUT', "textSplit must be 'blocks' or 'file'");
+      const jobId = randomUUID();
+      const name = req.name?.trim() ? basename(req.name.replace(/\\/g, '/')) : undefined;
+      const progress = queuedProgress(jobId, profile.id, name ?? req.path);
+      const ac = new AbortController();
+      const ctx: ImportJobContext = {
+        db,
+        progress,
+        options,
+        path: resolve(req.path),
+        ...(name ? { name } : {}),
+        signal: ac.signal,
+        emit: (p) => emit({ type: 'import', progress: p }),
+        onStored: () => queue.notify(),
+        owner,
+        afterParse: (p) => {
+          const st = queue.status();
+          return p.stored > 0 && st.packId && st.state !== 'paused' && st.state !== 'error' ? 'compressing' : 'done';
+        },
+        onCancelled: () => {
+          j.readCancelled = true;
+          try {
+            holdJob(j);
+          } catch {
+            // The database refused even this (disk full, locked for longer than we wait): cancel() held it already if it could.
+          }
+        },
+      };
+      const j: Job = { ctx, ac, settled: [], finished: Promise.resolve(), readCancelled: false };
+      j.finished = runImport(ctx).then(() => {
+        emit({ type: 'data-changed', what: 'documents', profileId: profile.id });
+        if (progress.phase === 'compressing') {
+          queue.notify();
+          updateJobLearning();
+        }
+      });
+      jobs.set(jobId, j);
+      return { jobId };
+    },
+    inspect: async (req) => {
+      if (typeof req?.path !== 'string' || !req.path.trim()) throw new ServiceError('INVALID_INPUT', 'path must be a file path');
+      const options = req.options ?? {};
+      if (options.format !== undefined && !IMPORT_FORMATS.includes(options.format)) throw new ServiceError('INVALID_INPUT', `format must be one of ${IMPORT_FORMATS.join(', ')}`);
+      const name = req.name?.trim() ? basename(req.name.replace(/\\/g, '/')) : basename(req.path);
+      try {
+        return await inspectImport(resolve(req.path), name, options);
+      } catch (err) {
+        if (err instanceof ServiceError) throw err;
+        if (err instanceof ImportParseError) throw new ServiceError('INVALID_INPUT', hidePath(err.message, resolve(req.path), name));
+        throw new ServiceError('INTERNAL', `${name}: ${hidePath(err instanceof Error ? err.message : String(err), resolve(req.path), name)}`);
+      }
+    },
+    get: (jobId) => snapshot(job(jobId).ctx.progress),
+    list: () => [...jobs.values()].map((j) => snapshot(j.ctx.progress)),
+    cancel: (jobId) => {
+      const j = job(jobId);
+      const p = j.ctx.progress;
+      if (READING.has(p.phase)) {
+        // Hold what it stored so far at once (the queue learns batches while the file is read);
+        // the reader stops at its next row and ends the job 'cancelled' (onCancelled above).
+        holdJob(j);
+        j.ac.abort();
+        return;
+      }
+      if (p.phase !== 'compressing') return;
+      holdJob(j);
+      p.phase = 'cancelled';
+      p.etaSec = null;
+      p.docsPerSec = 0;
+      storeCall(() => store.markImportCancelled(db, j.ctx.importId!, 'cancelled while learning: the documents it stored stay, not learned'));
+      for (const r of j.settled.splice(0)) r();
+      emit({ type: 'import', progress: snapshot(p) });
+      emit({ type: 'queue', status: queueStatus() });
+    },
+    undo: async (jobId) => {
+      const j = job(jobId);
+      const p = j.ctx.progress;
+      if (READING.has(p.phase) || p.phase === 'compressing') service.cancel(jobId as string);
+      await j.finished;
+      const id = j.ctx.importId;
+      if (id === undefined) return { removed: 0 };
+      // Held first, so that the queue leaves the documents alone while they go.
+      holdJob(j);
+      let removed = 0;
+      for (;;) {
+        const n = storeCall(() => store.removeImportDocuments(db, id, 1000));
+        if (!n) break;
+        removed += n;
+        // A big import goes in many transactions; the host answers other calls between them.
+        await yieldToLoop();
+      }
+      p.removed = (p.removed ?? 0) + removed;
+      const packId = activePackId();
+      p.compressed = packId ? store.importCompressedCount(db, id, packId) : 0;
+      emit({ type: 'import', progress: snapshot(p) });
+      emit({ type: 'data-changed', what: 'documents', profileId: p.profileId });
+      emit({ type: 'queue', status: queueStatus() });
+      return { removed };
+    },
+    resume: (jobId) => resumeJob(job(jobId)),
+    wait: async (jobId, o) => {
+      const j = job(jobId);
+      await j.finished;
+      if (o?.waitForCompression && j.ctx.progress.phase === 'compressing') await new Promise<void>((r) => j.settled.push(r));
+      return { ...j.ctx.progress, errors: [...j.ctx.progress.errors] };
+    },
+  };
+
+  return {
+    service,
+    /** Follows a queue status event: counting an import's compressed documents is a join over its rows, a few times a second is plenty. */
+    onQueueStatus(st: QueueStatus): void {
+      const now = Date.now();
+      if (st.state !== 'running' || now - lastJobUpdate > 250) {
+        lastJobUpdate = now;
+        updateJobLearning(st);
+      }
+    },
+    /** Stops every running job (delete all, close). */
+    abortAll(): void {
+      for (const j of jobs.values()) j.ac.abort();
+    },
+    /** Stops the jobs importing into one profile. */
+    abortImportsOf(profileId: number): void {
+      for (const j of jobs.values()) if (j.ctx.progress.profileId === profileId) j.ac.abort();
+    },
+    /** Resolves when every job has finished reading (failed or not). */
+    allFinished: () => Promise.all([...jobs.values()].map((j) => j.finished.catch(() => undefined))),
+  };
+}
