@@ -58,8 +58,10 @@ function events(until: (name: string, data: any) => boolean): Promise<{ name: st
           const e = { name, data: JSON.parse(data) };
           seen.push(e);
           if (until(e.name, e.data)) {
+            // Frames after the match in the same chunk are not part of the answer (the last one is the match).
             res.destroy();
             resolve(seen);
+            return;
           }
         }
       });
