@@ -7,11 +7,11 @@
 // learns slowly enough on a CPU for a cancel to land mid-learning.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startHost, type RunningHost } from './helpers/web-host.js';
+import type { Page } from 'playwright-core';
+import type { RunningHost } from './helpers/web-host.js';
+import { openBrowserSession, type BrowserSession } from './helpers/session.js';
 import { chromiumPath, hasChromium, obamaCsv, screenshotDir } from './helpers/paths.js';
 import { tweetsJs } from './helpers/archive.js';
 import { Studio } from './pages/studio.js';
@@ -19,11 +19,11 @@ import { Studio } from './pages/studio.js';
 const PACK = 'smollm2-135m-k4';
 
 describe('import cancel, undo and progress, in a browser', { skip: hasChromium() ? false : `no Chromium at ${chromiumPath}` }, () => {
+  let session: BrowserSession;
   let host: RunningHost;
-  let browser: Browser;
   let page: Page;
   let app: Studio;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   /** Opens the library and waits until it counts `n` documents. */
   const libraryHas = async (n: number) => {
@@ -33,24 +33,17 @@ describe('import cancel, undo and progress, in a browser', { skip: hasChromium()
   };
 
   before(async () => {
-    mkdirSync(screenshotDir, { recursive: true });
-    host = await startHost();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 860 }, colorScheme: 'light' })).newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    app = new Studio(page);
+    session = await openBrowserSession({ viewport: { width: 1280, height: 860 } });
+    ({ host, page, app, pageErrors } = session);
   });
   after(async () => {
-    await browser?.close();
-    await host?.close();
+    await session?.close();
   });
 
   test('set up: the shipped pack in use, a profile with 20 tweets learned', { timeout: 600_000 }, async (t) => {
     if (!host.packs.valid.includes(PACK)) return t.skip(`${PACK} is not in models/packs`);
     await app.open(host.url);
-    await app.go('Settings');
-    if ((await app.settings.activePackId()) !== PACK) await app.settings.use(PACK);
-    await app.settings.pack(PACK).locator('.chip', { hasText: 'in use' }).waitFor({ timeout: 300_000 });
+    await app.usePack(PACK);
     await app.go('Profiles');
     await app.profiles.create('Obama');
     await page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();

@@ -5,10 +5,11 @@
 // measured strength curve on the Model page. Real web host, real services, real model.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startHost, type RunningHost } from './helpers/web-host.js';
+import type { Page } from 'playwright-core';
+import type { RunningHost } from './helpers/web-host.js';
+import { openBrowserSession, type BrowserSession } from './helpers/session.js';
 import { chromiumPath, hasChromium, repoRoot, screenshotDir } from './helpers/paths.js';
 import { Studio } from './pages/studio.js';
 
@@ -22,35 +23,28 @@ const TWEETS = [
 ];
 
 describe('style strength, in a browser', { skip: hasChromium() ? false : `no Chromium at ${chromiumPath}` }, () => {
+  let session: BrowserSession;
   let host: RunningHost;
-  let browser: Browser;
   let page: Page;
   let app: Studio;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   const shot = async (name: string) => {
     await app.clearToasts();
     await page.screenshot({ path: join(screenshotDir, name) });
   };
 
   before(async () => {
-    mkdirSync(screenshotDir, { recursive: true });
-    host = await startHost();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' })).newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    app = new Studio(page);
+    session = await openBrowserSession();
+    ({ host, page, app, pageErrors } = session);
   });
   after(async () => {
-    await browser?.close();
-    await host?.close();
+    await session?.close();
   });
 
   test('set up: the shipped pack in use, a profile with four tweets learned', { timeout: 600_000 }, async (t) => {
     if (!host.packs.valid.includes(PACK)) return t.skip(`${PACK} is not in models/packs`);
     await app.open(host.url);
-    await app.go('Settings');
-    if ((await app.settings.activePackId()) !== PACK) await app.settings.use(PACK);
-    await app.settings.pack(PACK).locator('.chip', { hasText: 'in use' }).waitFor({ timeout: 300_000 });
+    await app.usePack(PACK);
     await app.go('Profiles');
     await app.profiles.create('Obama');
     await page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();

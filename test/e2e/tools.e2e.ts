@@ -78,9 +78,7 @@ describe('keyboard, undo, search and data tools in a browser', { skip: hasChromi
 
   test('set up: stories260k in use, a profile with twelve tweets learned', { timeout: 300_000 }, async () => {
     await app.open(host.url);
-    await app.go('Settings');
-    if ((await app.settings.activePackId()) !== PACK) await app.settings.use(PACK);
-    await app.settings.pack(PACK).locator('.chip', { hasText: 'in use' }).waitFor({ timeout: 120_000 });
+    await app.usePack(PACK, 120_000);
     await app.go('Profiles');
     await app.profiles.create('Ada');
     await heading('Import').waitFor();

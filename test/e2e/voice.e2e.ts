@@ -4,10 +4,10 @@
 // and "why it sounds like you": the person's closest documents, each opening the Library on it.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { startHost, type RunningHost } from './helpers/web-host.js';
+import type { Page } from 'playwright-core';
+import type { RunningHost } from './helpers/web-host.js';
+import { openBrowserSession, type BrowserSession } from './helpers/session.js';
 import { chromiumPath, hasChromium, screenshotDir } from './helpers/paths.js';
 import { Studio } from './pages/studio.js';
 
@@ -28,11 +28,11 @@ const FILLER = Array.from({ length: 40 }, (_, i) => `Quarterly ledger reconcilia
 const DRAFT = 'The girl went to the park with her dog and a red ball.';
 
 describe('with or without my voice, and why it sounds like me, in a browser', { skip: hasChromium() ? false : `no Chromium at ${chromiumPath}` }, () => {
+  let session: BrowserSession;
   let host: RunningHost;
-  let browser: Browser;
   let page: Page;
   let app: Studio;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   // The page scrolls inside <main>, and stories260K writes long suggestions: the window is made as tall
   // as the page for the picture (at most 2,800 px), so the comparison and the documents under the cards are in it.
   const shot = async (name: string) => {
@@ -46,24 +46,17 @@ describe('with or without my voice, and why it sounds like me, in a browser', { 
   const cardTexts = () => app.restyle.suggestions.getByTestId('suggestion-text').allTextContents();
 
   before(async () => {
-    mkdirSync(screenshotDir, { recursive: true });
-    host = await startHost();
-    browser = await chromium.launch({ executablePath: chromiumPath, headless: true, args: ['--no-sandbox'] });
-    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 }, colorScheme: 'light' })).newPage();
-    page.on('pageerror', (e) => pageErrors.push(e.message));
-    app = new Studio(page);
+    session = await openBrowserSession();
+    ({ host, page, app, pageErrors } = session);
   });
   after(async () => {
-    await browser?.close();
-    await host?.close();
+    await session?.close();
   });
 
   test('set up: stories260K in use, a profile with 48 documents learned', { timeout: 600_000 }, async () => {
     assert.ok(host.packs.valid.includes(PACK), `${PACK} is a committed fixture`);
     await app.open(host.url);
-    await app.go('Settings');
-    if ((await app.settings.activePackId()) !== PACK) await app.settings.use(PACK);
-    await app.settings.pack(PACK).locator('.chip', { hasText: 'in use' }).waitFor({ timeout: 300_000 });
+    await app.usePack(PACK);
     await app.go('Profiles');
     await app.profiles.create('Storyteller');
     await page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();

@@ -1,7 +1,8 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
+import { SearchBox } from '../components/SearchBox';
 import { useHistoryStore } from '../stores/use-history-store';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useRestyleStore } from '../stores/use-restyle-store';
@@ -99,7 +100,6 @@ export function HistoryView() {
   const { items, total, query, loading, error, load } = useHistoryStore();
   const profileId = profile?.id ?? null;
   const [text, setText] = useState(query);
-  const searchId = useId();
   const searchRef = useRef<HTMLInputElement>(null);
   useSearchFocus('history', searchRef);
   useEffect(() => {
@@ -133,22 +133,7 @@ export function HistoryView() {
       )}
       {(items.length > 0 || query) && (
         <div className="history-bar">
-          <div className="search">
-            <Icon name="search" size={16} />
-            <label htmlFor={searchId} className="sr-only">
-              Search history
-            </label>
-            <input
-              ref={searchRef}
-              id={searchId}
-              className="input search-input"
-              type="search"
-              placeholder="Search drafts and suggestions"
-              aria-keyshortcuts="/"
-              value={text}
-              onChange={(e) => setText(e.target.value)}
-            />
-          </div>
+          <SearchBox label="Search history" placeholder="Search drafts and suggestions" value={text} onChange={setText} inputRef={searchRef} />
           <span className="muted small" data-testid="history-count" data-query={query} data-state={searching ? 'searching' : 'ready'} aria-live="polite">
             {searching ? 'Searching…' : query ? `${num(total)} matching` : `${num(total)} suggestions`}
           </span>

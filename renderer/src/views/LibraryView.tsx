@@ -3,6 +3,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
+import { SearchBox } from '../components/SearchBox';
 import { useLibraryStore } from '../stores/use-library-store';
 import { useActiveProfile } from '../stores/use-profiles-store';
 import { useUiStore } from '../stores/use-ui-store';
@@ -37,7 +38,6 @@ export function LibraryView() {
   const { rows, total, searching, error, load, ensureRange, remove, restore, query, kind, setKind, focus } = useLibraryStore();
   const kindId = useId();
   const [text, setText] = useState(query);
-  const searchId = useId();
   const scrollRef = useRef<HTMLDivElement>(null);
   const searchRef = useRef<HTMLInputElement>(null);
   const profileId = profile?.id ?? null;
@@ -139,22 +139,7 @@ export function LibraryView() {
       ) : (
         <section className="card library" aria-label="Documents">
           <div className="library-bar">
-            <div className="search">
-              <Icon name="search" size={16} />
-              <label htmlFor={searchId} className="sr-only">
-                Search documents
-              </label>
-              <input
-                ref={searchRef}
-                id={searchId}
-                className="input search-input"
-                type="search"
-                placeholder="Search this profile’s writing"
-                aria-keyshortcuts="/"
-                value={text}
-                onChange={(e) => setText(e.target.value)}
-              />
-            </div>
+            <SearchBox label="Search documents" placeholder="Search this profile’s writing" value={text} onChange={setText} inputRef={searchRef} />
             <label htmlFor={kindId} className="sr-only">
               Kind of document
             </label>

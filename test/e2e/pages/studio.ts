@@ -43,6 +43,13 @@ export class Studio {
     this.palette = new Palette(page);
   }
 
+  /** Puts a pack in use from Settings (when it is not already) and waits until the page says so. */
+  async usePack(id: string, timeout = 300_000): Promise<void> {
+    await this.go('Settings');
+    if ((await this.settings.activePackId()) !== id) await this.settings.use(id);
+    await this.settings.pack(id).locator('.chip', { hasText: 'in use' }).waitFor({ timeout });
+  }
+
   get heading(): Locator {
     return this.page.getByRole('heading', { level: 1 });
   }
