@@ -30,22 +30,35 @@ export class ImportPage {
    * so the phase returned is the one that was waited for.
    */
   async waitFinished(files: string[], timeout: number): Promise<string> {
-    const handle = await this.page.waitForFunction(
-      (names) => {
-        // No named helpers in here: the page gets this function's source, without tsx's __name.
-        const finalPhases = ['done', 'failed', 'cancelled'];
-        const card = document.querySelector('[data-testid=import-progress]');
-        const phase = card?.getAttribute('data-phase') ?? '';
-        if (!card || !finalPhases.includes(phase)) return null;
-        const rows = [...card.querySelectorAll('[data-testid=import-file]')];
-        const mine = names.map((n) => rows.filter((r) => r.querySelector('.file-name')?.textContent === n));
-        if (mine.some((m) => m.length === 0)) return null;
-        if (!mine.flat().every((r) => finalPhases.includes(r.getAttribute('data-phase') ?? ''))) return null;
-        return phase;
-      },
-      files,
-      { timeout },
-    );
+    const handle = await this.page
+      .waitForFunction(
+        (names) => {
+          // No named helpers in here: the page gets this function's source, without tsx's __name.
+          const finalPhases = ['done', 'failed', 'cancelled'];
+          const card = document.querySelector('[data-testid=import-progress]');
+          const phase = card?.getAttribute('data-phase') ?? '';
+          if (!card || !finalPhases.includes(phase)) return null;
+          const rows = [...card.querySelectorAll('[data-testid=import-file]')];
+          const mine = names.map((n) => rows.filter((r) => r.querySelector('.file-name')?.textContent === n));
+          if (mine.some((m) => m.length === 0)) return null;
+          if (!mine.flat().every((r) => finalPhases.includes(r.getAttribute('data-phase') ?? ''))) return null;
+          return phase;
+        },
+        files,
+        { timeout },
+      )
+      .catch(async (e: unknown) => {
+        // Say what the card showed when the wait gave up: a hang and a slow import look alike otherwise.
+        const card = this.page.getByTestId('import-progress');
+        const seen = (await card.count())
+          ? await card.evaluate((c) => ({
+              phase: c.getAttribute('data-phase'),
+              rows: [...c.querySelectorAll('[data-testid=import-file]')].map((r) => `${r.querySelector('.file-name')?.textContent}: ${r.getAttribute('data-phase')}`),
+              text: (c.textContent ?? '').slice(0, 400),
+            }))
+          : 'no import card';
+        throw new Error(`${e instanceof Error ? e.message : String(e)}; the card showed ${JSON.stringify(seen)}`);
+      });
     return (await handle.jsonValue()) as string;
   }
 
