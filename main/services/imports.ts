@@ -91,6 +91,18 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
     j.ctx.progress.compressed = packId ? store.importCompressedCount(db, id, packId) : 0;
   }
 
+  /** Ends a job whose documents are held, read to the end: 'cancelled', with the learned count as it stands. */
+  function endCancelled(j: Job): void {
+    const p = j.ctx.progress;
+    p.phase = 'cancelled';
+    p.etaSec = null;
+    p.docsPerSec = 0;
+    storeCall(() => store.markImportCancelled(db, j.ctx.importId!, 'cancelled while learning: the documents it stored stay, not learned'));
+    for (const r of j.settled.splice(0)) r();
+    emit({ type: 'import', progress: snapshot(p) });
+    emit({ type: 'queue', status: queueStatus() });
+  }
+
   /** What a cancelled job turns back into when its kept documents may be learned. */
   function resumeJob(j: Job): ImportProgress {
     const p = j.ctx.progress;
@@ -149,7 +161,12 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
       const j: Job = { ctx, ac, settled: [], finished: Promise.resolve(), readCancelled: false };
       j.finished = runImport(ctx).then(() => {
         emit({ type: 'data-changed', what: 'documents', profileId: profile.id });
-        if (progress.phase === 'compressing') {
+        if (ac.signal.aborted && (progress.phase === 'compressing' || progress.phase === 'done')) {
+          // Cancelled after the reader's last row, while it saved its last batch: the reader no longer looks
+          // at the signal, but cancel() has held the documents, so they will never be learned. End it as a
+          // cancel during learning; otherwise it would wait in 'compressing' for ever.
+          endCancelled(j);
+        } else if (progress.phase === 'compressing') {
           queue.notify();
           updateJobLearning();
         }
@@ -184,13 +201,7 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
       }
       if (p.phase !== 'compressing') return;
       holdJob(j);
-      p.phase = 'cancelled';
-      p.etaSec = null;
-      p.docsPerSec = 0;
-      storeCall(() => store.markImportCancelled(db, j.ctx.importId!, 'cancelled while learning: the documents it stored stay, not learned'));
-      for (const r of j.settled.splice(0)) r();
-      emit({ type: 'import', progress: snapshot(p) });
-      emit({ type: 'queue', status: queueStatus() });
+      endCancelled(j);
     },
     undo: async (jobId) => {
       const j = job(jobId);
