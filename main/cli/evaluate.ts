@@ -2,9 +2,9 @@
 // plot, computed through the runtime the app uses. Progress goes to stderr (a bar
 // on a terminal, a line per finished row otherwise, so `nohup` logs show it).
 
-import { existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { loadEvalData, EvalDataError } from '../eval/data.js';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { readEvalInputs } from './eval-inputs.js';
 import { evaluateData, reportHeader, METHODS, type Method } from '../eval/evaluate.js';
 import { reportSvg } from '../eval/plot.js';
 import { loadModel } from '../runtime/index.js';
@@ -41,19 +41,10 @@ export async function runEvaluate(o: Record<string, unknown>, packDirOf: (id: st
   const perPerson = o.perPerson as number;
   if (perPerson < 1) return fail(2, '--per-person must be at least 1');
   const persons = o.persons ? list(o.persons) : undefined;
-  const files = (o.data as string[]).map((f) => resolve(f));
-  for (const f of files) if (!existsSync(f)) return fail(2, `no such data file: ${f}`);
-  const packArg = String(o.pack);
-  const packDir = existsSync(join(packArg, 'manifest.json')) ? resolve(packArg) : await packDirOf(packArg);
+  const inputs = await readEvalInputs(o, packDirOf);
+  if ('error' in inputs) return fail(2, inputs.error);
+  const { packDir, datasets } = inputs;
   const outPath = resolve(String(o.out));
-
-  let datasets;
-  try {
-    datasets = files.map((f) => ({ file: f, data: loadEvalData(f) }));
-  } catch (e) {
-    if (e instanceof EvalDataError) return fail(2, e.message);
-    throw e;
-  }
   const model = await loadModel(packDir, { threads: (o.threads as number) || undefined });
   const ac = new AbortController();
   const onSig = (): void => ac.abort();

@@ -5,10 +5,10 @@
 // keeps the mean the pack already had.
 
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { REFERENCE_FILE, REFERENCE_KINDS, type ReferenceKind } from '../core/pack-manifest.js';
-import { EvalDataError, loadEvalData } from '../eval/data.js';
+import { readEvalInputs } from './eval-inputs.js';
 import { buildReference } from '../eval/reference.js';
 import { loadModel, validatePack } from '../runtime/index.js';
 
@@ -33,17 +33,9 @@ export async function runReferenceMean(o: Record<string, unknown>, packDirOf: (i
   };
   const split = String(o.split ?? 'train');
   if (split !== 'train' && split !== 'all') return fail(2, `--split must be train or all, got "${split}"`);
-  const files = (o.data as string[]).map((f) => resolve(f));
-  for (const f of files) if (!existsSync(f)) return fail(2, `no such data file: ${f}`);
-  const packArg = String(o.pack);
-  const packDir = existsSync(join(packArg, 'manifest.json')) ? resolve(packArg) : await packDirOf(packArg);
-  let datasets;
-  try {
-    datasets = files.map((f) => ({ file: f, data: loadEvalData(f) }));
-  } catch (e) {
-    if (e instanceof EvalDataError) return fail(2, e.message);
-    throw e;
-  }
+  const inputs = await readEvalInputs(o, packDirOf);
+  if ('error' in inputs) return fail(2, inputs.error);
+  const { packDir, datasets } = inputs;
   const model = await loadModel(packDir, { threads: (o.threads as number) || undefined });
   const ac = new AbortController();
   const onSig = (): void => ac.abort();
