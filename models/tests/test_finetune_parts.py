@@ -14,10 +14,10 @@ from models.commer.encoding import Encoder
 from models.commer.finetune import cli
 from models.commer.finetune.config import FinetuneConfig
 from models.commer.finetune.examples import Example
-from models.commer.finetune.loss import batch_loss
+from models.commer.finetune.loss import BatchLoss, batch_loss, contrast_loss, contrast_partners
 from models.commer.finetune.params import build_model, param_groups, trained_state
 from models.commer.finetune.saving import provenance, save_run
-from models.commer.finetune.validation import input_probe_pairs, validate
+from models.commer.finetune.validation import input_probe_pairs, other_person_pairs, validate
 from models.commer.model import CommerModel, LoraConfig, ModelConfig
 
 torch.set_num_threads(1)
@@ -91,6 +91,62 @@ def test_validate_is_the_perplexity_of_the_batch_losses_and_restores_train_mode(
         s1, n1 = batch_loss(m, enc, exs[:2], "commer")
         s2, n2 = batch_loss(m, enc, exs[2:], "commer")
     assert ppl == pytest.approx(math.exp((float(s1) + float(s2)) / (n1 + n2)), rel=1e-6)
+
+
+def test_contrast_pairs_each_example_with_another_person_of_its_task_that_has_documents():
+    exs = [
+        Example("p0", "t0", ["d"], task="paraphrase", person="ann"),
+        Example("p1", "t1", ["d"], task="headline", person="bob"),
+        Example("p2", "t2", ["d"], task="paraphrase", person="ann"),  # same person as 0: no partner of 0
+        Example("p3", "t3", [], task="paraphrase", person="cat"),  # no documents: never a partner
+        Example("p4", "t4", ["d"], task="paraphrase", person="dan"),
+    ]
+    assert contrast_partners(exs) == [4, None, 4, None, 0]
+
+
+def test_contrast_loss_is_the_plain_loss_plus_the_hinge_on_the_own_versus_other_gap():
+    m = _model().eval()
+    enc = Encoder(_Tok(), 16, 16, 64)
+    exs = [Example("p: a", "xyz", ["doc one"], task="paraphrase", person="ann"), Example("p: b", "zwq", ["doc two", "more"], task="paraphrase", person="bob")]
+    with torch.no_grad():
+        plain, n = batch_loss(m, enc, exs, "commer")
+        zero_margin, n0, gap = contrast_loss(m, enc, exs, weight=1.0, margin=0.0)
+        huge_margin, n1, gap1 = contrast_loss(m, enc, exs, weight=1.0, margin=100.0)
+        # each row scored after the other row's merged documents, by hand
+        swapped = [Example(e.prompt, e.target, o.docs) for e, o in zip(exs, exs[::-1])]
+        per_own = [batch_loss(m, enc, [e], "commer") for e in exs]
+        per_other = [batch_loss(m, enc, [e], "commer") for e in swapped]
+    assert n0 == n1 == n
+    want_gap = sum(float(o[0]) / o[1] - float(s[0]) / s[1] for s, o in zip(per_own, per_other)) / 2
+    assert gap == pytest.approx(want_gap, abs=1e-4) and gap1 == pytest.approx(gap, abs=1e-6)
+    hinge0 = sum(max(0.0, -(float(o[0]) / o[1] - float(s[0]) / s[1])) * s[1] for s, o in zip(per_own, per_other))
+    assert float(zero_margin) == pytest.approx(float(plain) + hinge0, rel=1e-4)
+    assert float(huge_margin) == pytest.approx(float(plain) + sum((100.0 - (float(o[0]) / o[1] - float(s[0]) / s[1])) * s[1] for s, o in zip(per_own, per_other)), rel=1e-4)
+    # the training module takes the contrast path only when asked
+    with torch.no_grad():
+        via_module = float(BatchLoss(m, enc)(exs, "commer")[0])
+    assert via_module == pytest.approx(float(plain), rel=1e-6)
+
+
+def test_contrast_is_refused_outside_the_commer_task_stage():
+    with pytest.raises(ConfigError, match="task stage only"):
+        FinetuneConfig(stage="ae", contrast=1.0)
+    with pytest.raises(ConfigError, match=">= 0"):
+        FinetuneConfig(contrast=-1.0)
+
+
+def test_own_versus_other_probe_takes_as_many_documents_of_another_person_of_the_task():
+    exs = [
+        Example("p0", "t0", ["a1", "a2"], task="paraphrase", person="ann"),
+        Example("p1", "t1", ["b1"], task="paraphrase", person="bob"),
+        Example("p2", "t2", ["c1", "c2", "c3"], task="paraphrase", person="cat"),
+        Example("p3", "t3", ["h1"], task="headline", person="hal"),
+    ]
+    own, other = other_person_pairs(exs)
+    # cat's 3 documents: nobody else of the task has 3, so cat is not probed
+    assert [e.prompt for e in own] == ["p0", "p1"]
+    assert [e.docs for e in other] == [["c1", "c2"], ["c1"]]
+    assert [e.target for e in other] == ["t0", "t1"]
 
 
 def test_input_probe_scores_each_target_after_the_next_example_s_input_of_its_task():

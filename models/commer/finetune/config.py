@@ -48,12 +48,26 @@ class FinetuneConfig:
     # person-less paraphrase examples (neutralize(text) -> text) over pre-training news
     # headlines and descriptions (12k texts, too many to recall: they reward reading the input)
     adapt_mix: Dict[str, float] = field(default_factory=lambda: {"task": 0.6, "ae": 0.2, "concat": 0.2})
+    # document counts of the task examples per task (None: tasks.TRAIN_DOC_COUNTS). With a
+    # frozen backbone a 0-document example trains nothing, so a personalization run leaves 0 out.
+    task_doc_counts: Optional[Dict[str, Tuple[int, ...]]] = None
+    # own-versus-other contrast (ComMer task stage): each example with documents is scored a
+    # second time with the merged documents of another person of its task in the same batch,
+    # and contrast * max(0, contrast_margin - (NLL/token with theirs - NLL/token with its own))
+    # per target token is added to the loss: the compressions must carry what tells this
+    # person from another writer of the same kind, not only the genre (models/README.md)
+    contrast: float = 0.0
+    contrast_margin: float = 0.2
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
             raise ConfigError(f"finetune mode {self.mode!r} is not one of {', '.join(MODES)}")
         if self.stage not in STAGES:
             raise ConfigError(f"finetune stage {self.stage!r} is not one of {', '.join(STAGES)}")
+        if self.contrast < 0 or self.contrast_margin < 0:
+            raise ConfigError("finetune contrast and contrast_margin are >= 0")
+        if self.contrast and (self.mode != "commer" or self.stage != "task"):
+            raise ConfigError("finetune contrast is for the ComMer task stage only")
 
     @property
     def stage_name(self) -> str:
@@ -74,4 +88,6 @@ class FinetuneConfig:
         d.update({k: v for k, v in overrides.items() if v is not None})
         if "ae_doc_counts" in d:
             d["ae_doc_counts"] = tuple(d["ae_doc_counts"])
+        if d.get("task_doc_counts") is not None:
+            d["task_doc_counts"] = {t: tuple(v) for t, v in d["task_doc_counts"].items()}
         return FinetuneConfig(**d)

@@ -34,7 +34,8 @@ class Example:
     target: str
     docs: List[str]  # profile documents (already rendered for the compressor)
     mode: str = ""  # adapt stage: "commer" or "concat" for this example ("" = the run's mode)
-    task: str = ""  # validation examples: the task, for the input probe
+    task: str = ""  # task examples and validation examples: the task (input probe, contrast)
+    person: str = ""  # task examples and validation examples: whose target it is (contrast, own-vs-other probe)
 
 
 def copy_pairs(corpus: Corpus) -> List[Tuple[str, str]]:
@@ -75,19 +76,19 @@ class TrainData:
             counts = TRAIN_DOC_COUNTS[task]
             for j, ex in enumerate(eval_examples(tps, cfg.val_per_person, max_docs=max(counts))):
                 n = counts[j % len(counts)]
-                self.val.append(Example(render_prompt(task, ex.input), ex.target, [render_document(d) for d in ex.profile[:n]], task=task))
+                self.val.append(Example(render_prompt(task, ex.input), ex.target, [render_document(d) for d in ex.profile[:n]], task=task, person=ex.person))
         rng.shuffle(self.val)
 
     def task_example(self, rng: random.Random) -> Example:
         tasks = sorted(self.cfg.task_mix)
         task = rng.choices(tasks, weights=[self.cfg.task_mix[t] for t in tasks])[0]
         tp = rng.choice(self.persons[task])
-        n = rng.choice(TRAIN_DOC_COUNTS[task])
+        n = rng.choice((self.cfg.task_doc_counts or TRAIN_DOC_COUNTS)[task])
         item, docs = sample_training_example(tp, n, rng)
         target = item.target
         if self.cfg.style_aug and rng.random() < self.cfg.style_aug:
             target, docs, _ = stylize(task, target, docs, rng)
-        return Example(render_prompt(task, item.input), target, [render_document(d) for d in docs])
+        return Example(render_prompt(task, item.input), target, [render_document(d) for d in docs], task=task, person=tp.person)
 
     def ae_example(self, rng: random.Random) -> Example:
         n = rng.choice(self.cfg.ae_doc_counts)

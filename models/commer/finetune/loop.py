@@ -44,7 +44,7 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
     stage = cfg.stage_name
     val = data.validation_set(stage)
     trainable = [p for g in groups for p in g["params"]]
-    loss_fn = BatchLoss(model, enc)
+    loss_fn = BatchLoss(model, enc, cfg.contrast, cfg.contrast_margin)
     fwd = DDP(loss_fn, find_unused_parameters=True) if di.enabled else loss_fn
     warmup = max(1, int(cfg.warmup_frac * cfg.max_steps))
     v0 = validate(model, enc, val, cfg.mode)
@@ -54,6 +54,7 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
     log(event="start", mode=cfg.mode, stage=stage, val_ppl=round(v0, 4), n_val=len(val), world=di.world, train_persons={k: len(v) for k, v in data.persons.items()}, config=asdict(cfg), **probe)
     t0 = time.time()
     step, acc, acc_n, tok_n = 0, 0.0, 0, 0
+    gaps: list = []
     model.train()
     history = [{"step": 0, "val_ppl": v0}]
     while step < cfg.max_steps:
@@ -71,9 +72,12 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
         acc += float(all_reduce_sum(loss_sum.detach(), di) / total)
         acc_n += 1
         tok_n += int(total)
+        if loss_fn.last_gap is not None:
+            gaps.append(loss_fn.last_gap)
         if step % cfg.log_every == 0:
-            log(step=step, loss=round(acc / acc_n, 4), lr=round(opt.param_groups[0]["lr"], 6), elapsed_s=round(time.time() - t0, 1))
-            acc, acc_n = 0.0, 0
+            extra = {"contrast_gap": round(sum(gaps) / len(gaps), 4)} if gaps else {}
+            log(step=step, loss=round(acc / acc_n, 4), lr=round(opt.param_groups[0]["lr"], 6), elapsed_s=round(time.time() - t0, 1), **extra)
+            acc, acc_n, gaps = 0.0, 0, []
         stop = cfg.time_budget_s and time.time() - t0 > cfg.time_budget_s
         if step % cfg.eval_every == 0 or step == cfg.max_steps or stop:
             v = validate(model, enc, val, cfg.mode)

@@ -4,7 +4,7 @@ or nothing. Sequences follow models/PACK_FORMAT.md "Sequences" (encoding.py)."""
 
 from __future__ import annotations
 
-from typing import Optional, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -64,6 +64,67 @@ def target_loss_from_hidden(m: CommerModel, hidden: torch.Tensor, ids: torch.Ten
     return nll, int(sel.sum())
 
 
+def row_nll(m: CommerModel, hidden: torch.Tensor, ids: torch.Tensor, starts: Sequence[int], lengths: Sequence[int]) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Per row: the target-token NLL sum [B] and the number of target tokens [B]."""
+    sel = _target_mask(ids, starts, lengths)
+    logits = m.backbone.lm_head(hidden[:, :-1][sel])
+    nll = F.cross_entropy(logits.float(), ids[:, 1:][sel], reduction="none")
+    rows = sel.nonzero()[:, 0]
+    return nll.new_zeros(ids.shape[0]).index_add(0, rows, nll), sel.sum(1)
+
+
+def contrast_partners(exs: Sequence[Example]) -> List[Optional[int]]:
+    """For each example with documents, the next example (cyclically) of the same task,
+    with documents, of another person: whose merged documents stand for "another writer
+    of the same kind" in the contrast. None where the batch has no such example."""
+    out: List[Optional[int]] = []
+    n = len(exs)
+    for i, e in enumerate(exs):
+        found = None
+        if e.docs and e.task and e.person:
+            for step in range(1, n):
+                j = (i + step) % n
+                o = exs[j]
+                if o.docs and o.task == e.task and o.person and o.person != e.person:
+                    found = j
+                    break
+        out.append(found)
+    return out
+
+
+def contrast_loss(m: CommerModel, encoder: Encoder, exs: Sequence[Example], weight: float, margin: float) -> Tuple[torch.Tensor, int, Optional[float]]:
+    """The ComMer batch loss plus the own-versus-other hinge (FinetuneConfig.contrast):
+    (loss sum, target tokens of the own rows, mean gap in nats/token or None). The
+    other-person rows share the forward with the own rows and are not counted as
+    target tokens, so the loss normalization is the plain loss's."""
+    prefix, pmask = commer_prefix(m, encoder, [e.docs for e in exs])
+    rows = [encoder.gen_row(encoder.prompt(e.prompt), e.target) for e in exs]
+    ids, mask = pad_rows([r[0] for r in rows], encoder.tok.pad_id, "right")
+    starts = [r[1] for r in rows]
+    lengths = [len(r[0]) for r in rows]
+    partners = contrast_partners(exs) if prefix is not None else [None] * len(exs)
+    own = [i for i, j in enumerate(partners) if j is not None]
+    if own:
+        theirs = [partners[i] for i in own]
+        prefix = torch.cat([prefix, prefix[theirs]])
+        pmask = torch.cat([pmask, pmask[theirs]])
+        ids_all, mask_all = torch.cat([ids, ids[own]]), torch.cat([mask, mask[own]])
+        starts_all = starts + [starts[i] for i in own]
+        lengths_all = lengths + [lengths[i] for i in own]
+    else:
+        ids_all, mask_all, starts_all, lengths_all = ids, mask, starts, lengths
+    hidden = m.generator_forward(prefix, pmask, ids_all, mask_all, return_hidden=True)
+    sums, counts = row_nll(m, hidden, ids_all, starts_all, lengths_all)
+    b = len(exs)
+    total = sums[:b].sum()
+    if not own:
+        return total, int(counts[:b].sum()), None
+    n_tok = counts[own].float()
+    gap = sums[b:] / n_tok - sums[own] / n_tok
+    hinge = torch.relu(margin - gap) * n_tok
+    return total + weight * hinge.sum(), int(counts[:b].sum()), float(gap.detach().mean())
+
+
 def batch_loss(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str) -> Tuple[torch.Tensor, int]:
     """Sum of target-token CE over the batch and the number of target tokens. Each
     example runs in its own mode (Example.mode) or the run's `mode`; a mixed batch (the
@@ -99,10 +160,16 @@ class BatchLoss(torch.nn.Module):
     leaves the compressor unused) and every trained tensor is averaged by DDP itself,
     whichever path (compressor, generator, soft prompt, adapted backbone) used it."""
 
-    def __init__(self, model: CommerModel, encoder: Encoder):
+    def __init__(self, model: CommerModel, encoder: Encoder, contrast: float = 0.0, contrast_margin: float = 0.0):
         super().__init__()
         self.model = model
         self.encoder = encoder
+        self.contrast = contrast
+        self.contrast_margin = contrast_margin
+        self.last_gap: Optional[float] = None  # the contrast's mean own-vs-other gap of the last batch
 
     def forward(self, exs: Sequence[Example], mode: str) -> Tuple[torch.Tensor, int]:
+        if self.contrast > 0 and mode == "commer" and not any(e.mode and e.mode != mode for e in exs):
+            s, n, self.last_gap = contrast_loss(self.model, self.encoder, exs, self.contrast, self.contrast_margin)
+            return s, n
         return batch_loss(self.model, self.encoder, exs, mode)

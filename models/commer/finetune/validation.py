@@ -69,8 +69,38 @@ def input_probe_pairs(exs: Sequence[Example]) -> tuple[List[Example], List[Examp
     return own, other
 
 
+def other_person_pairs(exs: Sequence[Example]) -> tuple[List[Example], List[Example]]:
+    """The own-versus-other probe's two lists: every validation example with documents
+    and a person, once with its own documents and once with as many documents of the
+    next example of its task from another person who has at least that many."""
+    own: List[Example] = []
+    other: List[Example] = []
+    for i, e in enumerate(exs):
+        if not (e.docs and e.person and e.task):
+            continue
+        for step in range(1, len(exs)):
+            o = exs[(i + step) % len(exs)]
+            if o.task == e.task and o.person and o.person != e.person and len(o.docs) >= len(e.docs):
+                own.append(e)
+                other.append(Example(e.prompt, e.target, o.docs[: len(e.docs)], e.mode, e.task, e.person))
+                break
+    return own, other
+
+
+def own_vs_other_probe(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str) -> Dict[str, float]:
+    """The validation examples with documents, scored with their person's documents and
+    with another person's of the same task and count: what the documents give that is
+    this person's and not the genre's (the style-strength control rests on it)."""
+    own, other = other_person_pairs(exs)
+    if not own:
+        return {}
+    a = validate(m, encoder, own, mode)
+    b = validate(m, encoder, other, mode)
+    return {"ppl_own_docs": round(a, 4), "ppl_other_docs": round(b, 4), "own_gain": round(1 - a / b, 4)}
+
+
 def probes(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str, stage: str) -> Dict[str, float]:
     """What every validation logs besides perplexity (ComMer task-reading stages only)."""
     if mode != "commer" or stage == "ae":
         return {}
-    return {**personalization_probe(m, encoder, exs, mode), **input_probe(m, encoder, exs, mode)}
+    return {**personalization_probe(m, encoder, exs, mode), **input_probe(m, encoder, exs, mode), **own_vs_other_probe(m, encoder, exs, mode)}
