@@ -129,12 +129,18 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
     return undefined;
   }
 
+  /** What a CONFLICT says when an import is not held, per action. */
+  const NOT_HELD_MESSAGE = {
+    learn: "its documents are learned already or waiting to be (only a cancelled import's kept documents are held back)",
+    remove: 'its documents are not held back by a cancel, so they are removed one by one in the Library, not here',
+  } as const;
+
   /** A held import's row, or NOT_FOUND / CONFLICT saying what is wrong with the id. */
-  function requireHeld(importId: unknown, doing: string): store.ImportRow {
+  function requireHeld(importId: unknown, doing: keyof typeof NOT_HELD_MESSAGE): store.ImportRow {
     const id = requireInt(importId, 'importId', 1, Number.MAX_SAFE_INTEGER);
     const row = storeCall(() => store.getImport(db, id));
     if (!row) throw new ServiceError('NOT_FOUND', `no import with id ${id}`);
-    if (!row.held) throw new ServiceError('CONFLICT', `${row.file}: its documents are not held back from learning (it was not cancelled, or they are being learned already), so there is nothing to ${doing}`);
+    if (!row.held) throw new ServiceError('CONFLICT', `${row.file}: ${NOT_HELD_MESSAGE[doing]}`);
     return row;
   }
 
@@ -262,9 +268,15 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
     },
     held: (profileId) => {
       const profile = storeCall(() => requireProfile(db, profileId));
-      return storeCall(() => store.listHeldImports(db, profile.id, activePackId())).map(
-        (r): HeldImport => ({ importId: r.id, profileId: profile.id, file: r.file, startedAt: r.started_at, status: r.status, documents: r.documents, learned: r.learned }),
-      );
+      return storeCall(() => store.listHeldImports(db, profile.id, activePackId())).map((r): HeldImport => ({
+        importId: r.id,
+        profileId: profile.id,
+        file: r.file,
+        startedAt: r.started_at,
+        status: r.status,
+        documents: r.documents,
+        learned: r.learned,
+      }));
     },
     release: async (importId) => {
       let row = requireHeld(importId, 'learn');

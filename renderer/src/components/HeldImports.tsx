@@ -86,8 +86,8 @@ export function HeldImports({ profileId }: { profileId: number }) {
         {confirming && (
           <p>
             This removes the {plural(confirming.documents, 'document')} that <strong>{confirming.file}</strong> added
-            {confirming.learned > 0 ? <>, with what the style learned from the {num(confirming.learned)} learned before the cancel</> : null}. Documents that were in the profile
-            before this import stay. This cannot be undone.
+            {confirming.learned > 0 ? <>, with what the style learned from the {num(confirming.learned)} learned before the cancel</> : null}. Documents that were in the profile before this import
+            stay. This cannot be undone.
           </p>
         )}
       </ConfirmDialog>

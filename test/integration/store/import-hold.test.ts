@@ -115,7 +115,13 @@ test('listHeldImports: per profile, only held imports with documents left, count
     insertDocuments(db, other, docs('o', 4), elsewhere);
     // Two of a's learned with pack p before the cancel, one with pack q.
     const aIds = (db.prepare('SELECT id FROM documents WHERE import_id = ? ORDER BY id').all(a) as Array<{ id: number }>).map((r) => r.id);
-    addCompressions(db, 'p', K, D, [0, 1].map((i) => ({ documentId: aIds[i]!, data: seededVector(i, K * D) })));
+    addCompressions(
+      db,
+      'p',
+      K,
+      D,
+      [0, 1].map((i) => ({ documentId: aIds[i]!, data: seededVector(i, K * D) })),
+    );
     addCompressions(db, 'q', K, D, [{ documentId: aIds[4]!, data: seededVector(9, K * D) }]);
     for (const id of [a, b, empty, elsewhere]) assert.ok(setImportHeld(db, id, true));
     db.prepare("UPDATE imports SET status = 'cancelled' WHERE id IN (?, ?)").run(a, b);
