@@ -144,7 +144,7 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
     return row;
   }
 
-  /** Import ids whose documents are being removed now (a second remove of one waits for nothing and says so). */
+  /** Import ids whose documents are being removed now: a second remove, or a learn, of one is refused with CONFLICT. */
   const removing = new Set<number>();
 
   /** Removes an import's documents in batches of 1000, yielding to the loop between them. */
@@ -288,6 +288,7 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
         row = requireHeld(row.id, 'learn');
         if (j.ctx.progress.phase === 'cancelled') {
           resumeJob(j);
+          emit({ type: 'data-changed', what: 'documents', profileId: row.profile_id });
           return { toLearn: toLearn(row.id) };
         }
       }

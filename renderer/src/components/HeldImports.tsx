@@ -16,7 +16,7 @@ const notLearned = (h: HeldImport) => h.documents - h.learned;
  * when the import card that offered the same buttons is long gone.
  */
 export function HeldImports({ profileId }: { profileId: number }) {
-  const { items, busy, error, load, release, remove } = useHeldImportsStore();
+  const { profileId: listed, items, busy, error, load, release, remove } = useHeldImportsStore();
   const toast = useUiStore((s) => s.toast);
   const [confirming, setConfirming] = useState<HeldImport | null>(null);
 
@@ -25,7 +25,7 @@ export function HeldImports({ profileId }: { profileId: number }) {
   }, [profileId, load]);
 
   // An import whose documents were all learned before the cancel holds nothing back: no notice.
-  const shown = useHeldImportsStore((s) => s.profileId) === profileId ? items.filter((h) => notLearned(h) > 0) : [];
+  const shown = listed === profileId ? items.filter((h) => notLearned(h) > 0) : [];
   // The dialog stays while it finishes, even when the import it removes was the last notice.
   if (!shown.length && !error && !confirming) return null;
 
