@@ -17,6 +17,7 @@ import type {
   DocumentListRequest,
   ExportFile,
   GenerationItem,
+  HeldImport,
   HistoryListRequest,
   ImportInspection,
   ImportOptions,
@@ -44,6 +45,7 @@ export type {
   ExportFile,
   GenerationItem,
   EncodingReading,
+  HeldImport,
   ImportFormat,
   ImportInspection,
   ImportOptions,
@@ -180,6 +182,10 @@ export const requestSchemas = {
   'import:cancel': z.object({ jobId: z.string().min(1).max(128) }).strict(),
   'import:undo': z.object({ jobId: z.string().min(1).max(128) }).strict(),
   'import:resume': z.object({ jobId: z.string().min(1).max(128) }).strict(),
+  // By import id (the store's), not job id: a cancelled import outlives its job (a restart).
+  'import:held': z.object({ profileId: id }).strict(),
+  'import:release': z.object({ importId: id }).strict(),
+  'import:remove': z.object({ importId: id }).strict(),
 
   'library:list': z.object({ profileId: id, kind: docKind.optional(), search: z.string().max(1000).optional(), ...page }).strict(),
   'library:delete': z.object({ ids }).strict(),
@@ -262,6 +268,12 @@ export interface ResponseMap {
   /** How many documents the import had added that are now gone. */
   'import:undo': { removed: number };
   'import:resume': ImportProgress;
+  /** The profile's cancelled imports whose kept documents are there, not learned. */
+  'import:held': HeldImport[];
+  /** How many of its documents the queue now learns. */
+  'import:release': { toLearn: number };
+  /** How many of its documents are now gone. */
+  'import:remove': { removed: number };
   'library:list': Page<DocumentItem>;
   'library:delete': { deleted: number; undoToken: string | null };
   'library:locate': DocumentLocation;
@@ -321,6 +333,9 @@ export const invokeMethods = {
   cancelImport: 'import:cancel',
   undoImport: 'import:undo',
   resumeImport: 'import:resume',
+  listHeldImports: 'import:held',
+  releaseHeldImport: 'import:release',
+  removeHeldImport: 'import:remove',
   listDocuments: 'library:list',
   deleteDocuments: 'library:delete',
   locateDocument: 'library:locate',

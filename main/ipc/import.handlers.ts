@@ -5,7 +5,7 @@ import type { ImportInspection } from '../services/types.js';
 import type { HandlerTable } from './dispatch.js';
 import type { HandlerDeps, ResolvedFile } from './handler-deps.js';
 
-type Channels = 'import:start' | 'import:inspect' | 'import:list' | 'import:cancel' | 'import:undo' | 'import:resume';
+type Channels = 'import:start' | 'import:inspect' | 'import:list' | 'import:cancel' | 'import:undo' | 'import:resume' | 'import:held' | 'import:release' | 'import:remove';
 
 export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<HandlerTable, Channels> {
   return {
@@ -61,5 +61,8 @@ export function importHandlers({ services, resolveFile }: HandlerDeps): Pick<Han
     },
     'import:undo': ({ jobId }) => services.imports.undo(jobId),
     'import:resume': ({ jobId }) => services.imports.resume(jobId),
+    'import:held': ({ profileId }) => services.imports.held(profileId),
+    'import:release': ({ importId }) => services.imports.release(importId),
+    'import:remove': ({ importId }) => services.imports.remove(importId),
   };
 }

@@ -11,7 +11,8 @@ import { inspectImport } from './import-inspect.js';
 import { requireProfile } from './library.js';
 import { ServiceError } from './errors.js';
 import type { ServiceContext } from './context.js';
-import { DOC_KINDS, type ImportPhase, type ImportProgress, type ImportService, type QueueStatus } from './types.js';
+import { requireInt } from './validate.js';
+import { DOC_KINDS, type HeldImport, type ImportPhase, type ImportProgress, type ImportService, type QueueStatus } from './types.js';
 
 const READING: ReadonlySet<ImportPhase> = new Set(['queued', 'parsing', 'storing']);
 const snapshot = (p: ImportProgress): ImportProgress => ({ ...p, errors: [...p.errors] });
@@ -122,6 +123,43 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
     return snapshot(p);
   }
 
+  /** The live job of an import, when this process started it. */
+  function jobOfImport(importId: number): Job | undefined {
+    for (const j of jobs.values()) if (j.ctx.importId === importId) return j;
+    return undefined;
+  }
+
+  /** What a CONFLICT says when an import is not held, per action. */
+  const NOT_HELD_MESSAGE = {
+    learn: "its documents are learned already or waiting to be (only a cancelled import's kept documents are held back)",
+    remove: 'its documents are not held back by a cancel, so they are removed one by one in the Library, not here',
+  } as const;
+
+  /** A held import's row, or NOT_FOUND / CONFLICT saying what is wrong with the id. */
+  function requireHeld(importId: unknown, doing: keyof typeof NOT_HELD_MESSAGE): store.ImportRow {
+    const id = requireInt(importId, 'importId', 1, Number.MAX_SAFE_INTEGER);
+    const row = storeCall(() => store.getImport(db, id));
+    if (!row) throw new ServiceError('NOT_FOUND', `no import with id ${id}`);
+    if (!row.held) throw new ServiceError('CONFLICT', `${row.file}: ${NOT_HELD_MESSAGE[doing]}`);
+    return row;
+  }
+
+  /** Import ids whose documents are being removed now: a second remove, or a learn, of one is refused with CONFLICT. */
+  const removing = new Set<number>();
+
+  /** Removes an import's documents in batches of 1000, yielding to the loop between them. */
+  async function removeDocuments(id: number): Promise<number> {
+    let removed = 0;
+    for (;;) {
+      const n = storeCall(() => store.removeImportDocuments(db, id, 1000));
+      if (!n) break;
+      removed += n;
+      // A big import goes in many transactions; the host answers other calls between them.
+      await yieldToLoop();
+    }
+    return removed;
+  }
+
   const service: ImportService = {
     start: (req) => {
       const profile = storeCall(() => requireProfile(db, req?.profileId));
@@ -212,14 +250,7 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
       if (id === undefined) return { removed: 0 };
       // Held first, so that the queue leaves the documents alone while they go.
       holdJob(j);
-      let removed = 0;
-      for (;;) {
-        const n = storeCall(() => store.removeImportDocuments(db, id, 1000));
-        if (!n) break;
-        removed += n;
-        // A big import goes in many transactions; the host answers other calls between them.
-        await yieldToLoop();
-      }
+      const removed = await removeDocuments(id);
       p.removed = (p.removed ?? 0) + removed;
       const packId = activePackId();
       p.compressed = packId ? store.importCompressedCount(db, id, packId) : 0;
@@ -235,7 +266,62 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
       if (o?.waitForCompression && j.ctx.progress.phase === 'compressing') await new Promise<void>((r) => j.settled.push(r));
       return { ...j.ctx.progress, errors: [...j.ctx.progress.errors] };
     },
+    held: (profileId) => {
+      const profile = storeCall(() => requireProfile(db, profileId));
+      return storeCall(() => store.listHeldImports(db, profile.id, activePackId())).map((r): HeldImport => ({
+        importId: r.id,
+        profileId: profile.id,
+        file: r.file,
+        startedAt: r.started_at,
+        status: r.status,
+        documents: r.documents,
+        learned: r.learned,
+      }));
+    },
+    release: async (importId) => {
+      let row = requireHeld(importId, 'learn');
+      if (removing.has(row.id)) throw new ServiceError('CONFLICT', `${row.file}: its documents are being removed`);
+      const j = jobOfImport(row.id);
+      if (j) {
+        // A cancel still stopping the reader: let it end, so the job is 'cancelled' and follows the learning.
+        await j.finished;
+        row = requireHeld(row.id, 'learn');
+        if (j.ctx.progress.phase === 'cancelled') {
+          resumeJob(j);
+          emit({ type: 'data-changed', what: 'documents', profileId: row.profile_id });
+          return { toLearn: toLearn(row.id) };
+        }
+      }
+      // No job in this process (the app was restarted since the cancel): from the store.
+      storeCall(() => store.setImportHeld(db, row.id, false));
+      queue.notify();
+      emit({ type: 'data-changed', what: 'documents', profileId: row.profile_id });
+      emit({ type: 'queue', status: queueStatus() });
+      return { toLearn: toLearn(row.id) };
+    },
+    remove: async (importId) => {
+      const row = requireHeld(importId, 'remove');
+      if (removing.has(row.id)) throw new ServiceError('CONFLICT', `${row.file}: its documents are being removed already`);
+      removing.add(row.id);
+      try {
+        const j = jobOfImport(row.id);
+        // The job's own undo, so its card says "removed" too.
+        if (j?.ctx.progress.jobId) return await service.undo(j.ctx.progress.jobId);
+        const removed = await removeDocuments(row.id);
+        emit({ type: 'data-changed', what: 'documents', profileId: row.profile_id });
+        emit({ type: 'queue', status: queueStatus() });
+        return { removed };
+      } finally {
+        removing.delete(row.id);
+      }
+    },
   };
+
+  /** An import's documents not yet learned with the active pack. */
+  function toLearn(id: number): number {
+    const packId = activePackId();
+    return storeCall(() => store.importDocumentCount(db, id) - (packId ? store.importCompressedCount(db, id, packId) : 0));
+  }
 
   return {
     service,

@@ -225,6 +225,24 @@ export interface ImportProgress {
   error?: ServiceErrorData;
 }
 
+/**
+ * An import the user cancelled whose kept documents are still in the profile, held
+ * back from learning. Read from the store, so it outlives the job (a restart).
+ */
+export interface HeldImport {
+  importId: number;
+  profileId: number;
+  /** The file as the user named it. */
+  file: string;
+  startedAt: string;
+  /** The import's own end: 'cancelled' mostly; 'interrupted' when the app stopped while it was still being read. */
+  status: 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted';
+  /** Its documents still in the profile. */
+  documents: number;
+  /** How many of them are learned with the active pack (those learned before the cancel); 0 without a pack. */
+  learned: number;
+}
+
 // ---------------------------------------------------------------- compression queue
 
 export interface QueueStatus {
@@ -502,6 +520,21 @@ export interface ImportService {
   resume(jobId: string): ImportProgress;
   /** Resolves with the final progress once the job leaves parsing/storing (and compressing when waitForCompression). */
   wait(jobId: string, opts?: { waitForCompression?: boolean }): Promise<ImportProgress>;
+  /** A profile's cancelled imports whose kept documents are still there, held back from learning (from the store: also after a restart). */
+  held(profileId: number): HeldImport[];
+  /**
+   * Lifts a held import's hold: the queue learns its documents. Through its job when
+   * this process still has it (the import card follows), else from the store. Resolves
+   * with how many of its documents are now to be learned. NOT_FOUND for an unknown
+   * import, CONFLICT when it is not held.
+   */
+  release(importId: number): Promise<{ toLearn: number }>;
+  /**
+   * Removes what a held import inserted (as undo does: never a document that was there
+   * before it), in batches that let other calls in between. NOT_FOUND for an unknown
+   * import, CONFLICT when it is not held or is being removed already.
+   */
+  remove(importId: number): Promise<{ removed: number }>;
 }
 
 export interface QueueService {

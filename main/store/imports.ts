@@ -139,3 +139,37 @@ export function markImportCancelled(db: Database, id: number, message: string): 
 export function importDocumentCount(db: Database, id: number): number {
   return (stmt(db, 'SELECT count(*) AS n FROM documents WHERE import_id = ?').get(id) as { n: number }).n;
 }
+
+/** An import the user cancelled whose documents are still in the store (held back from learning). */
+export interface HeldImportRow {
+  id: number;
+  /** The file as the user named it (what they dropped or picked), never a temp path. */
+  file: string;
+  started_at: string;
+  status: ImportStatus;
+  /** Its documents still in the store. */
+  documents: number;
+  /** How many of them have a compression with the pack asked about (learned before the cancel). */
+  learned: number;
+}
+
+/**
+ * A profile's held imports that still have documents, oldest first, with how many of
+ * their documents are left and how many of those are learned with `packId` (0 when no
+ * pack is in use). An import whose documents were all removed is not listed.
+ */
+export function listHeldImports(db: Database, profileId: number, packId: string | null): HeldImportRow[] {
+  return stmt(
+    db,
+    `SELECT i.id, i.file, i.started_at, i.status, count(*) AS documents, count(c.document_id) AS learned
+     FROM imports i JOIN documents d ON d.import_id = i.id
+     LEFT JOIN compressions c ON c.document_id = d.id AND c.pack_id = ?
+     WHERE i.held = 1 AND i.profile_id = ?
+     GROUP BY i.id ORDER BY i.id`,
+  ).all(packId, profileId) as HeldImportRow[];
+}
+
+/** One import's row, or undefined when there is no such import. */
+export function getImport(db: Database, id: number): ImportRow | undefined {
+  return stmt(db, 'SELECT * FROM imports WHERE id = ?').get(id) as ImportRow | undefined;
+}

@@ -16,6 +16,7 @@ export type {
   ExportFile,
   ExportResult,
   GenerationItem,
+  HeldImport,
   ImportPhase,
   ImportProgress,
   ImportRowError,

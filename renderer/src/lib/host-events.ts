@@ -1,4 +1,5 @@
 import { api, type ImportProgress } from '../api';
+import { useHeldImportsStore } from '../stores/use-held-imports-store';
 import { useHistoryStore } from '../stores/use-history-store';
 import { isRunning, useImportStore } from '../stores/use-import-store';
 import { useLibraryStore } from '../stores/use-library-store';
@@ -34,6 +35,12 @@ export function subscribeToHost(): () => void {
     throttled('library', 800, () => {
       const lib = useLibraryStore.getState();
       if (profileId === undefined || lib.profileId === profileId) void lib.load(lib.profileId, lib.query);
+    });
+  // The Library's notices of cancelled imports: they come with a cancel and go with a learn, a remove or a delete.
+  const refreshHeld = (profileId?: number) =>
+    throttled('held', 800, () => {
+      const held = useHeldImportsStore.getState();
+      if (profileId === undefined || held.profileId === profileId) void held.load(held.profileId);
     });
   const refreshHistory = () => throttled('history', 500, () => void useHistoryStore.getState().load(useProfilesStore.getState().activeId));
   const refreshSettings = () => throttled('settings', 300, () => void useSettingsStore.getState().refresh());
@@ -77,6 +84,7 @@ export function subscribeToHost(): () => void {
       }
       refreshProfiles();
       refreshLibrary(p.profileId);
+      if (!ACTIVE_PHASES.has(p.phase)) refreshHeld(p.profileId);
     }),
     api().onQueueProgress((status) => {
       useSettingsStore.getState().setQueue(status);
@@ -90,6 +98,7 @@ export function subscribeToHost(): () => void {
         case 'documents':
           refreshProfiles();
           refreshLibrary(e.profileId);
+          refreshHeld(e.profileId);
           break;
         case 'history':
           refreshHistory();
@@ -98,6 +107,8 @@ export function subscribeToHost(): () => void {
         case 'settings':
           refreshSettings();
           refreshProfiles();
+          // What counts as learned is per pack.
+          refreshHeld();
           break;
         default:
           assertNever(e.what);

@@ -1,4 +1,5 @@
 import { useRef } from 'react';
+import { HeldImports } from '../components/HeldImports';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
 import { Icon } from '../components/Icon';
@@ -71,6 +72,8 @@ export function ImportView() {
           </>
         }
       />
+      {/* Cancelled imports from before (a restart ago, or a dismissed card): the card of one on screen offers the same buttons itself. */}
+      {files.length === 0 && <HeldImports profileId={profile.id} />}
 
       <section className={compact ? 'dropbox compact' : 'dropbox'} aria-label="Choose files to import">
         <Icon name="upload" size={compact ? 22 : 30} />

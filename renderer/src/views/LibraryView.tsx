@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { PageHeader } from '../components/PageHeader';
 import { EmptyState } from '../components/EmptyState';
+import { HeldImports } from '../components/HeldImports';
 import { Icon } from '../components/Icon';
 import { SearchBox } from '../components/SearchBox';
 import { useLibraryStore } from '../stores/use-library-store';
@@ -124,6 +125,7 @@ export function LibraryView() {
           </>
         }
       />
+      <HeldImports profileId={profile.id} />
       {docCount === 0 ? (
         <EmptyState
           icon="library"

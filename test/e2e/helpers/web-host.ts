@@ -15,6 +15,12 @@ export interface RunningHost {
   packs: PreparedPacks;
   /** Everything the host printed on stderr, for failure messages. */
   log(): string;
+  /**
+   * Stops this host (as quitting the app does) and starts a new one on the same data
+   * folder and packs: an app restart. The new host has its own port and token; this
+   * one's close() then only stops its process, the new one's removes the folder.
+   */
+  restart(): Promise<RunningHost>;
   close(): Promise<void>;
 }
 
@@ -42,6 +48,11 @@ export async function startHost(): Promise<RunningHost> {
   const staticDir = join(dataDir, 'renderer');
   buildRendererInto(staticDir);
   const packs = await preparePacks(dataDir);
+  return launchHost(dataDir, staticDir, packs);
+}
+
+/** Starts the host process on a prepared data folder (its renderer build and packs in it). */
+async function launchHost(dataDir: string, staticDir: string, packs: PreparedPacks): Promise<RunningHost> {
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'main/app/web-main.ts'), '--data-dir', dataDir, '--pack-dir', packs.dir, '--static-dir', staticDir], {
     cwd: repoRoot,
     env: { ...process.env, COMMER_DATA_DIR: dataDir },
@@ -64,18 +75,27 @@ export async function startHost(): Promise<RunningHost> {
     child.stdout!.on('data', onData);
     child.once('exit', (code) => reject(new Error(`web host exited with ${code} before it was ready:\n${stderr}`)));
   });
+  let handedOver = false;
+  const stop = async () => {
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
   return {
     ...info,
     origin: `http://127.0.0.1:${info.port}`,
     dataDir,
     packs,
     log: () => stderr,
+    async restart() {
+      await stop();
+      handedOver = true;
+      return launchHost(dataDir, staticDir, packs);
+    },
     async close() {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
-      await rm(dataDir, { recursive: true, force: true });
+      await stop();
+      if (!handedOver) await rm(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -61,4 +61,30 @@ export class LibraryPage {
   async rowTexts(): Promise<string[]> {
     return this.rows.locator('.doc-text').allTextContents();
   }
+  /** The notice of a cancelled import whose kept documents are not learned ("<file>: N documents kept from a cancelled import are not learned."). */
+  heldNotice(file: string): Locator {
+    return this.page.locator(`[data-testid=held-import][data-file="${file}"]`);
+  }
+
+  /** Every such notice on the page. */
+  get heldNotices(): Locator {
+    return this.page.getByTestId('held-import');
+  }
+
+  /** The notice's sentence. */
+  async heldText(file: string): Promise<string> {
+    return (await this.heldNotice(file).getByTestId('held-import-text').textContent()) ?? '';
+  }
+
+  async learnHeld(file: string): Promise<void> {
+    await this.heldNotice(file).getByRole('button', { name: 'Learn them' }).click();
+  }
+
+  /** Clicks "Remove them" and returns the confirmation dialog it opens (not confirmed yet). */
+  async removeHeld(file: string): Promise<Locator> {
+    await this.heldNotice(file).getByRole('button', { name: 'Remove them' }).click();
+    const dialog = this.page.getByRole('dialog');
+    await dialog.waitFor();
+    return dialog;
+  }
 }

@@ -11,7 +11,9 @@ import {
   createProfile,
   deleteDocuments,
   getMean,
+  getImport,
   insertDocuments,
+  listHeldImports,
   openDatabase,
   pendingDocuments,
   profileCompressionCounts,
@@ -89,6 +91,87 @@ test('held documents are neither pending nor learned, and every count follows ho
     assert.deepEqual(compressionTotals(db, 'p'), { total: 4, done: 1, pending: 3, held: 0 });
     assert.equal(getMean(db, me, 'p', ['tweet']), null);
     assert.equal(getMean(db, other, 'p', ['tweet'])!.count, 1);
+  } finally {
+    db.close();
+    t.cleanup();
+  }
+});
+
+test('listHeldImports: per profile, only held imports with documents left, counting what is left and what the pack learned; it survives closing the file', () => {
+  const t = tempDir();
+  const file = join(t.dir, 'x.db');
+  let db = openDatabase(file);
+  try {
+    const me = createProfile(db, 'me').id;
+    const other = createProfile(db, 'other').id;
+    const a = beginImport(db, me, 'tweets.js', 'tweets-js', {});
+    const b = beginImport(db, me, 'notes.md', 'markdown', {});
+    const notHeld = beginImport(db, me, 'kept.csv', 'csv', {});
+    const empty = beginImport(db, me, 'nothing.js', 'tweets-js', {});
+    const elsewhere = beginImport(db, other, 'theirs.js', 'tweets-js', {});
+    insertDocuments(db, me, docs('a', 5), a);
+    insertDocuments(db, me, docs('b', 3), b);
+    insertDocuments(db, me, docs('k', 2), notHeld);
+    insertDocuments(db, other, docs('o', 4), elsewhere);
+    // Two of a's learned with pack p before the cancel, one with pack q.
+    const aIds = (db.prepare('SELECT id FROM documents WHERE import_id = ? ORDER BY id').all(a) as Array<{ id: number }>).map((r) => r.id);
+    addCompressions(
+      db,
+      'p',
+      K,
+      D,
+      [0, 1].map((i) => ({ documentId: aIds[i]!, data: seededVector(i, K * D) })),
+    );
+    addCompressions(db, 'q', K, D, [{ documentId: aIds[4]!, data: seededVector(9, K * D) }]);
+    for (const id of [a, b, empty, elsewhere]) assert.ok(setImportHeld(db, id, true));
+    db.prepare("UPDATE imports SET status = 'cancelled' WHERE id IN (?, ?)").run(a, b);
+
+    const started = getImport(db, a)!.started_at;
+    assert.deepEqual(listHeldImports(db, me, 'p'), [
+      { id: a, file: 'tweets.js', started_at: started, status: 'cancelled', documents: 5, learned: 2 },
+      { id: b, file: 'notes.md', started_at: getImport(db, b)!.started_at, status: 'cancelled', documents: 3, learned: 0 },
+    ]);
+    assert.deepEqual(
+      listHeldImports(db, me, 'q').map((r) => [r.id, r.learned]),
+      [
+        [a, 1],
+        [b, 0],
+      ],
+    );
+    assert.deepEqual(
+      listHeldImports(db, me, null).map((r) => [r.id, r.documents, r.learned]),
+      [
+        [a, 5, 0],
+        [b, 3, 0],
+      ],
+      'no pack: nothing counts as learned',
+    );
+    assert.deepEqual(
+      listHeldImports(db, other, 'p').map((r) => r.file),
+      ['theirs.js'],
+    );
+
+    // The list is on disk: the same after the file is closed and opened again (an app restart).
+    db.close();
+    db = openDatabase(file);
+    assert.deepEqual(
+      listHeldImports(db, me, 'p').map((r) => [r.id, r.documents, r.learned]),
+      [
+        [a, 5, 2],
+        [b, 3, 0],
+      ],
+    );
+    // A document deleted by hand: one fewer left. All of b removed: b is no longer listed. Lifting a's hold: nothing listed.
+    deleteDocuments(db, [aIds[2]!]);
+    assert.equal(listHeldImports(db, me, 'p')[0]!.documents, 4);
+    while (removeImportDocuments(db, b, 2));
+    assert.deepEqual(
+      listHeldImports(db, me, 'p').map((r) => r.id),
+      [a],
+    );
+    setImportHeld(db, a, false);
+    assert.deepEqual(listHeldImports(db, me, 'p'), []);
+    assert.equal(getImport(db, 999_999), undefined);
   } finally {
     db.close();
     t.cleanup();

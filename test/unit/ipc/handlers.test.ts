@@ -272,4 +272,41 @@ describe('handlers', () => {
     assert.equal(bad.ok, false);
     assert.deepEqual(calls, [{ exports: true }, { exports: false }, token]);
   });
+  test('import:held, import:release and import:remove take ids only (the schema refuses anything else before a service runs) and keep the service codes', async () => {
+    const calls: string[] = [];
+    const svc = services({
+      imports: {
+        held: (profileId: number) => (calls.push(`held ${profileId}`), []),
+        release: async (importId: number) => {
+          calls.push(`release ${importId}`);
+          if (importId === 7) throw new ServiceError('CONFLICT', 'a.js: its documents are not held back from learning');
+          return { toLearn: 3 };
+        },
+        remove: async (importId: number) => {
+          calls.push(`remove ${importId}`);
+          throw new ServiceError('NOT_FOUND', `no import with id ${importId}`);
+        },
+      },
+    });
+    const { table } = createHandlers(deps(svc).d);
+    for (const [channel, input] of [
+      ['import:held', {}],
+      ['import:held', { profileId: '1' }],
+      ['import:release', { importId: 0 }],
+      ['import:release', { importId: 1.5 }],
+      ['import:release', { jobId: 'x' }],
+      ['import:remove', { importId: -2 }],
+      ['import:remove', { importId: 1, also: true }],
+    ] as const) {
+      const r = await dispatch(table, channel, input);
+      assert.equal(r.ok ? 'ok' : r.error.code, 'INVALID_INPUT', `${channel} ${JSON.stringify(input)}`);
+      assert.match(r.ok ? '' : r.error.message, new RegExp(`^${channel}: `));
+    }
+    assert.deepEqual(calls, [], 'no service ran for a refused request');
+    assert.deepEqual(await dispatch(table, 'import:held', { profileId: 1 }), { ok: true, value: [] });
+    assert.deepEqual(await dispatch(table, 'import:release', { importId: 5 }), { ok: true, value: { toLearn: 3 } });
+    assert.deepEqual(await dispatch(table, 'import:release', { importId: 7 }), { ok: false, error: { code: 'CONFLICT', message: 'a.js: its documents are not held back from learning' } });
+    assert.deepEqual(await dispatch(table, 'import:remove', { importId: 9 }), { ok: false, error: { code: 'NOT_FOUND', message: 'no import with id 9' } });
+    assert.deepEqual(calls, ['held 1', 'release 5', 'release 7', 'remove 9']);
+  });
 });
