@@ -156,25 +156,39 @@ class Evaluator:
             ids = self.enc.concat_prompt(docs, prompt, cap=room)
         return sp, [bos] + ids, len(ids) - len(p_ids)
 
-    def evaluate(self, examples: Sequence[EvalExample], method: str, n: int) -> dict:
-        total, count, rouge, prefix = 0.0, 0, [], []
-        per_person: Dict[str, List[float]] = {}
-        samples: List[dict] = []
+    def batches(self, examples: Sequence[EvalExample], method: str, n: int):
+        """Per batch: its examples, their (prefix, ids) rows, document positions and target ids."""
         for i in range(0, len(examples), self.batch):
             chunk = examples[i : i + self.batch]
-            rows, targets = [], []
+            rows, prefix, targets = [], [], []
             for ex in chunk:
                 p, ids, n_doc = self.row(method, ex, n)
                 rows.append((p, ids))
                 prefix.append(n_doc)
                 targets.append(self.enc.target(ex.target))
-            # per-row sums feed the per-person totals (bootstrap over persons)
-            for ex, (s1, c1) in zip(chunk, target_nll_rows(self.m, rows, targets, self.tok.pad_id)):
-                acc = per_person.setdefault(ex.person, [0.0, 0.0])
-                acc[0] += s1
-                acc[1] += c1
-                total += s1
-                count += c1
+            yield chunk, rows, prefix, targets
+
+    def add_nll(self, chunk, rows, targets, per_person: Dict[str, List[float]]) -> Tuple[float, int]:
+        """Scores a batch's targets into the per-person [NLL sum, tokens]; returns the batch's totals."""
+        total, count = 0.0, 0
+        # per-row sums feed the per-person totals (bootstrap over persons)
+        for ex, (s1, c1) in zip(chunk, target_nll_rows(self.m, rows, targets, self.tok.pad_id)):
+            acc = per_person.setdefault(ex.person, [0.0, 0.0])
+            acc[0] += s1
+            acc[1] += c1
+            total += s1
+            count += c1
+        return total, count
+
+    def evaluate(self, examples: Sequence[EvalExample], method: str, n: int) -> dict:
+        total, count, rouge, prefix = 0.0, 0, [], []
+        per_person: Dict[str, List[float]] = {}
+        samples: List[dict] = []
+        for chunk, rows, n_docs, targets in self.batches(examples, method, n):
+            prefix.extend(n_docs)
+            s1, c1 = self.add_nll(chunk, rows, targets, per_person)
+            total += s1
+            count += c1
             outs = greedy_batch(self.m, rows, self.tok.pad_id, self.tok.eos_id, self.max_new)
             for ex, o in zip(chunk, outs):
                 text = self.tok.decode(o)
@@ -252,6 +266,17 @@ def eval_sets(data_file: Optional[Path], data_dir: Path, per_person: Dict[str, i
     return sets, source
 
 
+def load_model(backbone: Path, commer: Path):
+    """(backbone config, tokenizer, adapter blob, CommerModel in eval mode), with the
+    prompt templates the adapter was trained with (e.g. ChatML) made current."""
+    cfg, state, tok, _ = load_checkpoint(backbone)
+    blob = load_commer_state(commer)
+    model = build_commer_model(cfg, state, blob).eval()
+    if (blob.get("extra") or {}).get("templates"):
+        set_templates(blob["extra"]["templates"])  # render what training rendered
+    return cfg, tok, blob, model
+
+
 def run(
     backbone: Path,
     commer: Path,
@@ -267,11 +292,7 @@ def run(
     tasks: Optional[Sequence[str]] = None,
 ) -> dict:
     torch.set_num_threads(threads)
-    cfg, state, tok, _ = load_checkpoint(backbone)
-    blob = load_commer_state(commer)
-    model = build_commer_model(cfg, state, blob).eval()
-    if (blob.get("extra") or {}).get("templates"):
-        set_templates(blob["extra"]["templates"])  # render what training rendered (e.g. ChatML)
+    cfg, tok, blob, model = load_model(backbone, commer)
     per_person = per_person or DEFAULT_PER_PERSON
     sets, source = eval_sets(data_file, data_dir, per_person)
     if tasks:

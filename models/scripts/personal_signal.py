@@ -19,28 +19,19 @@ from pathlib import Path
 
 import torch
 
-from models.commer.checkpoint import build_commer_model, load_checkpoint, load_commer_state
 from models.commer.data import DEFAULT_DATA_DIR
-from models.commer.evaluate import Evaluator, eval_sets, target_nll_rows
-from models.commer.tasks import EvalExample, set_templates
+from models.commer.evaluate import Evaluator, eval_sets, load_model
+from models.commer.tasks import EvalExample
 from models.commer.train_utils import atomic_write_json
 
 
 def score(ev: Evaluator, exs, method: str, n: int):
+    """Perplexity of the targets, pooled and per person (no greedy outputs)."""
     total, count, per = 0.0, 0, {}
-    for i in range(0, len(exs), ev.batch):
-        chunk = exs[i : i + ev.batch]
-        rows, targets = [], []
-        for ex in chunk:
-            p, ids, _ = ev.row(method, ex, n)
-            rows.append((p, ids))
-            targets.append(ev.enc.target(ex.target))
-        for ex, (s, c) in zip(chunk, target_nll_rows(ev.m, rows, targets, ev.tok.pad_id)):
-            acc = per.setdefault(ex.person, [0.0, 0])
-            acc[0] += s
-            acc[1] += c
-            total += s
-            count += c
+    for chunk, rows, _, targets in ev.batches(exs, method, n):
+        s, c = ev.add_nll(chunk, rows, targets, per)
+        total += s
+        count += c
     return {"ppl": round(math.exp(total / count), 4), "by_person": {k: round(math.exp(v[0] / v[1]), 4) for k, v in per.items()}}
 
 
@@ -55,11 +46,7 @@ def main(argv=None) -> None:
     ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args(argv)
     torch.set_num_threads(a.threads)
-    cfg, state, tok, _ = load_checkpoint(a.backbone)
-    blob = load_commer_state(a.commer)
-    model = build_commer_model(cfg, state, blob).eval()
-    if (blob.get("extra") or {}).get("templates"):
-        set_templates(blob["extra"]["templates"])
+    _, tok, _, model = load_model(a.backbone, a.commer)
     sets, source = eval_sets(None, DEFAULT_DATA_DIR, {"paraphrase": a.per_person, "headline": a.per_person})
     ev = Evaluator(model, tok, max_new_tokens=0, batch=8)
     t0 = time.time()

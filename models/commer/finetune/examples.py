@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..augment import stylize
 from ..data import Corpus
@@ -36,6 +36,22 @@ class Example:
     mode: str = ""  # adapt stage: "commer" or "concat" for this example ("" = the run's mode)
     task: str = ""  # task examples and validation examples: the task (input probe, contrast)
     person: str = ""  # task examples and validation examples: whose target it is (contrast, own-vs-other probe)
+
+
+def next_of_another_person(exs: Sequence[Example], i: int, min_docs: int = 1) -> Optional[int]:
+    """The index of the next example after exs[i] (cyclically) of the same task, another
+    person and at least `min_docs` documents, or None (also when exs[i] has no task or
+    person): the "another writer of the same kind" of the contrast and of the
+    own-versus-other probe."""
+    e = exs[i]
+    if not (e.task and e.person):
+        return None
+    for step in range(1, len(exs)):
+        j = (i + step) % len(exs)
+        o = exs[j]
+        if o.task == e.task and o.person and o.person != e.person and len(o.docs) >= min_docs:
+            return j
+    return None
 
 
 def copy_pairs(corpus: Corpus) -> List[Tuple[str, str]]:

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 
 from ..encoding import Encoder, pad_rows
 from ..model import CommerModel, merge_mean
-from .examples import Example
+from .examples import Example, next_of_another_person
 
 
 def commer_prefix(m: CommerModel, encoder: Encoder, docs_per_row: Sequence[Sequence[str]]) -> Tuple[Optional[torch.Tensor], Optional[torch.Tensor]]:
@@ -77,19 +77,16 @@ def contrast_partners(exs: Sequence[Example]) -> List[Optional[int]]:
     """For each example with documents, the next example (cyclically) of the same task,
     with documents, of another person: whose merged documents stand for "another writer
     of the same kind" in the contrast. None where the batch has no such example."""
-    out: List[Optional[int]] = []
-    n = len(exs)
-    for i, e in enumerate(exs):
-        found = None
-        if e.docs and e.task and e.person:
-            for step in range(1, n):
-                j = (i + step) % n
-                o = exs[j]
-                if o.docs and o.task == e.task and o.person and o.person != e.person:
-                    found = j
-                    break
-        out.append(found)
-    return out
+    return [next_of_another_person(exs, i) if e.docs else None for i, e in enumerate(exs)]
+
+
+def commer_rows(m: CommerModel, encoder: Encoder, exs: Sequence[Example]):
+    """The ComMer generator batch of `exs`: merged prefix and its mask, right-padded
+    prompt + target ids and mask, and each row's target start and length."""
+    prefix, pmask = commer_prefix(m, encoder, [e.docs for e in exs])
+    rows = [encoder.gen_row(encoder.prompt(e.prompt), e.target) for e in exs]
+    ids, mask = pad_rows([r[0] for r in rows], encoder.tok.pad_id, "right")
+    return prefix, pmask, ids, mask, [r[1] for r in rows], [len(r[0]) for r in rows]
 
 
 def contrast_loss(m: CommerModel, encoder: Encoder, exs: Sequence[Example], weight: float, margin: float) -> Tuple[torch.Tensor, int, Optional[float]]:
@@ -97,11 +94,7 @@ def contrast_loss(m: CommerModel, encoder: Encoder, exs: Sequence[Example], weig
     (loss sum, target tokens of the own rows, mean gap in nats/token or None). The
     other-person rows share the forward with the own rows and are not counted as
     target tokens, so the loss normalization is the plain loss's."""
-    prefix, pmask = commer_prefix(m, encoder, [e.docs for e in exs])
-    rows = [encoder.gen_row(encoder.prompt(e.prompt), e.target) for e in exs]
-    ids, mask = pad_rows([r[0] for r in rows], encoder.tok.pad_id, "right")
-    starts = [r[1] for r in rows]
-    lengths = [len(r[0]) for r in rows]
+    prefix, pmask, ids, mask, starts, lengths = commer_rows(m, encoder, exs)
     partners = contrast_partners(exs) if prefix is not None else [None] * len(exs)
     own = [i for i, j in enumerate(partners) if j is not None]
     if own:
@@ -140,8 +133,7 @@ def batch_loss(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: s
         return total, count
     mode = modes.pop() if modes else mode
     if mode == "commer":
-        prefix, pmask = commer_prefix(m, encoder, [e.docs for e in exs])
-        rows = [encoder.gen_row(encoder.prompt(e.prompt), e.target) for e in exs]
+        prefix, pmask, ids, mask, starts, lengths = commer_rows(m, encoder, exs)
     else:
         rows = [encoder.gen_row(encoder.concat_prompt(e.docs, e.prompt), e.target) for e in exs]
         if m.soft_prompt is not None:
@@ -149,9 +141,10 @@ def batch_loss(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: s
             pmask = torch.ones(len(exs), m.soft_prompt.shape[0], dtype=torch.long)
         else:
             prefix, pmask = None, None
-    ids, mask = pad_rows([r[0] for r in rows], encoder.tok.pad_id, "right")
+        ids, mask = pad_rows([r[0] for r in rows], encoder.tok.pad_id, "right")
+        starts, lengths = [r[1] for r in rows], [len(r[0]) for r in rows]
     hidden = m.generator_forward(prefix, pmask, ids, mask, return_hidden=True)
-    return target_loss_from_hidden(m, hidden, ids, [r[1] for r in rows], [len(r[0]) for r in rows])
+    return target_loss_from_hidden(m, hidden, ids, starts, lengths)
 
 
 class BatchLoss(torch.nn.Module):

@@ -10,7 +10,7 @@ import torch
 
 from ..encoding import Encoder
 from ..model import CommerModel
-from .examples import Example
+from .examples import Example, next_of_another_person
 from .loss import batch_loss
 
 
@@ -29,16 +29,22 @@ def validate(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str
     return math.exp(total / max(1, count))
 
 
+def _paired(m: CommerModel, encoder: Encoder, a_exs: Sequence[Example], b_exs: Sequence[Example], mode: str, names: tuple) -> Dict[str, float]:
+    """A probe's figures: perplexity of `a_exs` and of `b_exs` under names[0] and names[1],
+    and 1 - a / b under names[2]; nothing when there is nothing to compare."""
+    if not a_exs:
+        return {}
+    a = validate(m, encoder, a_exs, mode)
+    b = validate(m, encoder, b_exs, mode)
+    return {names[0]: round(a, 4), names[1]: round(b, 4), names[2]: round(1 - a / b, 4)}
+
+
 def personalization_probe(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str) -> Dict[str, float]:
     """The validation examples that have documents, scored with them and with them
     removed: how much the documents lower the target perplexity (the quantity the
     evaluation's goals are about)."""
     with_docs = [e for e in exs if e.docs]
-    if not with_docs:
-        return {}
-    a = validate(m, encoder, with_docs, mode)
-    b = validate(m, encoder, [Example(e.prompt, e.target, [], e.mode) for e in with_docs], mode)
-    return {"ppl_with_docs": round(a, 4), "ppl_without_docs": round(b, 4), "gain": round(1 - a / b, 4)}
+    return _paired(m, encoder, with_docs, [Example(e.prompt, e.target, [], e.mode) for e in with_docs], mode, ("ppl_with_docs", "ppl_without_docs", "gain"))
 
 
 def input_probe(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str) -> Dict[str, float]:
@@ -46,11 +52,7 @@ def input_probe(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: 
     the input of the next example of the same task: how much the model reads its input.
     A model that copies the neutral tweet has a large gain; one that ignores it, ~0."""
     own, other = input_probe_pairs(exs)
-    if not own:
-        return {}
-    a = validate(m, encoder, own, mode)
-    b = validate(m, encoder, other, mode)
-    return {"ppl_own_input": round(a, 4), "ppl_other_input": round(b, 4), "input_gain": round(1 - a / b, 4)}
+    return _paired(m, encoder, own, other, mode, ("ppl_own_input", "ppl_other_input", "input_gain"))
 
 
 def input_probe_pairs(exs: Sequence[Example]) -> tuple[List[Example], List[Example]]:
@@ -76,14 +78,10 @@ def other_person_pairs(exs: Sequence[Example]) -> tuple[List[Example], List[Exam
     own: List[Example] = []
     other: List[Example] = []
     for i, e in enumerate(exs):
-        if not (e.docs and e.person and e.task):
-            continue
-        for step in range(1, len(exs)):
-            o = exs[(i + step) % len(exs)]
-            if o.task == e.task and o.person and o.person != e.person and len(o.docs) >= len(e.docs):
-                own.append(e)
-                other.append(Example(e.prompt, e.target, o.docs[: len(e.docs)], e.mode, e.task, e.person))
-                break
+        j = next_of_another_person(exs, i, min_docs=len(e.docs)) if e.docs else None
+        if j is not None:
+            own.append(e)
+            other.append(Example(e.prompt, e.target, exs[j].docs[: len(e.docs)], e.mode, e.task, e.person))
     return own, other
 
 
@@ -92,11 +90,7 @@ def own_vs_other_probe(m: CommerModel, encoder: Encoder, exs: Sequence[Example],
     with another person's of the same task and count: what the documents give that is
     this person's and not the genre's (the style-strength control rests on it)."""
     own, other = other_person_pairs(exs)
-    if not own:
-        return {}
-    a = validate(m, encoder, own, mode)
-    b = validate(m, encoder, other, mode)
-    return {"ppl_own_docs": round(a, 4), "ppl_other_docs": round(b, 4), "own_gain": round(1 - a / b, 4)}
+    return _paired(m, encoder, own, other, mode, ("ppl_own_docs", "ppl_other_docs", "own_gain"))
 
 
 def probes(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str, stage: str) -> Dict[str, float]:
