@@ -111,9 +111,7 @@ export function createImports({ db, storeCall, emit, queue }: ServiceContext, { 
     if (p.phase !== 'cancelled' || id === undefined) throw new ServiceError('CONFLICT', `${basename(j.ctx.path)}: only a cancelled import can be learned after all (this one is ${p.phase})`);
     storeCall(() => store.setImportHeld(db, id, false));
     const st = queue.status();
-    const packId = activePackId();
-    const left = store.importDocumentCount(db, id) - (packId ? store.importCompressedCount(db, id, packId) : 0);
-    if (left > 0 && st.packId && st.state !== 'paused' && st.state !== 'error') {
+    if (toLearn(id) > 0 && st.packId && st.state !== 'paused' && st.state !== 'error') {
       p.phase = 'compressing';
       queue.notify();
       updateJobLearning();
