@@ -220,8 +220,6 @@ class Model implements CommerModel {
   private readonly kv: KvLayout;
   private readonly decodeOutputs: string[];
   private readonly table: EmbeddingTable;
-  /** embed(pad_id), the left padding of batched compression. */
-  private readonly padRow: Float32Array;
   private readonly scale0 = floatTensor(new Float32Array([0]), []);
   private readonly scale1 = floatTensor(new Float32Array([1]), []);
   /**
@@ -249,8 +247,6 @@ class Model implements CommerModel {
     this.k = m.compression.k;
     this.vocab = m.backbone.vocab_size;
     this.table = pack.embeddings;
-    this.padRow = new Float32Array(this.dim);
-    this.table.copyRow(m.tokens.pad_id, this.padRow, 0);
     this.stopIds = [...new Set([m.tokens.eos_id, ...m.tokens.stop_ids])];
     this.spec = { bosId: m.tokens.bos_id, maxDocTokens: m.limits.max_doc_tokens, maxPromptTokens: m.limits.max_prompt_tokens };
     this.kv = new KvLayout(m.backbone.n_layers, m.backbone.n_kv_heads, m.backbone.head_dim);
@@ -349,34 +345,34 @@ class Model implements CommerModel {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RuntimeInputError(`batchSize must be a positive integer, got ${batchSize}`);
     const encode = (t: string): number[] => this.tokenizer.encodeFirst(t, this.spec.maxDocTokens);
     const seqs = texts.map((t, i) => documentIds(encode, this.m.templates.document, this.checkText(t, `texts[${i}]`), this.spec));
-    // Sorting by length keeps documents of similar length together: less padding.
-    const order = seqs.map((_, i) => i).sort((a, b) => seqs[a]!.length - seqs[b]!.length);
+    // A batch holds documents of one token length only, so no row is ever padded: a document's
+    // compression is then the same whichever documents it is compressed with. With padding it was
+    // not: in an int4 pack (MatMulNBits, int8 activations) the last-bit differences of a padded
+    // row flip activation roundings and move the compression by 2-3 % (models/README.md).
+    const order = seqs.map((_, i) => i).sort((a, b) => seqs[a]!.length - seqs[b]!.length || a - b);
+    const batches: number[][] = [];
+    for (const i of order) {
+      const last = batches[batches.length - 1];
+      if (last && last.length < batchSize && seqs[last[0]!]!.length === seqs[i]!.length) last.push(i);
+      else batches.push([i]);
+    }
     const out: Float32Array[] = new Array(texts.length);
     const { dim, k } = this;
     let done = 0;
-    for (let start = 0; start < order.length; start += batchSize) {
+    for (const idx of batches) {
       if (options.signal?.aborted) throw new AbortError('compression was cancelled');
       if (this.disposed) throw new AbortError('the model was disposed during compression');
-      const idx = order.slice(start, start + batchSize);
       const B = idx.length;
-      const L = Math.max(...idx.map((i) => seqs[i]!.length));
+      const L = seqs[idx[0]!]!.length; // every document of the batch has this many tokens
       const T = L + k;
       const embeds = new Float32Array(B * T * dim);
-      const mask = new BigInt64Array(B * T);
+      const mask = new BigInt64Array(B * T).fill(1n);
       const pos = new BigInt64Array(B * T);
-      const padRow = this.padRow;
       for (let b = 0; b < B; b++) {
-        const ids = seqs[idx[b]!]!;
-        const pad = L - ids.length;
         const row0 = b * T;
-        // Left padding keeps E at the last k positions of every row.
-        for (let p = 0; p < pad; p++) embeds.set(padRow, (row0 + p) * dim);
-        this.embedInto(ids, embeds, row0 + pad);
-        embeds.set(this.pack.compression, (row0 + L) * dim);
-        for (let t = pad; t < T; t++) {
-          mask[row0 + t] = 1n;
-          pos[row0 + t] = BigInt(t - pad);
-        }
+        this.embedInto(seqs[idx[b]!]!, embeds, row0);
+        embeds.set(this.pack.compression, (row0 + L) * dim); // E at the last k positions
+        for (let t = 0; t < T; t++) pos[row0 + t] = BigInt(t);
       }
       const feeds: Feeds = {
         inputs_embeds: floatTensor(embeds, [B, T, dim]),
