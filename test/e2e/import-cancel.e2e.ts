@@ -43,20 +43,16 @@ describe('import cancel, undo and progress, in a browser', { skip: hasChromium()
   test('set up: the shipped pack in use, a profile with 20 tweets learned', { timeout: 600_000 }, async (t) => {
     if (!host.packs.valid.includes(PACK)) return t.skip(`${PACK} is not in models/packs`);
     await app.open(host.url);
-    await app.usePack(PACK);
-    await app.go('Profiles');
-    await app.profiles.create('Obama');
-    await page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
     const first = await tweetsJs(20);
-    await app.dropFiles([{ name: 'first.js', bytes: Buffer.from(first.text), type: 'text/javascript' }]);
-    assert.equal(await app.importPage.waitFinished(['first.js'], 300_000), 'done', host.log().slice(-2000));
-    assert.equal(await app.importPage.stat('stored'), 20);
-    // While the pack is still loading an import ends once stored, and says what is left to learn.
-    await app.toast(/^Import finished\. 20 new documents(; 20 still to learn)?\./).waitFor();
-    await app.clearToasts();
-    await app.importPage.dismiss();
-    await app.go('Restyle');
-    await page.getByText('20 documents learned').waitFor({ timeout: 300_000 });
+    await app.learnedProfile(PACK, 'Obama', [{ name: 'first.js', bytes: Buffer.from(first.text), type: 'text/javascript' }], {
+      afterImport: async () => {
+        assert.equal(await app.importPage.stat('stored'), 20);
+        // While the pack is still loading an import ends once stored, and says what is left to learn.
+        await app.toast(/^Import finished\. 20 new documents(; 20 still to learn)?\./).waitFor();
+        await app.clearToasts();
+        await app.importPage.dismiss();
+      },
+    });
     await app.go('Import');
   });
 

@@ -8,6 +8,7 @@ import type { Page } from 'playwright-core';
 import type { RunningHost } from './helpers/web-host.js';
 import { openBrowserSession, type BrowserSession } from './helpers/session.js';
 import { chromiumPath, hasChromium, screenshotDir } from './helpers/paths.js';
+import { jsonlFile } from './helpers/archive.js';
 import { Studio } from './pages/studio.js';
 import { findOffensiveWords, MASK_CHAR } from '../../main/core/offensive-words.js';
 
@@ -44,21 +45,10 @@ describe('restyle a writer can trust, in a browser', { skip: hasChromium() ? fal
   test('set up: the shipped pack in use, a profile with four tweets learned', { skip: false, timeout: 600_000 }, async (t) => {
     if (!host.packs.valid.includes(PACK)) return t.skip(`${PACK} is not in models/packs`);
     await app.open(host.url);
-    await app.usePack(PACK);
-    await app.go('Profiles');
-    await app.profiles.create('Obama');
-    await page.getByRole('heading', { name: 'Import', level: 1 }).waitFor(); // the first profile leads on to import
-    await app.dropFiles([{ name: 'tweets.jsonl', bytes: Buffer.from(TWEETS.map((text) => JSON.stringify({ text })).join('\n') + '\n'), type: 'application/json' }]);
-    await app.importPage.progress.waitFor();
-    const phase = await app.importPage.waitFinished(['tweets.jsonl'], 240_000).catch(async (e: unknown) => {
-      await page.screenshot({ path: join(host.dataDir, '..', 'commer-e2e-import-failed.png') });
-      throw e;
-    });
-    assert.equal(phase, 'done', host.log());
-    assert.equal(await app.importPage.stat('stored'), TWEETS.length, (await app.importPage.progress.textContent()) ?? '');
     // The import is done once stored; the background queue learns the documents (the Restyle header counts them).
-    await app.go('Restyle');
-    await page.getByText(`${TWEETS.length} documents learned`).waitFor({ timeout: 300_000 });
+    await app.learnedProfile(PACK, 'Obama', [jsonlFile(TWEETS)], {
+      afterImport: async () => assert.equal(await app.importPage.stat('stored'), TWEETS.length, (await app.importPage.progress.textContent()) ?? ''),
+    });
   });
 
   test('five suggestions on request; offensive words the model repeats are hidden and each card says how many', { timeout: 900_000 }, async () => {

@@ -11,6 +11,7 @@ import type { Page } from 'playwright-core';
 import type { RunningHost } from './helpers/web-host.js';
 import { openBrowserSession, type BrowserSession } from './helpers/session.js';
 import { chromiumPath, hasChromium, repoRoot, screenshotDir } from './helpers/paths.js';
+import { jsonlFile } from './helpers/archive.js';
 import { Studio } from './pages/studio.js';
 
 const PACK = 'smollm2-135m-k4';
@@ -44,15 +45,7 @@ describe('style strength, in a browser', { skip: hasChromium() ? false : `no Chr
   test('set up: the shipped pack in use, a profile with four tweets learned', { timeout: 600_000 }, async (t) => {
     if (!host.packs.valid.includes(PACK)) return t.skip(`${PACK} is not in models/packs`);
     await app.open(host.url);
-    await app.usePack(PACK);
-    await app.go('Profiles');
-    await app.profiles.create('Obama');
-    await page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
-    await app.dropFiles([{ name: 'tweets.jsonl', bytes: Buffer.from(TWEETS.map((text) => JSON.stringify({ text })).join('\n') + '\n'), type: 'application/json' }]);
-    await app.importPage.progress.waitFor();
-    assert.equal(await app.importPage.waitFinished(['tweets.jsonl'], 240_000), 'done', host.log());
-    await app.go('Restyle');
-    await page.getByText(`${TWEETS.length} documents learned`).waitFor({ timeout: 300_000 });
+    await app.learnedProfile(PACK, 'Obama', [jsonlFile(TWEETS)]);
   });
 
   test('the slider goes from generic to fully me; a run at "a little me" says so, and History records it', { timeout: 900_000 }, async () => {

@@ -9,6 +9,7 @@ import type { Page } from 'playwright-core';
 import type { RunningHost } from './helpers/web-host.js';
 import { openBrowserSession, type BrowserSession } from './helpers/session.js';
 import { chromiumPath, hasChromium, screenshotDir } from './helpers/paths.js';
+import { jsonlFile } from './helpers/archive.js';
 import { Studio } from './pages/studio.js';
 
 const PACK = 'stories260k';
@@ -42,7 +43,6 @@ describe('with or without my voice, and why it sounds like me, in a browser', { 
     await page.screenshot({ path: join(screenshotDir, name) });
     await page.setViewportSize({ width: 1280, height: 900 });
   };
-  const jsonl = (texts: string[]) => Buffer.from(texts.map((text) => JSON.stringify({ text })).join('\n') + '\n');
   const cardTexts = () => app.restyle.suggestions.getByTestId('suggestion-text').allTextContents();
 
   before(async () => {
@@ -56,20 +56,7 @@ describe('with or without my voice, and why it sounds like me, in a browser', { 
   test('set up: stories260K in use, a profile with 48 documents learned', { timeout: 600_000 }, async () => {
     assert.ok(host.packs.valid.includes(PACK), `${PACK} is a committed fixture`);
     await app.open(host.url);
-    await app.usePack(PACK);
-    await app.go('Profiles');
-    await app.profiles.create('Storyteller');
-    await page.getByRole('heading', { name: 'Import', level: 1 }).waitFor();
-    for (const [name, texts] of [
-      ['stories.jsonl', STORIES],
-      ['memos.jsonl', FILLER],
-    ] as const) {
-      await app.dropFiles([{ name, bytes: jsonl([...texts]), type: 'application/json' }]);
-      await app.importPage.progress.waitFor();
-      assert.equal(await app.importPage.waitFinished([name], 240_000), 'done', host.log());
-    }
-    await app.go('Restyle');
-    await page.getByText(`${STORIES.length + FILLER.length} documents learned`).waitFor({ timeout: 300_000 });
+    await app.learnedProfile(PACK, 'Storyteller', [jsonlFile(STORIES, 'stories.jsonl'), jsonlFile(FILLER, 'memos.jsonl')]);
   });
 
   test('each suggestion shows up to 3 of the person’s own documents closest to it, the shared words marked', { timeout: 300_000 }, async () => {

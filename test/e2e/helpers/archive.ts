@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { obamaCsv } from './paths.js';
+import type { DroppedFile } from '../pages/studio.js';
 
 /** Real tweet texts: the 8,000 of users40.jsonl, then the Obama export's text column. */
 async function realTweets(): Promise<string[]> {
@@ -52,4 +53,9 @@ export async function tweetsJs(count: number): Promise<{ text: string; tweets: n
     },
   }));
   return { text: `window.YTD.tweets.part0 = ${JSON.stringify(items, null, 1)}`, tweets: texts.length };
+}
+
+/** A dropped JSONL file of these texts, one `{"text": ...}` a line, the app's simplest import format. */
+export function jsonlFile(texts: readonly string[], name = 'tweets.jsonl'): DroppedFile {
+  return { name, bytes: Buffer.from(texts.map((text) => JSON.stringify({ text })).join('\n') + '\n'), type: 'application/json' };
 }

@@ -50,6 +50,34 @@ export class Studio {
     await this.settings.pack(id).locator('.chip', { hasText: 'in use' }).waitFor({ timeout });
   }
 
+  /**
+   * The set-up most restyle stories start from: `pack` in use, a new (first) profile `profile`,
+   * each file dropped on the Import page it leads to and its import finished, then every
+   * document learned (the Restyle header counts them). `afterImport` runs after each file's
+   * import, for a test that checks what the Import page says at that moment.
+   */
+  async learnedProfile(
+    pack: string,
+    profile: string,
+    files: DroppedFile[],
+    opts: { importTimeout?: number; afterImport?: (file: DroppedFile) => Promise<void> } = {},
+  ): Promise<void> {
+    await this.usePack(pack);
+    await this.go('Profiles');
+    await this.profiles.create(profile);
+    await this.page.getByRole('heading', { name: 'Import', level: 1 }).waitFor(); // the first profile leads on to import
+    let learned = 0;
+    for (const f of files) {
+      await this.dropFiles([f]);
+      const phase = await this.importPage.waitFinished([f.name], opts.importTimeout ?? 300_000);
+      if (phase !== 'done') throw new Error(`${f.name}: the import ended "${phase}"; the page shows: ${(await this.importPage.progress.textContent())?.slice(0, 300)}`);
+      learned += await this.importPage.stat('stored'); // a new profile: every stored document is new to it
+      await opts.afterImport?.(f);
+    }
+    await this.go('Restyle');
+    await this.page.getByText(`${learned.toLocaleString('en-US')} documents learned`).waitFor({ timeout: 300_000 });
+  }
+
   get heading(): Locator {
     return this.page.getByRole('heading', { level: 1 });
   }

@@ -5,32 +5,13 @@ import assert from 'node:assert/strict';
 import { fileFigures, finishedMessage, removedMessage, summarize } from '../../../renderer/src/lib/import-summary.js';
 import type { ImportFile } from '../../../renderer/src/stores/use-import-store.js';
 import type { ImportProgress } from '../../../main/services/types.js';
+import { queuedProgress } from '../../../main/services/import-runner.js';
 
 let n = 0;
 let nextKey = 1;
 function file(name: string, p: Partial<ImportProgress>): ImportFile {
   const jobId = `job-${++n}`;
-  const progress: ImportProgress = {
-    jobId,
-    profileId: 1,
-    file: name,
-    format: 'csv',
-    phase: 'done',
-    parsed: 0,
-    stored: 0,
-    duplicates: 0,
-    skipped: 0,
-    errors: [],
-    errorCount: 0,
-    lost: 0,
-    incomplete: false,
-    compressed: 0,
-    bytesRead: 0,
-    bytesTotal: 0,
-    docsPerSec: 0,
-    etaSec: null,
-    ...p,
-  };
+  const progress: ImportProgress = { ...queuedProgress(jobId, 1, name), format: 'csv', phase: 'done', ...p };
   return { key: nextKey++, name, jobId, progress, startError: null };
 }
 
