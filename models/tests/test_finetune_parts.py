@@ -14,10 +14,10 @@ from models.commer.encoding import Encoder
 from models.commer.finetune import cli
 from models.commer.finetune.config import FinetuneConfig
 from models.commer.finetune.examples import Example
-from models.commer.finetune.loss import BatchLoss, batch_loss, contrast_loss, contrast_partners
+from models.commer.finetune.loss import BatchLoss, batch_loss, commer_prefix, contrast_loss, contrast_partners, reference_means
 from models.commer.finetune.params import build_model, param_groups, trained_state
 from models.commer.finetune.saving import provenance, save_run
-from models.commer.finetune.validation import input_probe_pairs, other_person_pairs, validate
+from models.commer.finetune.validation import input_probe_pairs, other_person_pairs, reference_probe, validate
 from models.commer.model import CommerModel, LoraConfig, ModelConfig
 
 torch.set_num_threads(1)
@@ -110,13 +110,13 @@ def test_contrast_loss_is_the_plain_loss_plus_the_hinge_on_the_own_versus_other_
     exs = [Example("p: a", "xyz", ["doc one"], task="paraphrase", person="ann"), Example("p: b", "zwq", ["doc two", "more"], task="paraphrase", person="bob")]
     with torch.no_grad():
         plain, n = batch_loss(m, enc, exs, "commer")
-        zero_margin, n0, gap = contrast_loss(m, enc, exs, weight=1.0, margin=0.0)
-        huge_margin, n1, gap1 = contrast_loss(m, enc, exs, weight=1.0, margin=100.0)
+        zero_margin, n0, gap, no_ref = contrast_loss(m, enc, exs, weight=1.0, margin=0.0)
+        huge_margin, n1, gap1, _ = contrast_loss(m, enc, exs, weight=1.0, margin=100.0)
         # each row scored after the other row's merged documents, by hand
         swapped = [Example(e.prompt, e.target, o.docs) for e, o in zip(exs, exs[::-1])]
         per_own = [batch_loss(m, enc, [e], "commer") for e in exs]
         per_other = [batch_loss(m, enc, [e], "commer") for e in swapped]
-    assert n0 == n1 == n
+    assert n0 == n1 == n and no_ref is None
     want_gap = sum(float(o[0]) / o[1] - float(s[0]) / s[1] for s, o in zip(per_own, per_other)) / 2
     assert gap == pytest.approx(want_gap, abs=1e-4) and gap1 == pytest.approx(gap, abs=1e-6)
     hinge0 = sum(max(0.0, -(float(o[0]) / o[1] - float(s[0]) / s[1])) * s[1] for s, o in zip(per_own, per_other))
@@ -133,6 +133,53 @@ def test_contrast_is_refused_outside_the_commer_task_stage():
         FinetuneConfig(stage="ae", contrast=1.0)
     with pytest.raises(ConfigError, match=">= 0"):
         FinetuneConfig(contrast=-1.0)
+    with pytest.raises(ConfigError, match="task stage only"):
+        FinetuneConfig(mode="concat", reference_contrast=1.0)
+    with pytest.raises(ConfigError, match=">= 1"):
+        FinetuneConfig(reference_contrast=1.0, reference_every=0)
+
+
+def test_reference_contrast_is_the_hinge_on_the_gap_to_the_task_s_reference_mean():
+    m = _model(soft_prompt_len=0).eval()
+    enc = Encoder(_Tok(), 16, 16, 64)
+    exs = [Example("p: a", "xyz", ["doc one"], task="paraphrase", person="ann"), Example("p: b", "zwq", ["doc two", "more"], task="paraphrase", person="bob")]
+    with torch.no_grad():
+        # the reference is bob's merged documents: ann's row is scored after them, bob's after his own (gap 0)
+        ref, _ = commer_prefix(m, enc, [exs[1].docs])
+        refs = {"paraphrase": ref[0]}
+        plain, n = batch_loss(m, enc, exs, "commer")
+        total, n_ref, gap, ref_gap = contrast_loss(m, enc, exs, weight=0.0, margin=0.0, refs=refs, ref_weight=2.0, ref_margin=0.5)
+        own = [batch_loss(m, enc, [e], "commer") for e in exs]
+        after_ref = [batch_loss(m, enc, [Example(e.prompt, e.target, exs[1].docs)], "commer") for e in exs]
+    assert gap is None and n_ref == n
+    gaps = [float(r[0]) / r[1] - float(o[0]) / o[1] for o, r in zip(own, after_ref)]
+    assert gaps[1] == pytest.approx(0.0, abs=1e-5)
+    assert ref_gap == pytest.approx(sum(gaps) / 2, abs=1e-4)
+    assert float(total) == pytest.approx(float(plain) + 2.0 * sum(max(0.0, 0.5 - g) * o[1] for g, o in zip(gaps, own)), rel=1e-4)
+    # a task without a reference mean adds nothing
+    with torch.no_grad():
+        other_task, _, _, none_gap = contrast_loss(m, enc, exs, weight=0.0, margin=0.0, refs={"headline": ref[0]}, ref_weight=2.0, ref_margin=0.5)
+    assert none_gap is None and float(other_task) == pytest.approx(float(plain), rel=1e-5)
+
+
+def test_reference_means_and_the_reference_probe_follow_the_strength_line():
+    m = _model(soft_prompt_len=0).train()
+    enc = Encoder(_Tok(), 16, 16, 64)
+    docs = ["first doc", "a second, longer document", "third"]
+    refs = reference_means(m, enc, {"paraphrase": docs}, batch=2)
+    assert m.training, "train mode restored"
+    with torch.no_grad():
+        m.eval()
+        one_by_one = torch.stack([commer_prefix(m, enc, [[d]])[0][0] for d in docs]).mean(0)
+    assert torch.allclose(refs["paraphrase"], one_by_one, atol=1e-5)
+    val = [Example("p: a", "xyz", ["doc one"], task="paraphrase", person="ann"), Example("p: b", "zwq", ["doc two", "more"], task="paraphrase", person="bob"), Example("p: c", "q", [], task="paraphrase", person="cy")]
+    probe = reference_probe(m, enc, val, refs)
+    with_docs = [e for e in val if e.docs]
+    as_ref = [Example(e.prompt, e.target, docs) for e in with_docs]  # the reference is the mean of these three documents
+    assert probe["ppl_s1_paraphrase"] == pytest.approx(validate(m, enc, with_docs, "commer"), rel=1e-4)
+    assert probe["ppl_s0_paraphrase"] == pytest.approx(validate(m, enc, as_ref, "commer"), rel=1e-4)
+    assert probe["ref_gain_paraphrase"] == pytest.approx(1 - probe["ppl_s1_paraphrase"] / probe["ppl_s0_paraphrase"], abs=1e-3)
+    assert "ppl_s05_paraphrase" in probe and not any(k.endswith("_headline") for k in probe)
 
 
 def test_own_versus_other_probe_takes_as_many_documents_of_another_person_of_the_task():

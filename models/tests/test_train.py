@@ -178,3 +178,21 @@ def test_copy_examples_are_personless_neutral_to_original_pairs():
         assert ex.docs == [] and ex.mode == "commer" and ex.target in texts
         assert ex.prompt == render_prompt("paraphrase", neutralize(ex.target)) and neutralize(ex.target) != ex.target
     assert {e.task for e in data.val} == {"paraphrase", "headline"}
+
+
+def test_reference_documents_are_training_persons_only_and_fixed_by_the_seed():
+    """The reference contrast's documents: at most reference_docs of each of at most
+    reference_persons training persons of the task, the same for the same seed, and never
+    a validation or test person's text."""
+    from models.commer.data import load_corpus
+    from models.commer.tasks import render_document
+
+    corpus = load_corpus()
+    cfg = FT.FinetuneConfig(reference_contrast=1.0, reference_docs=3, reference_persons=5, val_per_person=1)
+    data = FT.TrainData(corpus, cfg)
+    docs = data.reference_docs("headline")
+    assert len(docs) == 15 and docs == FT.TrainData(corpus, cfg).reference_docs("headline")
+    held_out = {render_document(t) for split in ("val", "test") for arts in corpus.news_of(split).values() for a in arts for t in (a.headline, a.short_description)}
+    allowed = {render_document(d) for tp in data.persons["headline"] for d in tp.docs}
+    assert set(docs) <= allowed and not set(docs) & held_out
+    assert len(data.reference_docs("paraphrase")) == 15

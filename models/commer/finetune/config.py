@@ -58,6 +58,19 @@ class FinetuneConfig:
     # person from another writer of the same kind, not only the genre (models/README.md)
     contrast: float = 0.0
     contrast_margin: float = 0.2
+    # reference contrast (ComMer task stage): each example with documents is also scored after
+    # its task's reference mean -- the mean compression of `reference_docs` documents of each
+    # of up to `reference_persons` training persons of the task, recomputed without gradient
+    # every `reference_every` steps, as `commer reference-mean` computes the pack's
+    # reference.f32 -- and reference_contrast * max(0, reference_margin - (NLL/token after the
+    # reference - NLL/token after its own documents)) per target token is added: the person's
+    # own mean must beat "a typical writer of this kind", the generic end of the app's
+    # style-strength control, or the control cannot make their targets likelier as it rises
+    reference_contrast: float = 0.0
+    reference_margin: float = 0.1
+    reference_docs: int = 6
+    reference_persons: int = 40
+    reference_every: int = 40
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -68,6 +81,12 @@ class FinetuneConfig:
             raise ConfigError("finetune contrast and contrast_margin are >= 0")
         if self.contrast and (self.mode != "commer" or self.stage != "task"):
             raise ConfigError("finetune contrast is for the ComMer task stage only")
+        if self.reference_contrast < 0 or self.reference_margin < 0:
+            raise ConfigError("finetune reference_contrast and reference_margin are >= 0")
+        if self.reference_contrast and (self.mode != "commer" or self.stage != "task"):
+            raise ConfigError("finetune reference_contrast is for the ComMer task stage only")
+        if min(self.reference_docs, self.reference_persons, self.reference_every) < 1:
+            raise ConfigError("finetune reference_docs, reference_persons and reference_every are >= 1")
 
     @property
     def stage_name(self) -> str:

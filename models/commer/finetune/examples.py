@@ -106,6 +106,15 @@ class TrainData:
             target, docs, _ = stylize(task, target, docs, rng)
         return Example(render_prompt(task, item.input), target, [render_document(d) for d in docs], task=task, person=tp.person)
 
+    def reference_docs(self, task: str) -> List[str]:
+        """The documents of `task`'s reference mean (FinetuneConfig.reference_contrast): up to
+        `reference_docs` of each of up to `reference_persons` training persons, drawn once
+        with the run's seed, rendered for the compressor."""
+        rng = random.Random(self.cfg.seed * 7919 + len(task))
+        tps = sorted(self.persons[task], key=lambda tp: tp.person)
+        chosen = rng.sample(tps, min(len(tps), self.cfg.reference_persons))
+        return [render_document(d) for tp in chosen for d in rng.sample(tp.docs, min(len(tp.docs), self.cfg.reference_docs))]
+
     def ae_example(self, rng: random.Random) -> Example:
         n = rng.choice(self.cfg.ae_doc_counts)
         docs = [d[:AE_CHARS] for d in rng.sample(self.ae_docs, n)]

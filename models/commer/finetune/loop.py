@@ -23,7 +23,7 @@ from ..tasks import use_templates
 from ..train_utils import DistInfo, JsonlLog, all_reduce_sum, cleanup_distributed, cosine_lr, setup_distributed
 from .config import FinetuneConfig
 from .examples import TrainData
-from .loss import BatchLoss
+from .loss import BatchLoss, reference_means
 from .params import build_model, param_groups, trained_state
 from .saving import provenance, save_run
 from .validation import probes, validate
@@ -44,17 +44,22 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
     stage = cfg.stage_name
     val = data.validation_set(stage)
     trainable = [p for g in groups for p in g["params"]]
-    loss_fn = BatchLoss(model, enc, cfg.contrast, cfg.contrast_margin)
+    loss_fn = BatchLoss(model, enc, cfg.contrast, cfg.contrast_margin, cfg.reference_contrast, cfg.reference_margin)
+    # the reference contrast's documents (fixed) and their mean (recomputed as the model learns)
+    ref_docs = {t: data.reference_docs(t) for t in sorted(cfg.task_mix)} if cfg.reference_contrast else {}
+    if ref_docs:
+        loss_fn.refs = reference_means(model, enc, ref_docs)
     fwd = DDP(loss_fn, find_unused_parameters=True) if di.enabled else loss_fn
     warmup = max(1, int(cfg.warmup_frac * cfg.max_steps))
     v0 = validate(model, enc, val, cfg.mode)
     best, best_step, bad = v0, 0, 0
     best_state = trained_state(model)
-    probe = probes(model, enc, val, cfg.mode, stage)
+    probe = probes(model, enc, val, cfg.mode, stage, loss_fn.refs)
     log(event="start", mode=cfg.mode, stage=stage, val_ppl=round(v0, 4), n_val=len(val), world=di.world, train_persons={k: len(v) for k, v in data.persons.items()}, config=asdict(cfg), **probe)
     t0 = time.time()
     step, acc, acc_n, tok_n = 0, 0.0, 0, 0
     gaps: list = []
+    ref_gaps: list = []
     model.train()
     history = [{"step": 0, "val_ppl": v0}]
     while step < cfg.max_steps:
@@ -74,14 +79,20 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
         tok_n += int(total)
         if loss_fn.last_gap is not None:
             gaps.append(loss_fn.last_gap)
+        if loss_fn.last_ref_gap is not None:
+            ref_gaps.append(loss_fn.last_ref_gap)
+        if ref_docs and step % cfg.reference_every == 0:
+            loss_fn.refs = reference_means(model, enc, ref_docs)
         if step % cfg.log_every == 0:
             extra = {"contrast_gap": round(sum(gaps) / len(gaps), 4)} if gaps else {}
+            if ref_gaps:
+                extra["reference_gap"] = round(sum(ref_gaps) / len(ref_gaps), 4)
             log(step=step, loss=round(acc / acc_n, 4), lr=round(opt.param_groups[0]["lr"], 6), elapsed_s=round(time.time() - t0, 1), **extra)
-            acc, acc_n, gaps = 0.0, 0, []
+            acc, acc_n, gaps, ref_gaps = 0.0, 0, [], []
         stop = cfg.time_budget_s and time.time() - t0 > cfg.time_budget_s
         if step % cfg.eval_every == 0 or step == cfg.max_steps or stop:
             v = validate(model, enc, val, cfg.mode)
-            probe = probes(model, enc, val, cfg.mode, stage)
+            probe = probes(model, enc, val, cfg.mode, stage, loss_fn.refs)
             history.append({"step": step, "val_ppl": v, **probe})
             if v < best:
                 best, best_step, bad = v, step, 0

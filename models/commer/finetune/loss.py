@@ -4,7 +4,7 @@ or nothing. Sequences follow models/PACK_FORMAT.md "Sequences" (encoding.py)."""
 
 from __future__ import annotations
 
-from typing import List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
 import torch.nn.functional as F
@@ -89,33 +89,81 @@ def commer_rows(m: CommerModel, encoder: Encoder, exs: Sequence[Example]):
     return prefix, pmask, ids, mask, [r[1] for r in rows], [len(r[0]) for r in rows]
 
 
-def contrast_loss(m: CommerModel, encoder: Encoder, exs: Sequence[Example], weight: float, margin: float) -> Tuple[torch.Tensor, int, Optional[float]]:
-    """The ComMer batch loss plus the own-versus-other hinge (FinetuneConfig.contrast):
-    (loss sum, target tokens of the own rows, mean gap in nats/token or None). The
-    other-person rows share the forward with the own rows and are not counted as
-    target tokens, so the loss normalization is the plain loss's."""
+@torch.no_grad()
+def reference_means(m: CommerModel, encoder: Encoder, docs_by_task: Dict[str, Sequence[str]], batch: int = 16) -> Dict[str, torch.Tensor]:
+    """Per task, the mean compression [k, d] of its reference documents, in eval mode and
+    without gradient (FinetuneConfig.reference_contrast; the training-side twin of the
+    pack's reference.f32). The model's train/eval mode is restored afterwards."""
+    was = m.training
+    m.eval()
+    out: Dict[str, torch.Tensor] = {}
+    for task, docs in docs_by_task.items():
+        if not docs:
+            continue
+        total = None
+        for i in range(0, len(docs), batch):
+            ids, mask = pad_rows([encoder.doc(d) for d in docs[i : i + batch]], encoder.tok.pad_id, "left")
+            part = m.compress(ids, mask).sum(0)
+            total = part if total is None else total + part
+        assert total is not None
+        out[task] = total / len(docs)
+    m.train(was)
+    return out
+
+
+def contrast_loss(
+    m: CommerModel,
+    encoder: Encoder,
+    exs: Sequence[Example],
+    weight: float,
+    margin: float,
+    refs: Optional[Dict[str, torch.Tensor]] = None,
+    ref_weight: float = 0.0,
+    ref_margin: float = 0.0,
+) -> Tuple[torch.Tensor, int, Optional[float], Optional[float]]:
+    """The ComMer batch loss plus the hinges of the two contrasts: own documents versus
+    another person's of the task in the batch (FinetuneConfig.contrast, `weight`/`margin`)
+    and versus the task's reference mean `refs[task]` (FinetuneConfig.reference_contrast,
+    `ref_weight`/`ref_margin`). Returns (loss sum, target tokens of the own rows, mean
+    own-vs-other gap, mean own-vs-reference gap; nats/token, None where not computed).
+    The extra rows share the forward with the own rows and are not counted as target
+    tokens, so the loss normalization is the plain loss's."""
     prefix, pmask, ids, mask, starts, lengths = commer_rows(m, encoder, exs)
-    partners = contrast_partners(exs) if prefix is not None else [None] * len(exs)
-    own = [i for i, j in enumerate(partners) if j is not None]
-    if own:
-        theirs = [partners[i] for i in own]
-        prefix = torch.cat([prefix, prefix[theirs]])
-        pmask = torch.cat([pmask, pmask[theirs]])
-        ids_all, mask_all = torch.cat([ids, ids[own]]), torch.cat([mask, mask[own]])
-        starts_all = starts + [starts[i] for i in own]
-        lengths_all = lengths + [lengths[i] for i in own]
-    else:
-        ids_all, mask_all, starts_all, lengths_all = ids, mask, starts, lengths
-    hidden = m.generator_forward(prefix, pmask, ids_all, mask_all, return_hidden=True)
-    sums, counts = row_nll(m, hidden, ids_all, starts_all, lengths_all)
     b = len(exs)
+    partners = contrast_partners(exs) if prefix is not None and weight > 0 else [None] * b
+    own = [i for i, j in enumerate(partners) if j is not None]
+    ref_own = [i for i, e in enumerate(exs) if prefix is not None and ref_weight > 0 and refs and e.docs and e.task in refs]
+    extra = own + ref_own
+    if extra:
+        assert prefix is not None and pmask is not None
+        parts = [prefix]
+        if own:
+            parts.append(prefix[[partners[i] for i in own]])
+        if ref_own:
+            assert refs is not None
+            parts.append(torch.stack([refs[exs[i].task] for i in ref_own]).to(prefix.dtype))
+        prefix = torch.cat(parts)
+        pmask = torch.cat([pmask, pmask.new_ones(len(extra), m.k)])
+        ids, mask = torch.cat([ids, ids[extra]]), torch.cat([mask, mask[extra]])
+        starts = starts + [starts[i] for i in extra]
+        lengths = lengths + [lengths[i] for i in extra]
+    hidden = m.generator_forward(prefix, pmask, ids, mask, return_hidden=True)
+    sums, counts = row_nll(m, hidden, ids, starts, lengths)
     total = sums[:b].sum()
-    if not own:
-        return total, int(counts[:b].sum()), None
-    n_tok = counts[own].float()
-    gap = sums[b:] / n_tok - sums[own] / n_tok
-    hinge = torch.relu(margin - gap) * n_tok
-    return total + weight * hinge.sum(), int(counts[:b].sum()), float(gap.detach().mean())
+
+    def hinge(rows: List[int], their: torch.Tensor, mg: float) -> Tuple[torch.Tensor, float]:
+        n_tok = counts[rows].float()
+        gap = their / n_tok - sums[rows] / n_tok
+        return (torch.relu(mg - gap) * n_tok).sum(), float(gap.detach().mean())
+
+    gap = ref_gap = None
+    if own:
+        h, gap = hinge(own, sums[b : b + len(own)], margin)
+        total = total + weight * h
+    if ref_own:
+        h, ref_gap = hinge(ref_own, sums[b + len(own) :], ref_margin)
+        total = total + ref_weight * h
+    return total, int(counts[:b].sum()), gap, ref_gap
 
 
 def batch_loss(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str) -> Tuple[torch.Tensor, int]:
@@ -153,16 +201,31 @@ class BatchLoss(torch.nn.Module):
     leaves the compressor unused) and every trained tensor is averaged by DDP itself,
     whichever path (compressor, generator, soft prompt, adapted backbone) used it."""
 
-    def __init__(self, model: CommerModel, encoder: Encoder, contrast: float = 0.0, contrast_margin: float = 0.0):
+    def __init__(
+        self,
+        model: CommerModel,
+        encoder: Encoder,
+        contrast: float = 0.0,
+        contrast_margin: float = 0.0,
+        reference_contrast: float = 0.0,
+        reference_margin: float = 0.0,
+    ):
         super().__init__()
         self.model = model
         self.encoder = encoder
         self.contrast = contrast
         self.contrast_margin = contrast_margin
+        self.reference_contrast = reference_contrast
+        self.reference_margin = reference_margin
+        self.refs: Optional[Dict[str, torch.Tensor]] = None  # per task reference mean [k, d] (set by the loop)
         self.last_gap: Optional[float] = None  # the contrast's mean own-vs-other gap of the last batch
+        self.last_ref_gap: Optional[float] = None  # the reference contrast's mean own-vs-reference gap
 
     def forward(self, exs: Sequence[Example], mode: str) -> Tuple[torch.Tensor, int]:
-        if self.contrast > 0 and mode == "commer" and not any(e.mode and e.mode != mode for e in exs):
-            s, n, self.last_gap = contrast_loss(self.model, self.encoder, exs, self.contrast, self.contrast_margin)
+        contrasts = self.contrast > 0 or (self.reference_contrast > 0 and self.refs)
+        if contrasts and mode == "commer" and not any(e.mode and e.mode != mode for e in exs):
+            s, n, self.last_gap, self.last_ref_gap = contrast_loss(
+                self.model, self.encoder, exs, self.contrast, self.contrast_margin, self.refs, self.reference_contrast, self.reference_margin
+            )
             return s, n
         return batch_loss(self.model, self.encoder, exs, mode)

@@ -4,14 +4,14 @@ and the two probes every ComMer task-reading stage logs with it."""
 from __future__ import annotations
 
 import math
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 
 from ..encoding import Encoder
 from ..model import CommerModel
 from .examples import Example, next_of_another_person
-from .loss import batch_loss
+from .loss import batch_loss, commer_rows, target_loss_from_hidden
 
 
 @torch.no_grad()
@@ -93,8 +93,42 @@ def own_vs_other_probe(m: CommerModel, encoder: Encoder, exs: Sequence[Example],
     return _paired(m, encoder, own, other, mode, ("ppl_own_docs", "ppl_other_docs", "own_gain"))
 
 
-def probes(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str, stage: str) -> Dict[str, float]:
-    """What every validation logs besides perplexity (ComMer task-reading stages only)."""
+@torch.no_grad()
+def reference_probe(m: CommerModel, encoder: Encoder, exs: Sequence[Example], refs: Dict[str, torch.Tensor], batch: int = 16) -> Dict[str, float]:
+    """Per task, the validation examples with documents scored at three points of the app's
+    style-strength line, merged = ref + s * (own mean - ref): s = 1 (their own documents),
+    0.5 and 0 (the task's reference mean), as ppl_s1_<task>, ppl_s05_<task>, ppl_s0_<task>,
+    and ref_gain_<task> = 1 - ppl_s1 / ppl_s0. The control can only make a person's
+    targets likelier as it rises where s1 < s05 < s0."""
+    was = m.training
+    m.eval()
+    out: Dict[str, float] = {}
+    for task in sorted(refs):
+        group = [e for e in exs if e.docs and e.task == task]
+        if not group:
+            continue
+        sums = {1.0: 0.0, 0.5: 0.0, 0.0: 0.0}
+        count = 0
+        for i in range(0, len(group), batch):
+            chunk = group[i : i + batch]
+            prefix, pmask, ids, mask, starts, lengths = commer_rows(m, encoder, chunk)
+            assert prefix is not None and pmask is not None
+            ref = refs[task].to(prefix.dtype)[None]
+            for s in sums:
+                hidden = m.generator_forward(ref + s * (prefix - ref), pmask, ids, mask, return_hidden=True)
+                nll, n = target_loss_from_hidden(m, hidden, ids, starts, lengths)
+                sums[s] += float(nll)
+            count += n
+        ppl = {s: math.exp(v / max(1, count)) for s, v in sums.items()}
+        out.update({f"ppl_s1_{task}": round(ppl[1.0], 4), f"ppl_s05_{task}": round(ppl[0.5], 4), f"ppl_s0_{task}": round(ppl[0.0], 4), f"ref_gain_{task}": round(1 - ppl[1.0] / ppl[0.0], 4)})
+    m.train(was)
+    return out
+
+
+def probes(m: CommerModel, encoder: Encoder, exs: Sequence[Example], mode: str, stage: str, refs: Optional[Dict[str, torch.Tensor]] = None) -> Dict[str, float]:
+    """What every validation logs besides perplexity (ComMer task-reading stages only);
+    with reference means (the reference contrast), the reference probe too."""
     if mode != "commer" or stage == "ae":
         return {}
-    return {**personalization_probe(m, encoder, exs, mode), **input_probe(m, encoder, exs, mode), **own_vs_other_probe(m, encoder, exs, mode)}
+    out = {**personalization_probe(m, encoder, exs, mode), **input_probe(m, encoder, exs, mode), **own_vs_other_probe(m, encoder, exs, mode)}
+    return {**out, **reference_probe(m, encoder, exs, refs)} if refs else out
