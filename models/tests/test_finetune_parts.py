@@ -139,6 +139,15 @@ def test_contrast_is_refused_outside_the_commer_task_stage():
         FinetuneConfig(reference_contrast=1.0, reference_every=0)
 
 
+def test_config_file_reference_tasks_and_keep(tmp_path):
+    p = tmp_path / "c.json"
+    p.write_text(json.dumps({"reference_contrast": 1.0, "reference_tasks": ["headline"], "keep": "last"}))
+    cfg = FinetuneConfig.from_json(str(p), {})
+    assert cfg.reference_tasks == ("headline",) and cfg.keep == "last"
+    with pytest.raises(ConfigError, match="keep 'newest' is not best or last"):
+        FinetuneConfig(keep="newest")
+
+
 def test_reference_contrast_is_the_hinge_on_the_gap_to_the_task_s_reference_mean():
     m = _model(soft_prompt_len=0).eval()
     enc = Encoder(_Tok(), 16, 16, 64)

@@ -58,6 +58,10 @@ class FinetuneConfig:
     # person from another writer of the same kind, not only the genre (models/README.md)
     contrast: float = 0.0
     contrast_margin: float = 0.2
+    # which weights the run writes: "best" (lowest validation perplexity) or "last" (the
+    # weights at the last validation: for a stage whose aim is not lower perplexity, such as
+    # the reference contrast, whose probe is read instead)
+    keep: str = "best"
     # reference contrast (ComMer task stage): each example with documents is also scored after
     # its task's reference mean -- the mean compression of `reference_docs` documents of each
     # of up to `reference_persons` training persons of the task, recomputed without gradient
@@ -67,6 +71,7 @@ class FinetuneConfig:
     # own mean must beat "a typical writer of this kind", the generic end of the app's
     # style-strength control, or the control cannot make their targets likelier as it rises
     reference_contrast: float = 0.0
+    reference_tasks: Optional[Tuple[str, ...]] = None  # the tasks it applies to (None: all)
     reference_margin: float = 0.1
     reference_docs: int = 6
     reference_persons: int = 40
@@ -81,6 +86,8 @@ class FinetuneConfig:
             raise ConfigError("finetune contrast and contrast_margin are >= 0")
         if self.contrast and (self.mode != "commer" or self.stage != "task"):
             raise ConfigError("finetune contrast is for the ComMer task stage only")
+        if self.keep not in ("best", "last"):
+            raise ConfigError(f"finetune keep {self.keep!r} is not best or last")
         if self.reference_contrast < 0 or self.reference_margin < 0:
             raise ConfigError("finetune reference_contrast and reference_margin are >= 0")
         if self.reference_contrast and (self.mode != "commer" or self.stage != "task"):
@@ -109,4 +116,6 @@ class FinetuneConfig:
             d["ae_doc_counts"] = tuple(d["ae_doc_counts"])
         if d.get("task_doc_counts") is not None:
             d["task_doc_counts"] = {t: tuple(v) for t, v in d["task_doc_counts"].items()}
+        if d.get("reference_tasks") is not None:
+            d["reference_tasks"] = tuple(d["reference_tasks"])
         return FinetuneConfig(**d)

@@ -46,15 +46,21 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
     trainable = [p for g in groups for p in g["params"]]
     loss_fn = BatchLoss(model, enc, cfg.contrast, cfg.contrast_margin, cfg.reference_contrast, cfg.reference_margin)
     # the reference contrast's documents (fixed) and their mean (recomputed as the model learns)
-    ref_docs = {t: data.reference_docs(t) for t in sorted(cfg.task_mix)} if cfg.reference_contrast else {}
+    ref_tasks = sorted(cfg.reference_tasks or cfg.task_mix) if cfg.reference_contrast else []
+    ref_docs = {t: data.reference_docs(t) for t in ref_tasks}
     if ref_docs:
         loss_fn.refs = reference_means(model, enc, ref_docs)
+    # the reference probe covers every task of the run, trained with the reference contrast or not
+    probe_docs = {t: data.reference_docs(t) for t in sorted(cfg.task_mix)} if cfg.reference_contrast else {}
+
+    def probe_refs():
+        return reference_means(model, enc, probe_docs) if probe_docs else None
     fwd = DDP(loss_fn, find_unused_parameters=True) if di.enabled else loss_fn
     warmup = max(1, int(cfg.warmup_frac * cfg.max_steps))
     v0 = validate(model, enc, val, cfg.mode)
     best, best_step, bad = v0, 0, 0
     best_state = trained_state(model)
-    probe = probes(model, enc, val, cfg.mode, stage, loss_fn.refs)
+    probe = probes(model, enc, val, cfg.mode, stage, probe_refs())
     log(event="start", mode=cfg.mode, stage=stage, val_ppl=round(v0, 4), n_val=len(val), world=di.world, train_persons={k: len(v) for k, v in data.persons.items()}, config=asdict(cfg), **probe)
     t0 = time.time()
     step, acc, acc_n, tok_n = 0, 0.0, 0, 0
@@ -92,9 +98,9 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
         stop = cfg.time_budget_s and time.time() - t0 > cfg.time_budget_s
         if step % cfg.eval_every == 0 or step == cfg.max_steps or stop:
             v = validate(model, enc, val, cfg.mode)
-            probe = probes(model, enc, val, cfg.mode, stage, loss_fn.refs)
+            probe = probes(model, enc, val, cfg.mode, stage, probe_refs())
             history.append({"step": step, "val_ppl": v, **probe})
-            if v < best:
+            if v < best or cfg.keep == "last":
                 best, best_step, bad = v, step, 0
                 best_state = trained_state(model)
             else:
