@@ -181,7 +181,11 @@ def test_reference_means_and_the_reference_probe_follow_the_strength_line():
         m.eval()
         one_by_one = torch.stack([commer_prefix(m, enc, [[d]])[0][0] for d in docs]).mean(0)
     assert torch.allclose(refs["paraphrase"], one_by_one, atol=1e-5)
-    val = [Example("p: a", "xyz", ["doc one"], task="paraphrase", person="ann"), Example("p: b", "zwq", ["doc two", "more"], task="paraphrase", person="bob"), Example("p: c", "q", [], task="paraphrase", person="cy")]
+    val = [
+        Example("p: a", "xyz", ["doc one"], task="paraphrase", person="ann"),
+        Example("p: b", "zwq", ["doc two", "more"], task="paraphrase", person="bob"),
+        Example("p: c", "q", [], task="paraphrase", person="cy"),
+    ]
     probe = reference_probe(m, enc, val, refs)
     with_docs = [e for e in val if e.docs]
     as_ref = [Example(e.prompt, e.target, docs) for e in with_docs]  # the reference is the mean of these three documents

@@ -56,12 +56,7 @@ export class Studio {
    * document learned (the Restyle header counts them). `afterImport` runs after each file's
    * import, for a test that checks what the Import page says at that moment.
    */
-  async learnedProfile(
-    pack: string,
-    profile: string,
-    files: DroppedFile[],
-    opts: { importTimeout?: number; afterImport?: (file: DroppedFile) => Promise<void> } = {},
-  ): Promise<void> {
+  async learnedProfile(pack: string, profile: string, files: DroppedFile[], opts: { importTimeout?: number; afterImport?: (file: DroppedFile) => Promise<void> } = {}): Promise<void> {
     await this.usePack(pack);
     await this.go('Profiles');
     await this.profiles.create(profile);

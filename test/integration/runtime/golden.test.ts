@@ -153,7 +153,7 @@ describe('golden parity with PyTorch', () => {
         }
       });
 
-      test('a document compressed with others of other lengths gets exactly its one-at-a-time compression, and PyTorch\'s padded batch', async () => {
+      test("a document compressed with others of other lengths gets exactly its one-at-a-time compression, and PyTorch's padded batch", async () => {
         const m = await get();
         const own = [...(golden.compress_batch_texts ?? []), ...(golden.compress ?? []).map((c) => c.text)];
         assert.ok(own.length >= 2, 'golden needs texts to batch');

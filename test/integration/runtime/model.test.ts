@@ -66,8 +66,10 @@ describe('CommerModel', { skip: pack ? false : 'no fixture pack (the golden test
 
   test('compress reports progress and can be cancelled', async () => {
     const seen: number[] = [];
-    await m.compress(docs, { batchSize: 2, onProgress: (done) => seen.push(done) });
-    assert.deepEqual(seen, [2, 4]);
+    // A batch holds documents of one token length (these four all differ), so each document
+    // twice gives four full batches of 2.
+    await m.compress([...docs, ...docs], { batchSize: 2, onProgress: (done) => seen.push(done) });
+    assert.deepEqual(seen, [2, 4, 6, 8]);
     const ac = new AbortController();
     ac.abort();
     await assert.rejects(m.compress(docs, { signal: ac.signal }), { name: 'AbortError' });
