@@ -45,13 +45,13 @@ def run(cfg: FinetuneConfig, backbone: Path, out: Path, data_dir: Path, init: Op
     val = data.validation_set(stage)
     trainable = [p for g in groups for p in g["params"]]
     loss_fn = BatchLoss(model, enc, cfg.contrast, cfg.contrast_margin, cfg.reference_contrast, cfg.reference_margin)
-    # the reference contrast's documents (fixed) and their mean (recomputed as the model learns)
-    ref_tasks = sorted(cfg.reference_tasks or cfg.task_mix) if cfg.reference_contrast else []
-    ref_docs = {t: data.reference_docs(t) for t in ref_tasks}
+    # the reference documents (fixed) of every task of the run: the reference probe covers them
+    # all; the reference contrast trains on those of reference_tasks, with their mean
+    # recomputed as the model learns
+    probe_docs = {t: data.reference_docs(t) for t in sorted(cfg.task_mix)} if cfg.reference_contrast else {}
+    ref_docs = {t: probe_docs[t] for t in sorted(cfg.reference_tasks or probe_docs) if t in probe_docs}
     if ref_docs:
         loss_fn.refs = reference_means(model, enc, ref_docs)
-    # the reference probe covers every task of the run, trained with the reference contrast or not
-    probe_docs = {t: data.reference_docs(t) for t in sorted(cfg.task_mix)} if cfg.reference_contrast else {}
 
     def probe_refs():
         return reference_means(model, enc, probe_docs) if probe_docs else None
