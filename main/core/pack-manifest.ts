@@ -52,7 +52,10 @@ const backboneQuantization = z.looseObject({
   weights: z.string().optional(),
   block: positiveInt.optional(),
   embeddings: z.string().optional(),
+  /** MatMulNBits compute precision (1: float32 activations, 4: int8). */
   accuracy_level: nonNegInt.optional(),
+  /** "float32" where the vocabulary projection is a float32 MatMul over the dequantized table. */
+  head: z.string().optional(),
 });
 
 /** The document kinds a reference mean can be kept for (the store's kinds). */

@@ -235,6 +235,14 @@ def fresh_commer_model(
     return m
 
 
+def _quantization_entry(bits: int, accuracy_level: int, head: str) -> dict:
+    """The manifest's backbone.quantization; `head` only where the projection is not MatMulNBits."""
+    entry = {"weights": f"int{bits}", "block": 32, "embeddings": "q8_0", "accuracy_level": accuracy_level}
+    if head != "nbits":
+        entry["head"] = head
+    return entry
+
+
 def export_pack(
     model: CommerModel,
     tokenizer: AnyTokenizer,
@@ -251,6 +259,7 @@ def export_pack(
     quantize_bits: Optional[int] = None,
     accuracy_level: int = 4,
     backbone_info: Optional[dict] = None,
+    head: str = "nbits",
 ) -> Path:
     """Write the pack for `model` into `out` (atomically); returns `out`.
 
@@ -300,7 +309,7 @@ def export_pack(
             with tempfile.TemporaryDirectory(prefix="commer-fp32-") as fp32_dir:
                 export_onnx(model.backbone, Path(fp32_dir) / "backbone.onnx")
                 table = model.backbone.tok_embeddings.weight.detach().to(torch.float32).numpy()
-                quant_info = quantize_graph(Path(fp32_dir) / "backbone.onnx", tmp, quantize_bits, accuracy_level, table)
+                quant_info = quantize_graph(Path(fp32_dir) / "backbone.onnx", tmp, quantize_bits, accuracy_level, table, head)
             check_onnx_signature(tmp / "backbone.onnx", cfg)
             files["backbone.onnx"] = {}
             files[WEIGHTS_FILE] = {}
@@ -346,7 +355,7 @@ def export_pack(
                 "norm_eps": float(cfg.norm_eps),
                 "tied_embeddings": bool(cfg.tied_embeddings),
                 **({"source": backbone_info} if backbone_info else {}),
-                **({"quantization": {"weights": f"int{quantize_bits}", "block": 32, "embeddings": "q8_0", "accuracy_level": accuracy_level}} if quantize_bits else {}),
+                **({"quantization": _quantization_entry(quantize_bits, accuracy_level, head)} if quantize_bits else {}),
             },
             "lora": {"rank": lora.rank, "alpha": float(lora.alpha), "targets": list(lora.targets)},
             "compression": {"k": int(model.k)},
@@ -390,7 +399,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     ap.add_argument("--lora-b-std", type=float, default=0.0, help="fresh adapter only: std of LoRA B (0 = standard zero init)")
     ap.add_argument("--force", action="store_true", help="replace an existing pack folder")
     ap.add_argument("--quantize", type=int, choices=[4, 8], help="MatMulNBits weights (4 or 8 bits) in backbone.weights, embeddings as embeddings.q8")
-    ap.add_argument("--accuracy-level", type=int, default=4, choices=[0, 1, 2, 3, 4], help="MatMulNBits compute precision (4 = int8 activations, 0 = float32)")
+    ap.add_argument("--accuracy-level", type=int, default=4, choices=[0, 1, 2, 3, 4], help="MatMulNBits compute precision of the layers (4 = int8 activations, 1 = float32)")
+    ap.add_argument(
+        "--head",
+        choices=["nbits", "float32"],
+        default="nbits",
+        help="the tied vocabulary projection: 8-bit MatMulNBits at --accuracy-level, or float32 (the Q8_0 table dequantized once, at session creation)",
+    )
     ap.add_argument("--backbone-info", help="JSON file describing the backbone's source and license (models/backbones/<id>.json)")
     a = ap.parse_args(argv)
     torch.manual_seed(0)
@@ -423,6 +438,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             force=a.force,
             quantize_bits=a.quantize,
             accuracy_level=a.accuracy_level,
+            head=a.head,
             backbone_info=_backbone_info(a.backbone_info),
         )
     except (ValueError, OSError) as e:

@@ -144,15 +144,35 @@ def _tensor(name: str, arr: np.ndarray):
     return numpy_helper.from_array(np.ascontiguousarray(arr), name)
 
 
-def quantize_graph(src: Path, out_dir: Path, bits: int = 4, accuracy_level: int = 0, tied_table: Optional[np.ndarray] = None) -> Dict[str, object]:
+def quantize_graph(
+    src: Path,
+    out_dir: Path,
+    bits: int = 4,
+    accuracy_level: int = 0,
+    tied_table: Optional[np.ndarray] = None,
+    head: str = "nbits",
+) -> Dict[str, object]:
     """Rewrite the float32 graph `src` into `out_dir/backbone.onnx` + `backbone.weights`
     (+ `embeddings.q8` when `tied_table` [vocab, dim] is given: the tied lm_head).
-    Returns a summary: {"bits", "quantized": n, "lm_head": bool, "embeddings_scales_offset": int}."""
+    `accuracy_level` is the MatMulNBits compute precision. The tied vocabulary projection
+    reads the Q8_0 table in `embeddings.q8` either as an 8-bit MatMulNBits at that level
+    (`head="nbits"`) or, with `head="float32"`, through Cast/Sub/Mul/Reshape/Transpose
+    nodes whose inputs are all initializers, so onnxruntime folds them into one float32
+    table when the session is created (4 bytes a weight in memory, none more on disk) and
+    the projection is an exact float32 MatMul. Why: onnxruntime's CPU MatMulNBits runs
+    4-bit weights as fast with float32 activations (level 1) as with int8 ones (level 4),
+    but has a float32 kernel for 8 bits only by dequantizing the table at every call
+    (about 100x slower per decoded token), and int8 activations round differently for
+    inputs that differ in the last bits (models/README.md, "Quantization").
+    Returns a summary: {"bits", "quantized": n, "lm_head": bool, "embeddings_scales_offset": int,
+    "accuracy_level", "head"}."""
     import onnx
     from onnx import helper, numpy_helper
 
     if bits not in (4, 8):
         raise QuantizeError(f"bits must be 4 or 8 (got {bits})")
+    if head not in ("nbits", "float32"):
+        raise QuantizeError(f"head must be nbits or float32 (got {head})")
     m = onnx.load(str(src))
     g = m.graph
     inits = {t.name: t for t in g.initializer}
@@ -224,20 +244,36 @@ def quantize_graph(src: Path, out_dir: Path, bits: int = 4, accuracy_level: int 
                 if not np.array_equal(kn.T, tied_table.astype(np.float32)):
                     raise QuantizeError(f"the projection {node.name} does not use the tied embedding table")
                 q, scale = quantize_symmetric8(tied_table)
+                vocab, dim = tied_table.shape
                 tb = _tensor("lm_head.qweight", q.reshape(q.shape[0], -1, BLOCK))
-                ts = _tensor("lm_head.scales", scale.reshape(-1))
+                # the same bytes either way; the float32 head broadcasts a scale over its block
+                ts = _tensor("lm_head.scales", scale.reshape(-1) if head == "nbits" else scale.reshape(vocab, -1, 1))
                 assert emb_file is not None
                 emb_file.add(tb, q.tobytes())
                 scales_offset = emb_file.add(ts, scale.tobytes())
                 new_inits += [tb, ts]
                 drop.add(w_name)
-                vocab, dim = tied_table.shape
-                new_nodes.append(
-                    helper.make_node(
-                        "MatMulNBits", [node.input[0], tb.name, ts.name], list(node.output), name=node.name,
-                        domain="com.microsoft", K=dim, N=vocab, bits=8, block_size=BLOCK, accuracy_level=accuracy_level,
+                if head == "nbits":
+                    new_nodes.append(
+                        helper.make_node(
+                            "MatMulNBits", [node.input[0], tb.name, ts.name], list(node.output), name=node.name,
+                            domain="com.microsoft", K=dim, N=vocab, bits=8, block_size=BLOCK, accuracy_level=accuracy_level,
+                        )
                     )
-                )
+                else:
+                    # w = (code - 128) * scale, [vocab, dim] -> [dim, vocab]: constants only, folded once
+                    tzero = _tensor("lm_head.zero_point", np.array(128.0, np.float32))
+                    tshape = _tensor("lm_head.shape", np.array([vocab, dim], dtype=np.int64))
+                    new_inits += [tzero, tshape]
+                    h = node.name + "/head"
+                    new_nodes += [
+                        helper.make_node("Cast", [tb.name], [h + "/codes"], name=h + "/cast", to=onnx.TensorProto.FLOAT),
+                        helper.make_node("Sub", [h + "/codes", tzero.name], [h + "/centered"], name=h + "/center"),
+                        helper.make_node("Mul", [h + "/centered", ts.name], [h + "/blocks"], name=h + "/scale"),
+                        helper.make_node("Reshape", [h + "/blocks", tshape.name], [h + "/table"], name=h + "/table"),
+                        helper.make_node("Transpose", [h + "/table"], [h + "/weight"], name=h + "/transpose", perm=[1, 0]),
+                        helper.make_node("MatMul", [node.input[0], h + "/weight"], list(node.output), name=node.name),
+                    ]
                 lm_head = True
                 continue
             new_nodes.append(node)
@@ -260,7 +296,7 @@ def quantize_graph(src: Path, out_dir: Path, bits: int = 4, accuracy_level: int 
     if not any(o.domain == "com.microsoft" for o in m.opset_import):
         m.opset_import.append(helper.make_opsetid("com.microsoft", 1))
     onnx.save(m, str(out_dir / "backbone.onnx"))
-    return {"bits": bits, "quantized": n_quant, "lm_head": lm_head, "embeddings_scales_offset": scales_offset, "accuracy_level": accuracy_level}
+    return {"bits": bits, "quantized": n_quant, "lm_head": lm_head, "embeddings_scales_offset": scales_offset, "accuracy_level": accuracy_level, "head": head}
 
 
 def _reader_table(g) -> Dict[str, str]:

@@ -293,6 +293,34 @@ def test_retrained_adapter_leaves_frozen_files_identical(packs):
     assert np.abs(got - torch_logits(mb, ids, 1.0)).max() < TOL
 
 
+def test_float32_head(packs, tmp_path):
+    """--head float32: the layers stay MatMulNBits, the vocabulary projection reads the
+    same embeddings.q8 bytes through constant nodes (folded when the session is created)
+    and is an exact float32 MatMul; the manifest says so."""
+    import onnx
+
+    model, a = packs["a"]
+    tok = read_llama2c_tokenizer(STORIES / "tok512.bin", 512)
+    pack = export_pack(model, tok, tmp_path / "f", "qa", quantize_bits=4, created_at="2026-01-01T00:00:00Z", accuracy_level=0, head="float32")
+    m = onnx.load(str(pack / "backbone.onnx"), load_external_data=False)
+    nbits = [n for n in m.graph.node if n.op_type == "MatMulNBits"]
+    assert len(nbits) == 7 * CFG.n_layers and all(onnx.helper.get_attribute_value(x) == 4 for n in nbits for x in n.attribute if x.name == "bits")
+    for name in ("backbone.weights", "embeddings.q8"):
+        assert (pack / name).read_bytes() == (a / name).read_bytes(), name
+    man = json.loads((pack / "manifest.json").read_text())
+    assert man["backbone"]["quantization"] == {"weights": "int4", "block": 32, "embeddings": "q8_0", "accuracy_level": 0, "head": "float32"}
+    assert man["files"]["embeddings.q8"] == json.loads((a / "manifest.json").read_text())["files"]["embeddings.q8"]
+    ids = [[5, 17, 300, 42, 9]]
+    ref = torch_logits(model, ids, 1.0)
+    got, _, _ = run(session(pack), q8_table(pack), ids, [[1] * 5], [list(range(5))], 1.0)
+    assert np.abs(got - ref).max() < TOL, np.abs(got - ref).max()
+    # the same as the MatMulNBits head at level 0 (float32 arithmetic both)
+    nb, _, _ = run(session(a), q8_table(a), ids, [[1] * 5], [list(range(5))], 1.0)
+    assert np.abs(got - nb).max() < TOL
+    with pytest.raises(QuantizeError, match="head must be"):
+        export_pack(model, tok, tmp_path / "bad", "qa", quantize_bits=4, created_at="2026-01-01T00:00:00Z", head="int3")
+
+
 def int8_simulated(model):
     """The model with every frozen linear weight replaced by its 8-bit asymmetric
     block dequantization (what the 8-bit graph should compute, in PyTorch)."""
