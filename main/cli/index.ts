@@ -210,6 +210,7 @@ export function buildProgram(): Command {
     .option('-n, --candidates <n>', 'number of candidates (1-5)', num, 1)
     .option('--relevant <n>', 'merge only the N documents most relevant to the draft', positiveInt)
     .option('--no-personal', 'no personalization (the baseline)')
+    .option('--strength <s>', 'how much of the voice, 0 (generic) to 1 (fully me, the default)', num)
     .option('--temperature <t>', 'sampling temperature (0 = greedy)', num)
     .option('--top-k <k>', 'top-k (0: off)', nonNegativeInt)
     .option('--top-p <p>', 'nucleus p', num)
@@ -226,6 +227,7 @@ export function buildProgram(): Command {
             draft,
             docs: o.personal === false ? 'none' : o.relevant ? { relevant: o.relevant } : 'all',
             n: o.candidates,
+            ...(o.strength === undefined ? {} : { strength: o.strength }),
             sampling: { temperature: o.temperature, topK: o.topK, topP: o.topP, seed: o.seed, maxNewTokens: o.maxNewTokens },
           }),
         );
@@ -241,10 +243,12 @@ export function buildProgram(): Command {
         const hidden: number[] = [];
         let usedDocs = 0;
         let docs: DocsUsed | undefined;
+        let strength: number | null = null;
         for await (const ev of svc.restyle.run(req, ac.signal)) {
           if (ev.type === 'start') {
             usedDocs = ev.usedDocs;
             docs = ev.docs;
+            strength = ev.strength ?? null;
           } else if (ev.type === 'token' && n === 1 && !g.json) process.stdout.write(ev.text);
           else if (ev.type === 'candidate-done') {
             texts[ev.candidate] = ev.text;
@@ -254,7 +258,7 @@ export function buildProgram(): Command {
           }
         }
         const hiddenWords = hidden.reduce((a, b) => a + b, 0);
-        if (g.json) out(g, { usedDocs, docs, candidates: texts, hidden }, () => '');
+        if (g.json) out(g, { usedDocs, docs, strength, candidates: texts, hidden }, () => '');
         else {
           const noMatch =
             docs?.selection === 'relevant' && docs.used === 'all'

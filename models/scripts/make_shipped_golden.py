@@ -32,6 +32,8 @@ def main(argv=None) -> int:
     ap.add_argument("--commer", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--pack", help="the exported pack: a quantized one (format 2) gets quantization tolerances")
+    # the defaults are for int8 activations (accuracy level 4); a pack computing in float32
+    # (level 1, --head float32) holds much tighter ones: pass them
     ap.add_argument("--logits-tol", type=float, default=3.0, help="quantized packs: max |logit diff| allowed")
     ap.add_argument("--hidden-tol", type=float, default=2.0, help="quantized packs: max |hidden/compression diff| allowed")
     ap.add_argument("--greedy-gap", type=float, default=1.0, help="quantized packs: greedy ids must agree up to the first step with a smaller top-1/top-2 gap")
@@ -52,7 +54,7 @@ def main(argv=None) -> int:
         manifest = json.loads((Path(a.pack) / "manifest.json").read_text("utf-8"))
         q = manifest["backbone"].get("quantization")
         if q:
-            golden["quantized"] = {"weights": q["weights"], "accuracy_level": q["accuracy_level"]}
+            golden["quantized"] = {k: q[k] for k in ("weights", "accuracy_level", "head") if k in q}
             golden["tolerance"] = {"logits": a.logits_tol, "hidden": a.hidden_tol, "greedy_gap": a.greedy_gap}
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)

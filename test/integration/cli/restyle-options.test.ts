@@ -36,6 +36,18 @@ describe('commer restyle options', () => {
     assert.equal((JSON.parse(r.stdout) as { candidates: string[] }).candidates.length, 5);
   });
 
+  test('--strength: out of 0..1 is a usage error; below 1 on a pack without a reference mean says how to build one; 1 is recorded', async () => {
+    const bad = await run('restyle', 'coffee', '--profile', 'me', '--strength', '1.5', '--max-new-tokens', '4');
+    assert.equal(bad.code, 2, bad.stderr);
+    assert.match(bad.stderr, /error \(INVALID_INPUT\): restyle:start: strength: /);
+    const noRef = await run('restyle', 'coffee', '--profile', 'me', '--strength', '0.5', '--max-new-tokens', '4');
+    assert.notEqual(noRef.code, 0);
+    assert.match(noRef.stderr, /has no reference mean for tweets.*commer reference-mean/);
+    const full = await run('--json', 'restyle', 'coffee', '--profile', 'me', '--strength', '1', '--seed', '2', '--max-new-tokens', '4');
+    assert.equal(full.code, 0, full.stderr);
+    assert.equal((JSON.parse(full.stdout) as { strength: number | null }).strength, 1);
+  });
+
   test('--relevant with a draft that matches no document says all were merged instead', async () => {
     const j = await run('--json', 'restyle', 'zebras xylophone quokka', '--profile', 'me', '--relevant', '8', '--seed', '1', '--max-new-tokens', '4');
     assert.equal(j.code, 0, j.stderr);

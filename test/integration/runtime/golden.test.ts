@@ -23,12 +23,13 @@ interface GenerateCase {
 }
 interface Golden {
   /**
-   * A quantized pack (int8 activations in MatMulNBits) differs from float32 PyTorch by
-   * its quantization error: the tolerances are that bound, forward logits must keep
+   * A quantized pack differs from float32 PyTorch by its quantization error (int8
+   * activations at accuracy level 4; at level 1 with a float32 head only the float32
+   * rounding, the weights being on the GGUF's grid): the tolerances are that bound, forward logits must keep
    * PyTorch's argmax, and greedy ids must agree up to the first step whose PyTorch
    * top-1/top-2 gap is below `greedy_gap` (a near tie the error may flip).
    */
-  quantized?: { weights: string; accuracy_level: number };
+  quantized?: { weights: string; accuracy_level: number; head?: string };
   tolerance: { logits: number; hidden: number; greedy_gap?: number };
   tokenizer: { text: string; ids: number[] }[];
   forward?: { ids: number[]; lora_scale: 0 | 1; logits_last: number[]; hidden_last?: number[] };
