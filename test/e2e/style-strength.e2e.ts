@@ -94,7 +94,7 @@ describe('style strength, in a browser', { skip: hasChromium() ? false : `no Chr
   test('the Model page plots perplexity against strength, and says whether it falls at every step', { timeout: 120_000 }, async () => {
     const evaluation = JSON.parse(readFileSync(join(repoRoot, 'models/packs', PACK, 'manifest.json'), 'utf8')).evaluation as Record<
       string,
-      { commer_strength_curve?: { monotonic: boolean; persons_monotonic: number; persons: number } }
+      { commer_strength_curve?: { strengths: number[]; ppl: number[]; monotonic: boolean; persons_monotonic: number; persons: number } }
     >;
     await app.go('Model');
     await app.model.evalSections.first().waitFor();
@@ -104,9 +104,12 @@ describe('style strength, in a browser', { skip: hasChromium() ? false : `no Chr
     for (const [i, task] of tasks.entries()) {
       const c = evaluation[task]!.commer_strength_curve!;
       const verdict = (await app.model.strengthCharts.nth(i).getByTestId('strength-verdict').textContent()) ?? '';
-      assert.match(
+      // The effect's size, from the report's own ends: perplexity at fully me against generic.
+      const change = (c.ppl[c.strengths.indexOf(1)]! / c.ppl[c.strengths.indexOf(0)]! - 1) * 100;
+      const effect = `${change < 0 ? '\u2212' : '+'}${Math.abs(change).toFixed(1)} %`;
+      assert.equal(
         verdict,
-        new RegExp(`^${c.monotonic ? 'Falls at every step' : 'Does not fall at every step'} as strength rises; for ${c.persons_monotonic} of ${c.persons} persons on their own\\.$`),
+        `${c.monotonic ? 'Falls at every step' : 'Does not fall at every step'} as strength rises (${effect} from generic to fully me); for ${c.persons_monotonic} of ${c.persons} persons on their own.`,
       );
       assert.equal(await app.model.strengthCharts.nth(i).locator('.chart-series.s-commer circle').count(), 5);
     }

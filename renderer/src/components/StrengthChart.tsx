@@ -9,6 +9,15 @@ const M = { top: 16, right: 16, bottom: 40, left: 52 };
 
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(v >= 10 ? 1 : 2));
 
+/** "−11.4 %": the relative change of perplexity from generic (0) to fully me (1), or null without both ends. */
+export function strengthEffect(points: readonly { strength: number; ppl: number }[]): string | null {
+  const generic = points.find((p) => p.strength === 0)?.ppl;
+  const me = points.find((p) => p.strength === 1)?.ppl;
+  if (generic == null || me == null || !(generic > 0)) return null;
+  const change = (me / generic - 1) * 100;
+  return `${change < 0 ? '\u2212' : '+'}${Math.abs(change).toFixed(1)} %`;
+}
+
 /**
  * Perplexity of the held-out persons' own targets against style strength (0 =
  * the pack's generic reference, 1 = the person's own mean), with the no-documents
@@ -26,6 +35,8 @@ export function StrengthChart({ curve }: { curve: StrengthCurve }) {
   const xAt = (s: number) => M.left + s * pw;
   const yAt = (v: number) => M.top + ph - ((v - y0) / (y1 - y0 || 1)) * ph;
   const pts = curve.points.map((p) => [xAt(p.strength), yAt(p.ppl)] as const);
+  // The size says as much as the direction: a curve can fall at every step and still barely move.
+  const effect = strengthEffect(curve.points);
   return (
     <figure className="chart" data-testid="strength-chart">
       <figcaption className="chart-title">
@@ -75,6 +86,7 @@ export function StrengthChart({ curve }: { curve: StrengthCurve }) {
       </svg>
       <p className="muted small" data-testid="strength-verdict">
         {curve.monotonic ? 'Falls at every step' : 'Does not fall at every step'} as strength rises
+        {effect && <> ({effect} from generic to fully me)</>}
         {curve.persons != null && curve.personsMonotonic != null && (
           <>
             ; for {curve.personsMonotonic} of {plural(curve.persons, 'person')} on their own
