@@ -241,6 +241,7 @@ export function buildProgram(): Command {
         const n = req.n ?? 1;
         const texts: string[] = [];
         const hidden: number[] = [];
+        const garbled: (string | null)[] = [];
         let usedDocs = 0;
         let docs: DocsUsed | undefined;
         let strength: number | null = null;
@@ -253,12 +254,13 @@ export function buildProgram(): Command {
           else if (ev.type === 'candidate-done') {
             texts[ev.candidate] = ev.text;
             hidden[ev.candidate] = ev.hidden ?? 0;
+            garbled[ev.candidate] = ev.garbled ?? null;
             if (n === 1 && !g.json) process.stdout.write('\n');
             else if (!g.json) process.stdout.write(`${ev.candidate + 1}. ${ev.text}\n`);
           }
         }
         const hiddenWords = hidden.reduce((a, b) => a + b, 0);
-        if (g.json) out(g, { usedDocs, docs, strength, candidates: texts, hidden }, () => '');
+        if (g.json) out(g, { usedDocs, docs, strength, candidates: texts, hidden, garbled }, () => '');
         else {
           const noMatch =
             docs?.selection === 'relevant' && docs.used === 'all'
@@ -268,6 +270,7 @@ export function buildProgram(): Command {
                 : null;
           process.stderr.write(`(${noMatch ?? (usedDocs ? `${usedDocs} documents merged` : 'no personalization')})\n`);
           if (hiddenWords) process.stderr.write(`(${hiddenWords} offensive ${hiddenWords === 1 ? 'word' : 'words'} hidden)\n`);
+          garbled.forEach((why, i) => why && process.stderr.write(`(suggestion ${i + 1} looks garbled: ${why})\n`));
         }
       } finally {
         process.off('SIGINT', onSig);

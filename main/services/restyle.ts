@@ -2,6 +2,7 @@
 // finished suggestion written to the history with the closest of the person's own documents.
 import { randomUUID } from 'node:crypto';
 import type { Task } from '../core/inputs.js';
+import { garbledReason } from '../core/garbled.js';
 import { OffensiveStreamFilter } from '../core/offensive-words.js';
 import { blendTowards, DEFAULT_STRENGTH, strengthProblem } from '../core/style-strength.js';
 import * as store from '../store/index.js';
@@ -139,6 +140,7 @@ export function createRestyle({ db, storeCall, emit, client }: ServiceContext, {
         if (reason === 'aborted') aborted = true;
         const masked = filter?.result() ?? { text: texts[ev.candidate]!, hidden: 0 };
         const text = masked.text.trim();
+        const garbled = text ? garbledReason(text) : null;
         let generationId: number | null = null;
         if (save && reason !== 'aborted' && text) {
           generationId = storeCall(() =>
@@ -155,6 +157,7 @@ export function createRestyle({ db, storeCall, emit, client }: ServiceContext, {
                 docsUsed,
                 strength: appliedStrength,
                 hidden: masked.hidden,
+                garbled,
                 sampling: { ...params, merged: undefined, input: undefined, task: undefined, n: undefined },
                 candidate: ev.candidate,
               },
@@ -162,7 +165,7 @@ export function createRestyle({ db, storeCall, emit, client }: ServiceContext, {
           );
         }
         const closest = reason === 'aborted' ? [] : closestTo(text);
-        yield { type: 'candidate-done', candidate: ev.candidate, text, finishReason: reason, generationId, hidden: masked.hidden, closest };
+        yield { type: 'candidate-done', candidate: ev.candidate, text, finishReason: reason, generationId, hidden: masked.hidden, garbled, closest };
       }
     } catch (err) {
       if (err instanceof InferenceError) {

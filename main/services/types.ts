@@ -350,6 +350,8 @@ export type RestyleEvent =
       generationId: number | null;
       /** Offensive words masked in `text` by the output filter (0 when none, or the filter is off). */
       hidden?: number;
+      /** Why `text` looks garbled (core/garbled.ts), or null: the card hides it behind "Show it". */
+      garbled?: string | null;
       /** Up to 3 of the documents the style came from that are closest to `text`, best first; [] when none shares a word or no document was used. */
       closest?: ClosestDocument[];
     }

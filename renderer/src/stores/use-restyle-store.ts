@@ -39,6 +39,8 @@ export interface Suggestion {
   finishReason: 'eos' | 'stop' | 'length' | 'aborted' | null;
   /** Offensive words the output filter masked in this suggestion. */
   hidden: number;
+  /** Why the finished text looks garbled (the card hides it until asked), or null. */
+  garbled: string | null;
   /** The person's documents closest to it, best first (null until the candidate is done, or when the host never said). */
   closest: ClosestDocument[] | null;
 }
@@ -96,7 +98,7 @@ let current: { cancel(): void } | null = null;
 let latestRun = 0;
 
 function emptySuggestions(n: number): Suggestion[] {
-  return Array.from({ length: n }, () => ({ text: '', done: false, generationId: null, tokens: 0, finishReason: null, hidden: 0, closest: null }));
+  return Array.from({ length: n }, () => ({ text: '', done: false, generationId: null, tokens: 0, finishReason: null, hidden: 0, garbled: null, closest: null }));
 }
 
 /** Whether a run's suggestions drew on documents: a generic run has nothing to compare against. */
@@ -155,6 +157,7 @@ export const useRestyleStore = create<RestyleState>((set, get) => {
             tokens: prev?.tokens ?? 0,
             finishReason: e.finishReason,
             hidden: e.hidden ?? 0,
+            garbled: e.garbled ?? null,
             closest: e.closest ?? null,
           };
           setList(next);

@@ -118,7 +118,10 @@ export class RestylePage {
     await this.page.waitForFunction(() => Number(document.querySelector('[data-testid=suggestion]')?.getAttribute('data-tokens') ?? 0) > 0, undefined, { timeout });
   }
 
+  /** Copy suggestion i; a card folded as garbled (sampling can give one) is opened with "Show it" first, as a writer would. */
   async copy(i: number): Promise<void> {
+    const card = this.suggestions.nth(i);
+    if ((await card.getByTestId('garbled-fold').count()) > 0) await card.getByRole('button', { name: 'Show it' }).click();
     await this.page.getByRole('button', { name: `Copy suggestion ${i + 1}` }).click();
   }
 }

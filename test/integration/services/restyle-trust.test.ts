@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { harness, importFile, type Harness } from './helpers.js';
 import { shippedPacks } from '../runtime/fixture-packs.js';
 import { findOffensiveWords, maskOffensive } from '../../../main/core/offensive-words.js';
+import { garbledReason } from '../../../main/core/garbled.js';
 import { ServiceError, type RestyleEvent, type RestyleRequest, type Services } from '../../../main/services/index.js';
 import { openDatabase, getSetting } from '../../../main/store/index.js';
 
@@ -112,6 +113,29 @@ describe('restyle a writer can trust (shipped pack, real worker)', { skip: defau
 
     const all = await collect(h.svc, { profileId: pid, task: 'paraphrase', draft: 'Chicago rally', docs: 'all', n: 1, sampling: { seed: 1, maxNewTokens: 4 } });
     assert.deepEqual(all[0]!.type === 'start' && all[0]!.docs, { selection: 'all', requested: null, matched: null, used: 'all', count: TWEETS.length });
+  });
+
+  test('each finished suggestion says whether it looks garbled (core/garbled.ts on its text), and History records the same', { timeout: 600_000 }, async () => {
+    let seen = 0;
+    for (const seed of [1, 2]) {
+      const ev = await collect(h.svc, {
+        profileId: pid,
+        task: 'paraphrase',
+        draft: 'Just got back from Lisbon, the old town and the tram rides were wonderful.',
+        docs: 'all',
+        n: 5,
+        sampling: { seed, maxNewTokens: 48 },
+      });
+      for (const d of finals(ev)) {
+        assert.equal(d.garbled, garbledReason(d.text), d.text);
+        const row = h.svc.history.list({ profileId: pid, limit: 50 }).items.find((g) => g.id === d.generationId);
+        assert.ok(row, `history row ${d.generationId}`);
+        assert.equal((row.settings as { garbled?: string | null }).garbled, d.garbled);
+        if (d.garbled) seen++;
+      }
+    }
+    // The rules themselves are tested on the junk this pack wrote and on 7,801 real tweets (test/unit/core/garbled.test.ts).
+    console.log(`# ${seen} of 10 sampled suggestions looked garbled`);
   });
 
   test('1 to 5 suggestions as asked; 0 and 6 are refused', async () => {
