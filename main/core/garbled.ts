@@ -1,6 +1,6 @@
 // Tells a garbled suggestion from a rough one. A 135 M model sampled at temperature 0.8
 // sometimes runs words together ("justgotbackfromlisbon-the_oldtownandridustride…"),
-// stutters punctuation (",,,,,,,,,,,,….."), or loops on one word. A writer should not
+// stutters punctuation (",,,,,,,,,,,,….."), loops on one word, or gives a bare link. A writer should not
 // have to read those; a suggestion that is only informal ("tramp rides... *just got
 // back*") must pass. No maintained library judges this for short social text (spell
 // checkers flag every handle and hashtag), so the rules are few, each one named in the
@@ -33,6 +33,8 @@ export function garbledReason(text: string): string | null {
   if (stutter) return `a mark repeated ${stutter[0].length} times: “${stutter[0].slice(0, 8)}…”`;
   const loop = LOOP.exec(plain);
   if (loop) return `the same word over and over: “${loop[1]}”`;
+  // A restyled draft has words; a link or a handle alone ("https://bit.ly/wfB04S", "@SJBeth123") says nothing.
+  if (plain !== text && (plain.match(/\p{L}+/gu) ?? []).length < 2) return 'nothing but a link, handle or hashtag';
   const visible = plain.replace(/\s+/g, '');
   if (visible.length >= 12) {
     const letters = (visible.match(/[\p{L}\p{N}]/gu) ?? []).length;

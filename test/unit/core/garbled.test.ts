@@ -15,7 +15,10 @@ describe('garbledReason', () => {
       ['justgotbackfromluzolteon-theoldtownandtravickersrideweregreat', /^a 36-letter run without a space/],
       ['@nabzine2018 @WeBrokeTheFed & BAM … ,,,,,,,,,,,,,,,,….. #familyfinallyvotedagainstit', /^a mark repeated 16 times: “,,,,,,,,…”$/],
       ['tired tired tired tired of this', /^the same word over and over: “tired”$/],
-      ['@a @b ~~ :) -- ^^ %% && ** ;; :: ||', /^(more symbols than words|a mark)/],
+      ['@a @b ~~ :) -- ^^ %% && ** ;; :: ||', /^(more symbols than words|a mark|nothing but a link)/],
+      // seen at "generic" strength for a 4-tweet travel profile: a suggestion that is only a link or a handle
+      ['https://bit.ly/wfB04S', /^nothing but a link, handle or hashtag$/],
+      ['@SJBeth123', /^nothing but a link, handle or hashtag$/],
     ];
     for (const [text, why] of cases) assert.match(garbledReason(text) ?? 'null', why, text);
   });
