@@ -84,7 +84,7 @@ describe('garbled suggestions, in a browser', { skip: hasChromium() ? false : `n
     }
     await cards.nth(garbled[0]!).scrollIntoViewIfNeeded();
     await app.clearToasts();
-    await page.screenshot({ path: join(screenshotDir, '25-garbled-folded.png') });
+    await page.screenshot({ path: join(screenshotDir, '26-garbled-folded.png') });
     const first = cards.nth(garbled[0]!);
     await first.getByRole('button', { name: 'Show it' }).click();
     assert.equal(await first.getByTestId('garbled-fold').count(), 0);
