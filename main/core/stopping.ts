@@ -130,11 +130,20 @@ export interface CandidateStep {
 }
 
 /**
+ * What the decoder still holds when a candidate ends, without a character the end cut
+ * in half: a byte-level decoder releases the first bytes of a multi-byte character
+ * (an emoji split over tokens) as U+FFFD, and its last bytes will never come.
+ */
+function released(decoder: TokenTextStream): string {
+  return decoder.flush().replace(/\uFFFD+$/u, '');
+}
+
+/**
  * The end of one candidate: each new token goes through the token criteria, the
  * candidate's text decoder and its stop strings. A stop token ('eos') adds no text
  * of its own but releases what was held back; a stop string ('stop') cuts the text
  * before it; the last allowed token ('length') releases everything held, short of
- * a stop string that the release completes.
+ * a stop string that the release completes (and of a character it cuts: `released`).
  */
 export class CandidateStopping {
   private readonly matcher: StopStringMatcher;
@@ -158,12 +167,12 @@ export class CandidateStopping {
     const m = this.matcher;
     let step: CandidateStep;
     if (token === 'eos') {
-      step = { text: m.push(this.decoder.flush()).text + m.flush(), reason: 'eos' };
+      step = { text: m.push(released(this.decoder)).text + m.flush(), reason: 'eos' };
     } else {
       const r = m.push(this.decoder.push(tokenId));
       if (r.stopped) step = { text: r.text, reason: 'stop' };
       else if (token === 'length') {
-        let text = r.text + m.push(this.decoder.flush()).text;
+        let text = r.text + m.push(released(this.decoder)).text;
         if (!m.stopped) text += m.flush();
         step = { text, reason: 'length' };
       } else step = { text: r.text, reason: null };

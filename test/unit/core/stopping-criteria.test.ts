@@ -98,6 +98,18 @@ describe('CandidateStopping', () => {
     assert.deepEqual(run([1, 7], 2, ['caf']), { texts: ['Hello', ' '], reason: 'length', steps: 2 });
   });
 
+  test('a character the end cuts in half (the decoder releases its first bytes as U+FFFD) is dropped, at the length limit and at a stop token', () => {
+    // Seen from the shipped pack: "… you can help too! 🌍" cut by maxNewTokens inside the next emoji.
+    const cut = { ...pieces, 10: ' too! \u{1F30D}', 11: ' \uFFFD~' };
+    const end = (ids: number[], max: number) => {
+      const c = new CandidateStopping(criteria(max), new PieceDecoder(cut));
+      return ids.map((id, i) => c.next(id, i + 1).text).join('');
+    };
+    assert.equal(end([1, 10, 11], 3), 'Hello too! \u{1F30D} ');
+    assert.equal(end([1, 10, 11, EOS], 10), 'Hello too! \u{1F30D} ');
+    assert.equal(end([1, 10], 2), 'Hello too! \u{1F30D}', 'a whole character is kept');
+  });
+
   test('a finished candidate takes no more tokens', () => {
     const c = new CandidateStopping(criteria(1), new PieceDecoder(pieces));
     assert.equal(c.next(1, 1).reason, 'length');
