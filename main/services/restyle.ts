@@ -140,7 +140,7 @@ export function createRestyle({ db, storeCall, emit, client }: ServiceContext, {
         if (reason === 'aborted') aborted = true;
         const masked = filter?.result() ?? { text: texts[ev.candidate]!, hidden: 0 };
         const text = masked.text.trim();
-        const garbled = text ? garbledReason(text) : null;
+        const garbled = garbledReason(text);
         let generationId: number | null = null;
         if (save && reason !== 'aborted' && text) {
           generationId = storeCall(() =>

@@ -10,7 +10,7 @@ const M = { top: 16, right: 16, bottom: 40, left: 52 };
 const fmt = (v: number) => (v >= 100 ? v.toFixed(0) : v.toFixed(v >= 10 ? 1 : 2));
 
 /** "−11.4 %": the relative change of perplexity from generic (0) to fully me (1), or null without both ends. */
-export function strengthEffect(points: readonly { strength: number; ppl: number }[]): string | null {
+function strengthEffect(points: readonly { strength: number; ppl: number }[]): string | null {
   const generic = points.find((p) => p.strength === 0)?.ppl;
   const me = points.find((p) => p.strength === 1)?.ppl;
   if (generic == null || me == null || !(generic > 0)) return null;
